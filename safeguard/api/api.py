@@ -1,0 +1,92 @@
+"""The JSON API under /api/v1/: bearer tokens, the same scoping as the pages, problem+json."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from safeguard.api.auth import StaffToken
+from safeguard.api.problems import problem
+
+api = NinjaAPI(
+    title="Safeguard API",
+    version="1",
+    description="People on probation and the risks to them. Every call is scoped to the caller "
+    "and written to the access log.",
+    auth=StaffToken(),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorised(request, exc):
+    return problem(
+        request,
+        status=401,
+        title="Unauthorised",
+        detail="Send a valid token as 'Authorization: Bearer <token>'.",
+        headers={"WWW-Authenticate": 'Bearer realm="safeguard"'},
+    )
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid(request, exc):
+    errors = [
+        {
+            "field": ".".join(
+                str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")
+            ),
+            "message": e.get("msg", "Invalid value"),
+        }
+        for e in exc.errors
+    ]
+    return problem(
+        request,
+        status=422,
+        title="Unprocessable content",
+        detail="; ".join(f"{e['field']}: {e['message']}" for e in errors),
+        errors=errors,
+    )
+
+
+@api.exception_handler(ValidationError)
+def _domain_invalid(request, exc):
+    messages = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+    errors = [{"field": f, "message": m} for f, ms in messages.items() for m in ms]
+    return problem(
+        request,
+        status=422,
+        title="Unprocessable content",
+        detail="; ".join(e["message"] for e in errors),
+        errors=errors,
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return problem(request, status=404, title="Not found")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return problem(request, status=403, title="Forbidden", detail=str(exc))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    return problem(request, status=exc.status_code, title=str(exc.message))
+
+
+from safeguard.api import people  # noqa: E402
+
+api.add_router("", people.router)
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc):
+    import logging
+
+    logging.getLogger("safeguard.api").exception("Unhandled API error on %s", request.path)
+    return problem(request, status=500, title="Internal server error")

@@ -1,0 +1,181 @@
+"""Organisation (region → PDU → team), local authorities, staff and the access log."""
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Region(models.Model):
+    code = models.CharField(max_length=8, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PDU(models.Model):
+    """A probation delivery unit."""
+
+    code = models.CharField(max_length=8, unique=True)
+    name = models.CharField(max_length=120)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="pdus")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "probation delivery unit"
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="pdu_unique_name_in_region")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=120)
+    pdu = models.ForeignKey(PDU, on_delete=models.PROTECT, related_name="teams")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["pdu", "name"], name="team_unique_name_in_pdu")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class LocalAuthority(models.Model):
+    """A council with adult social care and housing duties (Care Act 2014, Housing Act 1996)."""
+
+    name = models.CharField(max_length=120, unique=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="local_authorities")
+    pdu = models.ForeignKey(
+        PDU, on_delete=models.PROTECT, related_name="local_authorities", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "local authorities"
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    PRACTITIONER = "practitioner", "Probation practitioner"
+    SENIOR_PROBATION_OFFICER = "senior_probation_officer", "Senior probation officer"
+    HEAD_OF_PDU = "head_of_pdu", "Head of PDU"
+    REGIONAL_LEAD = "regional_lead", "Regional safeguarding lead"
+    NATIONAL = "national", "National lead"
+    INSPECTOR = "inspector", "Inspector"
+    ADMIN = "admin", "Administrator"
+
+
+# Roles that see every case in the country (limited-access lists still apply to them).
+NATIONAL_ROLES = frozenset({Role.NATIONAL, Role.INSPECTOR, Role.ADMIN})
+# Roles that may change a person's record; the others only read.
+CASEWORK_ROLES = frozenset(
+    {Role.PRACTITIONER, Role.SENIOR_PROBATION_OFFICER, Role.HEAD_OF_PDU, Role.REGIONAL_LEAD}
+)
+# Roles that may read a case's access log.
+ACCESS_LOG_ROLES = frozenset({Role.NATIONAL, Role.ADMIN})
+
+
+class Staff(AbstractUser):
+    """A member of staff. Their role and memberships decide which cases they may see."""
+
+    role = models.CharField(max_length=32, choices=Role.choices, blank=True)
+    teams = models.ManyToManyField(Team, related_name="members", blank=True)
+    pdu = models.ForeignKey(
+        PDU, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    in_post = models.BooleanField(
+        default=True, help_text="False once the person has left the post; kept for history."
+    )
+
+    class Meta:
+        verbose_name = "member of staff"
+        verbose_name_plural = "staff"
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def display_name(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def can_change_cases(self):
+        return self.role in CASEWORK_ROLES
+
+    @property
+    def can_read_access_log(self):
+        return self.role in ACCESS_LOG_ROLES
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API. Only a hash is stored; the token is shown once."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="api_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(default=True)
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AccessLogEntry(models.Model):
+    """Append-only record of who read or changed what, when and through which channel."""
+
+    class Action(models.TextChoices):
+        VIEW_PERSON = "view_person", "Viewed a person's record"
+        LIST_PEOPLE = "list_people", "Listed a caseload"
+        SEARCH = "search", "Searched for people"
+        CHANGE_PERSON = "change_person", "Changed a person's record"
+        VIEW_ACCESS_LOG = "view_access_log", "Read a case's access log"
+        REFUSED = "refused", "Refused: not visible to this user"
+
+    class Channel(models.TextChoices):
+        WEB = "web", "Web page"
+        API = "api", "JSON API"
+        ADMIN = "admin", "Admin site"
+        COMMAND = "command", "Command line"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, related_name="access_log_entries"
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, null=True, related_name="access_log_entries"
+    )
+    # The CRN asked for, kept even when no such person exists (a refused guess).
+    crn = models.CharField(max_length=16, blank=True)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name_plural = "access log entries"
+        indexes = [
+            models.Index(fields=["person", "-at"], name="accesslog_person_at"),
+            models.Index(fields=["actor", "-at"], name="accesslog_actor_at"),
+        ]
+
+    def save(self, *args, **kwargs):
+        # The log is append-only: an entry once written is never rewritten.
+        if self.pk is not None:
+            raise ValueError("Access log entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Access log entries cannot be deleted.")

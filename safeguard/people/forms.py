@@ -1,0 +1,80 @@
+import phonenumbers
+from django import forms
+
+from safeguard.people.models import Person
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label="CRN or name",
+        max_length=100,
+        help_text="For example X123456 or a first or last name",
+        error_messages={"required": "Enter a CRN or a name to search for"},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_q(self):
+        value = " ".join(self.cleaned_data["q"].split())
+        if len(value) < 2:
+            raise forms.ValidationError("Enter at least 2 characters of a name, or a full CRN")
+        return value
+
+
+class PersonDetailsForm(forms.ModelForm):
+    """Contact details and communication needs. ``version`` guards against a stale edit."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Person
+        fields = [
+            "mobile",
+            "phone",
+            "email",
+            "address_line",
+            "town",
+            "postcode",
+            "neurodivergence",
+            "learning_disability",
+            "literacy_support",
+            "interpreter_language",
+            "communication_notes",
+        ]
+        labels = {"mobile": "Mobile phone number", "phone": "Other phone number"}
+        help_texts = {
+            "mobile": "A UK mobile number, for example 07700 900 982",
+            "interpreter_language": "Leave empty if no interpreter is needed",
+        }
+        error_messages = {"email": {"invalid": "Enter an email address in the correct format"}}
+
+    def _clean_phone(self, name, mobile_only):
+        value = self.cleaned_data.get(name, "").strip()
+        if not value:
+            return ""
+        try:
+            number = phonenumbers.parse(value, "GB")
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise forms.ValidationError("Enter a UK phone number, like 07700 900 982")
+        if mobile_only and phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
+            raise forms.ValidationError("Enter a UK mobile number, like 07700 900 982")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+    def clean_mobile(self):
+        return self._clean_phone("mobile", mobile_only=True)
+
+    def clean_phone(self):
+        return self._clean_phone("phone", mobile_only=False)
+
+    def clean_postcode(self):
+        value = self.cleaned_data.get("postcode", "").strip().upper()
+        if value and not _looks_like_postcode(value):
+            raise forms.ValidationError("Enter a real postcode, like SW1A 1AA")
+        return value
+
+
+def _looks_like_postcode(value: str) -> bool:
+    import re
+
+    return bool(re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}", value))

@@ -1,0 +1,220 @@
+"""Reads of people's records. Every read of personal data starts from ``visible_people``."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.http import Http404
+
+from safeguard.core.audit import Action, access_log_record
+from safeguard.core.models import NATIONAL_ROLES, PDU, Role, Team
+from safeguard.people.models import (
+    AccommodationStatus,
+    CustodyStatus,
+    LimitedAccess,
+    Person,
+    RoshLevel,
+)
+
+
+def visible_people(user) -> QuerySet[Person]:
+    """The one scoping function: the people ``user`` may see, and nobody else.
+
+    Deny by default: an anonymous or inactive user, or a role we do not know, sees nobody.
+    Limited-access lists apply to every role, national ones included.
+    """
+    people = Person.objects.all()
+    if not (user and user.is_authenticated and user.is_active and user.role):
+        return people.none()
+
+    role = user.role
+    if role in (Role.PRACTITIONER, Role.SENIOR_PROBATION_OFFICER):
+        people = people.filter(team__in=Team.objects.filter(members=user).values("pk"))
+    elif role == Role.HEAD_OF_PDU:
+        if not user.pdu_id:
+            return people.none()
+        people = people.filter(pdu_id=user.pdu_id)
+    elif role == Role.REGIONAL_LEAD:
+        if not user.region_id:
+            return people.none()
+        people = people.filter(pdu__in=PDU.objects.filter(region_id=user.region_id).values("pk"))
+    elif role not in NATIONAL_ROLES:
+        return people.none()
+
+    restricted = LimitedAccess.objects.filter(
+        person=OuterRef("pk"), kind=LimitedAccess.Kind.RESTRICTION
+    )
+    return people.filter(
+        ~Exists(
+            LimitedAccess.objects.filter(
+                person=OuterRef("pk"), staff=user, kind=LimitedAccess.Kind.EXCLUSION
+            )
+        ),
+        ~Exists(restricted) | Exists(restricted.filter(staff=user)),
+    )
+
+
+def with_limited_access_flag(people: QuerySet[Person]) -> QuerySet[Person]:
+    return people.annotate(
+        is_limited_access=Exists(LimitedAccess.objects.filter(person=OuterRef("pk")))
+    )
+
+
+def person_get_for(*, user, crn: str, channel: str, action=Action.VIEW_PERSON) -> Person:
+    """Fetch one person and check ``user`` may see them, writing the access log either way.
+
+    Missing and not-visible give the same ``Http404`` so that nobody can probe for cases.
+    """
+    crn = (crn or "").strip().upper()
+    person = (
+        with_limited_access_flag(visible_people(user))
+        .select_related("pdu__region", "team", "practitioner", "local_authority")
+        .filter(crn=crn)
+        .first()
+    )
+    if person is None:
+        access_log_record(
+            actor=user,
+            action=Action.REFUSED,
+            channel=channel,
+            person=Person.objects.filter(crn=crn).first(),
+            crn=crn,
+            detail=f"{action}: not found or not visible",
+        )
+        raise Http404("No person with that CRN is visible to you.")
+    access_log_record(actor=user, action=action, channel=channel, person=person)
+    return person
+
+
+def person_allocation_history(*, person: Person):
+    return person.allocations.select_related("practitioner", "team__pdu").order_by(
+        "-started_on", "-id"
+    )
+
+
+# ---- caseload ---------------------------------------------------------------------------
+
+
+class CaseloadScope:
+    MINE = "mine"
+    TEAM = "team"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class Flag:
+    key: str
+    label: str
+    condition: Q
+
+
+def _flags(today):
+    return [
+        Flag("in_custody", "In custody", Q(custody_status=CustodyStatus.IN_CUSTODY)),
+        Flag(
+            "release_12_weeks",
+            "Release due in the next 12 weeks",
+            Q(
+                custody_status=CustodyStatus.IN_CUSTODY,
+                expected_release_date__gte=today,
+                expected_release_date__lte=today + timedelta(weeks=12),
+            ),
+        ),
+        Flag(
+            "no_fixed_abode",
+            "No fixed abode",
+            Q(accommodation_status=AccommodationStatus.NO_FIXED_ABODE),
+        ),
+        Flag(
+            "high_rosh",
+            "High or very high risk of serious harm",
+            Q(rosh_level__in=[RoshLevel.HIGH, RoshLevel.VERY_HIGH]),
+        ),
+        Flag("mappa", "MAPPA", Q(mappa_category__isnull=False)),
+        Flag("mental_health", "Current mental health need", Q(mental_health_need=True)),
+        Flag(
+            "communication_needs",
+            "Communication needs",
+            Q(neurodivergence=True)
+            | Q(learning_disability=True)
+            | Q(literacy_support=True)
+            | ~Q(interpreter_language=""),
+        ),
+        Flag("unallocated", "Not allocated to a practitioner", Q(practitioner__isnull=True)),
+    ]
+
+
+def caseload_flags(today):
+    return _flags(today)
+
+
+SORTS = {
+    "name": ("last_name", "first_name", "pk"),
+    "crn": ("crn",),
+    "dob": ("date_of_birth", "pk"),
+    "practitioner": ("practitioner__last_name", "practitioner__first_name", "last_name", "pk"),
+    "team": ("team__name", "last_name", "pk"),
+    "release": ("expected_release_date", "last_name", "pk"),
+    "rosh": ("rosh_rank", "last_name", "pk"),
+}
+
+
+def caseload_for(*, user, scope: str, team_ids=(), flags=(), sort="name", descending=False, today):
+    """The caseload table: people in scope, filtered and sorted in SQL."""
+    people = visible_people(user)
+    if scope == CaseloadScope.MINE:
+        people = people.filter(practitioner=user)
+    elif scope == CaseloadScope.TEAM:
+        people = people.filter(team__in=Team.objects.filter(members=user).values("pk"))
+    if team_ids:
+        people = people.filter(team_id__in=list(team_ids))
+    by_key = {f.key: f for f in _flags(today)}
+    for key in flags:
+        if key in by_key:
+            people = people.filter(by_key[key].condition)
+    people = with_limited_access_flag(people).select_related("team", "practitioner", "pdu")
+    if sort == "rosh":
+        people = people.annotate(
+            rosh_rank=Case(
+                When(rosh_level=RoshLevel.VERY_HIGH, then=Value(4)),
+                When(rosh_level=RoshLevel.HIGH, then=Value(3)),
+                When(rosh_level=RoshLevel.MEDIUM, then=Value(2)),
+                When(rosh_level=RoshLevel.LOW, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+    order = SORTS.get(sort, SORTS["name"])
+    if descending:
+        order = tuple(o if o == "pk" else f"-{o}" for o in order)
+    return people.order_by(*order)
+
+
+def search_people(*, user, query: str) -> QuerySet[Person]:
+    """Search by CRN (exact) or by name (each word starts a first or last name)."""
+    query = " ".join((query or "").split())[:100]
+    people = visible_people(user)
+    if not query:
+        return people.none()
+    upper = query.upper()
+    if len(upper) == 7 and upper[0].isalpha() and upper[1:].isdigit():
+        return people.filter(crn=upper)
+    condition = Q()
+    for word in query.split()[:4]:
+        condition &= Q(last_name__istartswith=word) | Q(first_name__istartswith=word)
+    return people.filter(condition).order_by("last_name", "first_name", "pk")
+
+
+def teams_visible_to(user) -> QuerySet[Team]:
+    """Teams offered in the caseload filter: those holding people the user may see."""
+    teams = Team.objects.select_related("pdu")
+    role = getattr(user, "role", "")
+    if role in (Role.PRACTITIONER, Role.SENIOR_PROBATION_OFFICER):
+        return teams.filter(members=user)
+    if role == Role.HEAD_OF_PDU:
+        return teams.filter(pdu_id=user.pdu_id)
+    if role == Role.REGIONAL_LEAD:
+        return teams.filter(pdu__region_id=user.region_id)
+    if role in NATIONAL_ROLES:
+        return teams
+    return teams.none()

@@ -1,0 +1,202 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.models import Role
+from safeguard.people import selectors, services
+from safeguard.people.forms import PersonDetailsForm, SearchForm
+from safeguard.people.models import Person
+
+
+def _default_scope(user):
+    if user.role == Role.PRACTITIONER:
+        return selectors.CaseloadScope.MINE
+    if user.role == Role.SENIOR_PROBATION_OFFICER:
+        return selectors.CaseloadScope.TEAM
+    return selectors.CaseloadScope.ALL
+
+
+@require_http_methods(["GET"])
+def caseload(request):
+    user = request.user
+    today = timezone.localdate()
+    scope_choices = [(selectors.CaseloadScope.MINE, "My cases")]
+    if user.role in (Role.PRACTITIONER, Role.SENIOR_PROBATION_OFFICER):
+        scope_choices.append((selectors.CaseloadScope.TEAM, "My team's cases"))
+    else:
+        scope_choices.append((selectors.CaseloadScope.ALL, "Everyone I can see"))
+    allowed_scopes = {value for value, _ in scope_choices}
+    scope = request.GET.get("scope") or _default_scope(user)
+    if scope not in allowed_scopes:
+        scope = _default_scope(user) if _default_scope(user) in allowed_scopes else "mine"
+
+    teams = list(selectors.teams_visible_to(user))
+    team_ids = {t.pk for t in teams}
+    chosen_teams = []
+    for raw in request.GET.getlist("team"):
+        if raw.isdigit() and int(raw) in team_ids:
+            chosen_teams.append(int(raw))
+    flags = selectors.caseload_flags(today)
+    flag_keys = {f.key for f in flags}
+    chosen_flags = [f for f in request.GET.getlist("flag") if f in flag_keys]
+    sort = request.GET.get("sort", "name")
+    if sort not in selectors.SORTS:
+        sort = "name"
+    descending = request.GET.get("order") == "desc"
+
+    people = selectors.caseload_for(
+        user=user,
+        scope=scope,
+        team_ids=chosen_teams,
+        flags=chosen_flags,
+        sort=sort,
+        descending=descending,
+        today=today,
+    )
+    paginator = Paginator(people, 50)
+    page = paginator.get_page(request.GET.get("page"))
+    access_log_record(
+        actor=user,
+        action=Action.LIST_PEOPLE,
+        channel=Channel.WEB,
+        detail=f"caseload scope={scope} page={page.number}",
+    )
+
+    base_query = request.GET.copy()
+    base_query.pop("page", None)
+
+    def sort_link(key):
+        q = base_query.copy()
+        q["sort"] = key
+        q["order"] = "asc" if (sort != key or descending) else "desc"
+        return "?" + q.urlencode()
+
+    columns = [
+        ("name", "Name"),
+        ("crn", "CRN"),
+        ("dob", "Date of birth"),
+        ("practitioner", "Practitioner"),
+        ("team", "Team"),
+        ("rosh", "RoSH"),
+        ("release", "Expected release"),
+    ]
+    headers = [
+        {
+            "key": key,
+            "label": label,
+            "href": sort_link(key),
+            "aria_sort": ("descending" if descending else "ascending") if key == sort else "none",
+        }
+        for key, label in columns
+    ]
+    page_query = base_query.urlencode()
+    return render(
+        request,
+        "people/caseload.html",
+        {
+            "page": page,
+            "paginator": paginator,
+            "headers": headers,
+            "scope": scope,
+            "scope_choices": scope_choices,
+            "teams": teams,
+            "chosen_teams": chosen_teams,
+            "flags": flags,
+            "chosen_flags": chosen_flags,
+            "page_query": page_query,
+            "today": today,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def search(request):
+    """Search uses POST so that names never appear in URLs or server logs."""
+    results = None
+    form = SearchForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        query = form.cleaned_data["q"]
+        results = list(
+            selectors.with_limited_access_flag(
+                selectors.search_people(user=request.user, query=query)
+            ).select_related("team", "practitioner")[:100]
+        )
+        access_log_record(
+            actor=request.user,
+            action=Action.SEARCH,
+            channel=Channel.WEB,
+            detail=f"{len(results)} results",
+        )
+    return render(request, "people/search.html", {"form": form, "results": results})
+
+
+@require_http_methods(["GET"])
+def person_detail(request, crn):
+    person = selectors.person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
+    allocations = list(selectors.person_allocation_history(person=person))
+    return render(
+        request,
+        "people/person_detail.html",
+        {
+            "person": person,
+            "allocations": allocations,
+            "can_change": request.user.can_change_cases,
+            "can_read_access_log": request.user.can_read_access_log,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def person_edit_details(request, crn):
+    person = selectors.person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
+    if not request.user.can_change_cases:
+        raise PermissionDenied
+    form = PersonDetailsForm(
+        request.POST or None, instance=person, initial={"version": person.version}
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {f: form.cleaned_data[f] for f in PersonDetailsForm.Meta.fields}
+        try:
+            services.person_update_details(
+                person_id=person.pk,
+                version=form.cleaned_data["version"],
+                changes=changes,
+                actor=request.user,
+            )
+        except services.StaleEdit:
+            form.add_error(
+                None,
+                "Someone else changed this record while you were editing it. "
+                "Your changes have not been saved. Check the record and make your changes again.",
+            )
+        except Person.DoesNotExist as exc:
+            raise Http404 from exc
+        else:
+            messages.success(request, "Contact details and communication needs updated")
+            return redirect("people:detail", crn=person.crn)
+    return render(request, "people/person_edit.html", {"person": person, "form": form})
+
+
+@require_http_methods(["GET"])
+def person_access_log(request, crn):
+    if not request.user.can_read_access_log:
+        # Same answer as a case that does not exist: nothing to learn from probing.
+        access_log_record(
+            actor=request.user,
+            action=Action.REFUSED,
+            channel=Channel.WEB,
+            crn=crn.upper(),
+            detail="access log: role may not read it",
+        )
+        raise Http404
+    person = selectors.person_get_for(
+        user=request.user, crn=crn, channel=Channel.WEB, action=Action.VIEW_ACCESS_LOG
+    )
+    entries = person.access_log_entries.select_related("actor").order_by("-at", "-id")
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    return render(request, "people/access_log.html", {"person": person, "page": page})

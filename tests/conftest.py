@@ -1,0 +1,79 @@
+import os
+
+import pytest
+
+from safeguard.core.models import Role
+from tests.factories import PersonFactory, StaffFactory, team_in
+
+
+@pytest.fixture
+def home_team(db):
+    return team_in("KSS", 0)
+
+
+@pytest.fixture
+def other_team_same_pdu(home_team):
+    return home_team.pdu.teams.exclude(pk=home_team.pk).order_by("name").first()
+
+
+@pytest.fixture
+def far_team(db):
+    """A team in another region."""
+    return team_in("NE", 0)
+
+
+@pytest.fixture
+def org(db, home_team, other_team_same_pdu, far_team):
+    """One member of staff in each role around ``home_team``, and people placed to test scope."""
+    pdu = home_team.pdu
+    region = pdu.region
+    staff = {
+        "practitioner": StaffFactory(username="pp", role=Role.PRACTITIONER, teams=[home_team]),
+        "colleague": StaffFactory(username="pp2", role=Role.PRACTITIONER, teams=[home_team]),
+        "spo": StaffFactory(username="spo", role=Role.SENIOR_PROBATION_OFFICER, teams=[home_team]),
+        "other_team_pp": StaffFactory(
+            username="pp3", role=Role.PRACTITIONER, teams=[other_team_same_pdu]
+        ),
+        "head": StaffFactory(username="head", role=Role.HEAD_OF_PDU, pdu=pdu),
+        "regional": StaffFactory(username="regional", role=Role.REGIONAL_LEAD, region=region),
+        "far_regional": StaffFactory(
+            username="far_regional", role=Role.REGIONAL_LEAD, region=far_team.pdu.region
+        ),
+        "national": StaffFactory(username="national", role=Role.NATIONAL),
+        "inspector": StaffFactory(username="inspector", role=Role.INSPECTOR),
+        "admin": StaffFactory(username="admin", role=Role.ADMIN, is_staff=True),
+        "no_role": StaffFactory(username="norole", role=""),
+    }
+    people = {
+        "mine": PersonFactory(
+            crn="A000001", team=home_team, practitioner=staff["practitioner"], last_name="Mine"
+        ),
+        "colleagues": PersonFactory(
+            crn="A000002", team=home_team, practitioner=staff["colleague"], last_name="Colleague"
+        ),
+        "same_pdu": PersonFactory(
+            crn="A000003",
+            team=other_team_same_pdu,
+            practitioner=staff["other_team_pp"],
+            last_name="Neighbour",
+        ),
+        "far": PersonFactory(crn="A000004", team=far_team, last_name="Faraway"),
+    }
+    return {"staff": staff, "people": people, "team": home_team}
+
+
+@pytest.fixture(autouse=True)
+def _fast_axes(settings):
+    settings.AXES_FAILURE_LIMIT = 5
+
+
+def pytest_collection_modifyitems(config, items):
+    # Browser tests need the real Chromium; say why they are skipped where it is missing.
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not os.path.exists(chromium):
+        skip = pytest.mark.skip(
+            reason=f"Chromium not installed at {chromium} (apt-get install chromium)"
+        )
+        for item in items:
+            if "browser" in item.keywords:
+                item.add_marker(skip)

@@ -1,0 +1,108 @@
+"""Factories per state, built on the real organisation the migrations load."""
+
+import datetime as dt
+import itertools
+
+import factory
+from django.contrib.auth.hashers import make_password
+
+from safeguard.core.models import PDU, Role, Staff, Team
+from safeguard.people.models import (
+    AccommodationStatus,
+    Allocation,
+    AllocationReason,
+    CustodyStatus,
+    LimitedAccess,
+    Person,
+    SentenceType,
+    Sex,
+)
+
+PASSWORD = "correct-horse-battery"
+_PASSWORD_HASH = None
+_crn_numbers = itertools.count(100001)
+
+
+def password_hash():
+    global _PASSWORD_HASH
+    if _PASSWORD_HASH is None:
+        _PASSWORD_HASH = make_password(PASSWORD)
+    return _PASSWORD_HASH
+
+
+def team_in(region_code: str, index: int = 0) -> Team:
+    return Team.objects.filter(pdu__region__code=region_code).order_by("pdu__code", "name")[index]
+
+
+class StaffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Staff
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    first_name = "Sam"
+    last_name = factory.Sequence(lambda n: f"Tester{n}")
+    role = Role.PRACTITIONER
+    password = factory.LazyFunction(password_hash)
+
+    @factory.post_generation
+    def teams(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.teams.set(extracted)
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+        skip_postgeneration_save = True
+
+    crn = factory.LazyFunction(lambda: f"T{next(_crn_numbers):06d}")
+    first_name = "Alex"
+    last_name = factory.Sequence(lambda n: f"Example{n}")
+    date_of_birth = dt.date(1985, 3, 14)
+    sex = Sex.MALE
+    team = factory.LazyFunction(lambda: team_in("KSS"))
+    pdu = factory.LazyAttribute(lambda o: o.team.pdu)
+    practitioner = None
+    sentence_type = SentenceType.COMMUNITY_ORDER
+    supervision_start = dt.date(2025, 6, 1)
+    custody_status = CustodyStatus.IN_COMMUNITY
+    accommodation_status = AccommodationStatus.SETTLED
+
+    @factory.post_generation
+    def allocation(self, create, extracted, **kwargs):
+        if create:
+            Allocation.objects.create(
+                person=self,
+                practitioner=self.practitioner,
+                team=self.team,
+                started_on=self.supervision_start,
+                reason=AllocationReason.INITIAL,
+            )
+
+
+class InCustodyPersonFactory(PersonFactory):
+    sentence_type = SentenceType.LICENCE
+    custody_status = CustodyStatus.IN_CUSTODY
+    expected_release_date = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(weeks=6))
+
+
+class NoFixedAbodePersonFactory(PersonFactory):
+    accommodation_status = AccommodationStatus.NO_FIXED_ABODE
+
+
+def exclude(person, staff):
+    return LimitedAccess.objects.create(
+        person=person, staff=staff, kind=LimitedAccess.Kind.EXCLUSION, reason="test"
+    )
+
+
+def restrict(person, *staff):
+    for member in staff:
+        LimitedAccess.objects.create(
+            person=person, staff=member, kind=LimitedAccess.Kind.RESTRICTION, reason="test"
+        )
+
+
+def pdu_of(team) -> PDU:
+    return team.pdu
