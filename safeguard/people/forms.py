@@ -1,5 +1,8 @@
-import phonenumbers
+import re
+
 from django import forms
+
+from safeguard.core.phones import InvalidPhoneNumber, normalise_uk_phone
 
 from safeguard.people.models import Person
 
@@ -52,14 +55,10 @@ class PersonDetailsForm(forms.ModelForm):
         if not value:
             return ""
         try:
-            number = phonenumbers.parse(value, "GB")
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            raise forms.ValidationError("Enter a UK phone number, like 07700 900 982")
-        if mobile_only and phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
-            raise forms.ValidationError("Enter a UK mobile number, like 07700 900 982")
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+            return normalise_uk_phone(value, mobile_only=mobile_only)
+        except InvalidPhoneNumber:
+            kind = "mobile" if mobile_only else "phone"
+            raise forms.ValidationError(f"Enter a UK {kind} number, like 07700 900 982") from None
 
     def clean_mobile(self):
         return self._clean_phone("mobile", mobile_only=True)
@@ -75,6 +74,4 @@ class PersonDetailsForm(forms.ModelForm):
 
 
 def _looks_like_postcode(value: str) -> bool:
-    import re
-
     return bool(re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}", value))

@@ -2,7 +2,6 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from safeguard.core.audit import Action, Channel, access_log_record
@@ -49,10 +48,9 @@ def person_update_details(
             return person
         for field in changed:
             setattr(person, field, changes[field])
-        person.version = F("version") + 1
+        person.version += 1  # safe: the row is locked and the version was checked
         person._change_reason = "Updated " + ", ".join(changed)
         person.save(update_fields=[*changed, "version", "updated_at"])
-        person.refresh_from_db(fields=["version"])
         access_log_record(
             actor=actor,
             action=Action.CHANGE_PERSON,
@@ -86,7 +84,7 @@ def person_allocate(
         person.practitioner = practitioner
         person.team = team
         person.pdu_id = team.pdu_id
-        person.version = F("version") + 1
+        person.version += 1  # safe: the row is locked and the version was checked
         person._change_reason = f"Allocated: {reason}"
         person.save(update_fields=["practitioner", "team", "pdu", "version", "updated_at"])
         access_log_record(
