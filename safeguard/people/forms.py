@@ -3,7 +3,6 @@ import re
 from django import forms
 
 from safeguard.core.phones import InvalidPhoneNumber, normalise_uk_phone
-
 from safeguard.people.models import Person
 
 
