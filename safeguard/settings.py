@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "safeguard.core",
     "safeguard.people",
+    "safeguard.registrations",
+    "safeguard.assessments",
     "safeguard.api",
     "safeguard.demo",
 ]
@@ -225,3 +227,9 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Work-item rules run by `safeguarding_scan` (see safeguard/core/workitems.py), in this order.
+SAFEGUARD_WORK_ITEM_RULES = [
+    "safeguard.registrations.rules.REVIEW_OVERDUE",
+    "safeguard.registrations.rules.HYGIENE_PROBLEM",
+]

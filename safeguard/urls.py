@@ -9,6 +9,8 @@ from safeguard.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("my-work/", core_views.my_work, name="my_work"),
+    path("team-work/", core_views.team_work, name="team_work"),
     path(
         "sign-in/",
         login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
@@ -18,4 +20,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("safeguard.people.urls")),
+    path("", include("safeguard.registrations.urls")),
 ]

@@ -106,3 +106,42 @@ def restrict(person, *staff):
 
 def pdu_of(team) -> PDU:
     return team.pdu
+
+
+# ---- registrations ------------------------------------------------------------------------
+
+from safeguard.registrations.models import (  # noqa: E402
+    EndReason,
+    RegisterType,
+    Registration,
+    RegistrationStatus,
+)
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    """An active registration, review not yet due."""
+
+    class Meta:
+        model = Registration
+
+    person = factory.SubFactory(PersonFactory)
+    register_type = factory.LazyAttribute(lambda o: RegisterType.objects.get(code=o.code))
+    status = RegistrationStatus.ACTIVE
+    start_date = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=30))
+    next_review_date = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=150))
+    owner = factory.LazyAttribute(lambda o: o.person.practitioner or StaffFactory())
+    notes = ""
+
+    class Params:
+        code = "ALSH"
+
+
+class OverdueRegistrationFactory(RegistrationFactory):
+    start_date = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=400))
+    next_review_date = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=10))
+
+
+class EndedRegistrationFactory(RegistrationFactory):
+    status = RegistrationStatus.ENDED
+    ended_on = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=5))
+    end_reason = EndReason.NO_LONGER_APPLIES

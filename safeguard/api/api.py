@@ -31,15 +31,20 @@ def _unauthorised(request, exc):
     )
 
 
+def _field_name(loc) -> str:
+    """("body", "payload", "start_date") -> "start_date"; ("query", "limit") -> "limit"."""
+    parts = [str(p) for p in loc]
+    if parts[:1] == ["body"] and len(parts) > 2:
+        parts = parts[2:]
+    elif parts[:1] in (["body"], ["query"], ["path"]):
+        parts = parts[1:]
+    return ".".join(parts)
+
+
 @api.exception_handler(NinjaValidationError)
 def _invalid(request, exc):
     errors = [
-        {
-            "field": ".".join(
-                str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")
-            ),
-            "message": e.get("msg", "Invalid value"),
-        }
+        {"field": _field_name(e.get("loc", ())), "message": e.get("msg", "Invalid value")}
         for e in exc.errors
     ]
     return problem(
@@ -79,9 +84,11 @@ def _http_error(request, exc):
     return problem(request, status=exc.status_code, title=str(exc.message))
 
 
-from safeguard.api import people  # noqa: E402
+from safeguard.api import people, registrations, workitems  # noqa: E402
 
 api.add_router("", people.router)
+api.add_router("", registrations.router)
+api.add_router("", workitems.router)
 
 
 @api.exception_handler(Exception)

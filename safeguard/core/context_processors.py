@@ -1,14 +1,20 @@
 from django.urls import reverse
 
+from safeguard.core.models import Role
+
 
 def navigation(request):
     user = getattr(request, "user", None)
     if not (user and user.is_authenticated):
         return {"service_navigation": []}
     items = [
+        ("My work", reverse("my_work")),
         ("Caseload", reverse("people:caseload")),
         ("Search", reverse("people:search")),
     ]
+    if user.role == Role.SENIOR_PROBATION_OFFICER:
+        items.insert(1, ("Team work", reverse("team_work")))
+    items.append(("Registration problems", reverse("registrations:hygiene")))
     path = request.path
     return {
         "service_navigation": [

@@ -179,3 +179,66 @@ class AccessLogEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Access log entries cannot be deleted.")
+
+
+class WorkItemStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    RESOLVED = "resolved", "Resolved: the condition no longer holds"
+    CLOSED = "closed", "Closed"
+
+
+class WorkItemPriority(models.TextChoices):
+    URGENT = "urgent", "Urgent"
+    HIGH = "high", "High"
+    NORMAL = "normal", "Normal"
+
+
+class WorkItem(models.Model):
+    """Something a member of staff must do, raised and resolved by a rule (core.workitems).
+
+    At most one open item exists per rule and subject; the subject is the thing the rule is
+    about (a registration, a person, a referral...), named by ``subject_type`` and ``subject_id``.
+    """
+
+    rule = models.CharField(max_length=48)
+    subject_type = models.CharField(max_length=32)
+    subject_id = models.BigIntegerField()
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="work_items"
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    assigned_to = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="work_items"
+    )
+    status = models.CharField(
+        max_length=16, choices=WorkItemStatus.choices, default=WorkItemStatus.OPEN
+    )
+    priority = models.CharField(
+        max_length=8, choices=WorkItemPriority.choices, default=WorkItemPriority.NORMAL
+    )
+    due_on = models.DateField()
+    detail = models.CharField(max_length=300, blank=True)
+    raised_at = models.DateTimeField(auto_now_add=True)
+    status_changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [
+            models.Index(fields=["assigned_to", "status", "due_on"], name="workitem_assignee"),
+            models.Index(fields=["team", "status", "due_on"], name="workitem_team"),
+            models.Index(fields=["person", "status"], name="workitem_person"),
+            models.Index(fields=["rule", "status", "subject_id"], name="workitem_rule_subject"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "subject_type", "subject_id"],
+                condition=models.Q(status="open"),
+                name="workitem_one_open_per_rule_and_subject",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.rule} on {self.subject_type} {self.subject_id} ({self.status})"

@@ -11,6 +11,7 @@ from safeguard.core.models import Role
 from safeguard.people import selectors, services
 from safeguard.people.forms import PersonDetailsForm, SearchForm
 from safeguard.people.models import Person
+from safeguard.registrations.selectors import person_registrations
 
 
 def _default_scope(user):
@@ -139,12 +140,14 @@ def search(request):
 def person_detail(request, crn):
     person = selectors.person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
     allocations = list(selectors.person_allocation_history(person=person))
+    registrations = person_registrations(person=person, today=timezone.localdate())
     return render(
         request,
         "people/person_detail.html",
         {
             "person": person,
             "allocations": allocations,
+            "registrations": registrations,
             "can_change": request.user.can_change_cases,
             "can_read_access_log": request.user.can_read_access_log,
         },

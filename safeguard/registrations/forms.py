@@ -1,0 +1,88 @@
+from django import forms
+from django.utils import timezone
+
+from safeguard.registrations.models import EndReason, ReviewOutcome
+from safeguard.registrations.selectors import register_types
+
+
+class GovDateField(forms.DateField):
+    """A date typed as DD/MM/YYYY or YYYY-MM-DD, with GOV.UK-style messages."""
+
+    input_formats = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %m %Y"]
+    default_error_messages = {"invalid": "Enter a real date, like 27/11/2026"}
+
+
+class RegistrationAddForm(forms.Form):
+    code = forms.ChoiceField(
+        label="Register type",
+        error_messages={
+            "required": "Choose a register type",
+            "invalid_choice": "Choose a register type",
+        },
+    )
+    start_date = GovDateField(
+        label="Start date",
+        help_text="For example, 27/11/2026",
+        error_messages={"required": "Enter the start date"},
+    )
+    category = forms.TypedChoiceField(
+        label="MAPPA category",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Not applicable"), *[(i, f"Category {i}") for i in range(1, 5)]],
+        help_text="Only for MAPPA",
+    )
+    level = forms.TypedChoiceField(
+        label="MAPPA level",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Not applicable"), *[(i, f"Level {i}") for i in range(1, 4)]],
+        help_text="Only for MAPPA",
+    )
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea, max_length=4000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].choices = [("", "Choose a register type")] + [
+            (t.code, f"{t.code}: {t.description} ({t.get_group_display()})")
+            for t in register_types()
+        ]
+        self.initial.setdefault("start_date", timezone.localdate().strftime("%d/%m/%Y"))
+
+
+class RegistrationReviewForm(forms.Form):
+    reviewed_on = GovDateField(
+        label="Date of review",
+        help_text="For example, 27/11/2026",
+        error_messages={"required": "Enter the date of the review"},
+    )
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=[("", "Choose an outcome"), *ReviewOutcome.choices],
+        error_messages={"required": "Choose the outcome of the review"},
+    )
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea, max_length=4000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("reviewed_on", timezone.localdate().strftime("%d/%m/%Y"))
+
+
+class RegistrationEndForm(forms.Form):
+    ended_on = GovDateField(
+        label="End date",
+        help_text="For example, 27/11/2026",
+        error_messages={"required": "Enter the end date"},
+    )
+    reason = forms.ChoiceField(
+        label="Reason",
+        choices=[("", "Choose a reason"), *[c for c in EndReason.choices if c[0] != "superseded"]],
+        error_messages={"required": "Choose why the registration is ending"},
+    )
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea, max_length=4000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("ended_on", timezone.localdate().strftime("%d/%m/%Y"))

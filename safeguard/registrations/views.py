@@ -1,0 +1,149 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.forms import add_service_errors
+from safeguard.people.models import Person
+from safeguard.people.selectors import person_get_for, visible_people
+from safeguard.registrations import hygiene, selectors, services
+from safeguard.registrations.forms import (
+    RegistrationAddForm,
+    RegistrationEndForm,
+    RegistrationReviewForm,
+)
+
+
+def _casework_person(request, crn):
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
+    if not request.user.can_change_cases:
+        raise PermissionDenied
+    return person
+
+
+def _registration_of(request, person, registration_id):
+    registration = selectors.registration_get_for(
+        user=request.user, registration_id=registration_id, channel=Channel.WEB
+    )
+    if registration.person_id != person.pk:
+        raise Http404
+    return registration
+
+
+@require_http_methods(["GET", "POST"])
+def registration_add(request, crn):
+    person = _casework_person(request, crn)
+    initial = {"code": request.GET.get("code", "").upper()}
+    form = RegistrationAddForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration = services.registration_add(
+                person_id=person.pk,
+                code=form.cleaned_data["code"],
+                start_date=form.cleaned_data["start_date"],
+                notes=form.cleaned_data["notes"],
+                level=form.cleaned_data["level"],
+                category=form.cleaned_data["category"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except Person.DoesNotExist as exc:
+            raise Http404 from exc
+        else:
+            messages.success(request, f"{registration.register_type.description} registered")
+            return redirect("people:detail", crn=person.crn)
+    return render(request, "registrations/add.html", {"person": person, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def registration_review(request, crn, registration_id):
+    person = _casework_person(request, crn)
+    registration = _registration_of(request, person, registration_id)
+    form = RegistrationReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.registration_review(
+                registration_id=registration.pk, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Review of {registration.register_type.description} saved")
+            return redirect("people:detail", crn=person.crn)
+    return render(
+        request,
+        "registrations/review.html",
+        {"person": person, "registration": registration, "form": form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def registration_end(request, crn, registration_id):
+    person = _casework_person(request, crn)
+    registration = _registration_of(request, person, registration_id)
+    form = RegistrationEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.registration_end(
+                registration_id=registration.pk, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{registration.register_type.description} ended")
+            return redirect("people:detail", crn=person.crn)
+    return render(
+        request,
+        "registrations/end.html",
+        {"person": person, "registration": registration, "form": form},
+    )
+
+
+@require_http_methods(["GET"])
+def hygiene_report(request):
+    """Registration problems across everything the user may see."""
+    today = timezone.localdate()
+    counts, people_rules = selectors.hygiene_summary(user=request.user, today=today)
+    catalogue = hygiene.rules()
+    chosen = request.GET.get("rule", "")
+    if chosen not in catalogue:
+        chosen = ""
+    person_ids = [pid for pid, codes in people_rules.items() if not chosen or chosen in codes]
+    people = (
+        visible_people(request.user)
+        .filter(pk__in=person_ids)
+        .select_related("practitioner", "team")
+        .order_by("last_name", "first_name", "pk")
+    )
+    page = Paginator(people, 50).get_page(request.GET.get("page"))
+    access_log_record(
+        actor=request.user,
+        action=Action.LIST_PEOPLE,
+        channel=Channel.WEB,
+        detail=f"registration hygiene report page={page.number}",
+    )
+    rows = [
+        {
+            "person": p,
+            "rules": [catalogue[c] for c in catalogue if c in people_rules.get(p.pk, ())],
+        }
+        for p in page.object_list
+    ]
+    summary = [{"rule": r, "count": counts.get(code, 0)} for code, r in catalogue.items()]
+    return render(
+        request,
+        "registrations/hygiene_report.html",
+        {
+            "summary": summary,
+            "rows": rows,
+            "page": page,
+            "chosen": chosen,
+            "page_query": f"rule={chosen}" if chosen else "",
+            "people_count": len(person_ids),
+        },
+    )
