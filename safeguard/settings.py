@@ -228,6 +228,11 @@ LOGGING = {
     },
 }
 
+# Sections of the person page, in order (see safeguard/people/sections.py).
+SAFEGUARD_PERSON_SECTIONS = [
+    "safeguard.registrations.sections.registrations_section",
+]
+
 # Work-item rules run by `safeguarding_scan` (see safeguard/core/workitems.py), in this order.
 SAFEGUARD_WORK_ITEM_RULES = [
     "safeguard.registrations.rules.REVIEW_OVERDUE",

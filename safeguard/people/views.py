@@ -11,7 +11,7 @@ from safeguard.core.models import Role
 from safeguard.people import selectors, services
 from safeguard.people.forms import PersonDetailsForm, SearchForm
 from safeguard.people.models import Person
-from safeguard.registrations.selectors import person_registrations
+from safeguard.people.sections import person_sections
 
 
 def _default_scope(user):
@@ -140,14 +140,14 @@ def search(request):
 def person_detail(request, crn):
     person = selectors.person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
     allocations = list(selectors.person_allocation_history(person=person))
-    registrations = person_registrations(person=person, today=timezone.localdate())
+    sections = person_sections(request, person, timezone.localdate())
     return render(
         request,
         "people/person_detail.html",
         {
             "person": person,
             "allocations": allocations,
-            "registrations": registrations,
+            "sections": sections,
             "can_change": request.user.can_change_cases,
             "can_read_access_log": request.user.can_read_access_log,
         },

@@ -1,0 +1,12 @@
+from safeguard.people.sections import Section
+from safeguard.registrations.selectors import person_registrations
+
+
+def registrations_section(request, person, today):
+    return Section(
+        template="registrations/_person_registrations.html",
+        context={
+            "registrations": person_registrations(person=person, today=today),
+            "can_change": request.user.can_change_cases,
+        },
+    )
