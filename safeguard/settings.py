@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "safeguard.people",
     "safeguard.registrations",
     "safeguard.assessments",
+    "safeguard.referrals",
     "safeguard.api",
     "safeguard.demo",
 ]
@@ -237,4 +238,8 @@ SAFEGUARD_PERSON_SECTIONS = [
 SAFEGUARD_WORK_ITEM_RULES = [
     "safeguard.registrations.rules.REVIEW_OVERDUE",
     "safeguard.registrations.rules.HYGIENE_PROBLEM",
+    "safeguard.referrals.rules.REFERRAL_OVERDUE",
+    "safeguard.referrals.rules.REJECTED_WHILE_INDICATED",
+    "safeguard.referrals.rules.ESCALATION_TO_ANSWER",
+    "safeguard.referrals.rules.ESCALATION_OVERDUE",
 ]

@@ -4,6 +4,7 @@ import datetime as dt
 import itertools
 
 import factory
+from django.utils import timezone
 from django.contrib.auth.hashers import make_password
 
 from safeguard.core.models import PDU, Role, Staff, Team
@@ -145,3 +146,63 @@ class EndedRegistrationFactory(RegistrationFactory):
     status = RegistrationStatus.ENDED
     ended_on = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=5))
     end_reason = EndReason.NO_LONGER_APPLIES
+
+
+# ---- referrals ----------------------------------------------------------------------------
+
+from safeguard.referrals.models import Agency, Referral, ReferralStatus  # noqa: E402
+
+
+def asc_agency(region_code="KSS", name=None) -> Agency:
+    qs = Agency.objects.filter(kind="adult_social_care", region__code=region_code)
+    return qs.get(name=name) if name else qs.order_by("name").first()
+
+
+S42_ALL_MET = {
+    "care_and_support_needs": {
+        "indicated": True,
+        "evidence": "Learning disability; support worker",
+    },
+    "experiencing_or_at_risk_of_abuse_or_neglect": {
+        "indicated": True,
+        "evidence": "Cuckooing reported by neighbours",
+    },
+    "unable_to_protect_self": {"indicated": True, "evidence": "Cannot refuse entry to the flat"},
+}
+
+
+class DraftReferralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Referral
+
+    person = factory.SubFactory(PersonFactory)
+    kind = "adult_social_care_s42"
+    agency = factory.LazyFunction(asc_agency)
+    status = ReferralStatus.DRAFT
+    s42_care_and_support_needs = True
+    s42_care_and_support_needs_evidence = "Learning disability"
+    s42_abuse_or_neglect = True
+    s42_abuse_or_neglect_evidence = "Cuckooing"
+    s42_unable_to_protect_self = True
+    s42_unable_to_protect_self_evidence = "Cannot refuse entry"
+    abuse_categories = factory.LazyFunction(lambda: ["financial_or_material"])
+    consent = "given"
+    created_by = factory.LazyAttribute(lambda o: o.person.practitioner or StaffFactory())
+
+
+class SentReferralFactory(DraftReferralFactory):
+    status = ReferralStatus.SENT
+    sent_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
+    due_by = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=1))
+
+
+class OverdueReferralFactory(SentReferralFactory):
+    sent_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=20))
+    due_by = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=10))
+
+
+class RejectedReferralFactory(SentReferralFactory):
+    status = ReferralStatus.REJECTED
+    decided_at = factory.LazyFunction(timezone.now)
+    decision_working_days = 1
+    rejection_reason = "below_threshold"

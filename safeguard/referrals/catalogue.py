@@ -1,0 +1,83 @@
+"""Partner agencies and meeting types from the data files (run by a migration; re-runnable)."""
+
+import json
+from functools import cache
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@cache
+def escalation_ladder() -> dict[int, dict]:
+    levels = json.loads((DATA / "escalation_ladder.json").read_text())["levels"]
+    return {entry["level"]: entry for entry in levels}
+
+
+def load_agencies(apps=None, schema_editor=None):
+    if apps is None:
+        from django.apps import apps as global_apps
+
+        apps = global_apps
+    Agency = apps.get_model("referrals", "Agency")
+    Region = apps.get_model("core", "Region")
+    LocalAuthority = apps.get_model("core", "LocalAuthority")
+    PDU = apps.get_model("core", "PDU")
+    MeetingType = apps.get_model("referrals", "MeetingType")
+    data = json.loads((DATA / "agencies.json").read_text())
+    default_target = data["asc_default_target_working_days"]
+    targets = data["asc_response_targets"]
+
+    def put(name, **fields):
+        Agency.objects.update_or_create(name=name, defaults=fields)
+
+    for la in LocalAuthority.objects.select_related("region"):
+        put(
+            f"{la.name} Adult Social Care",
+            kind="adult_social_care",
+            region=la.region,
+            local_authority=la,
+            response_target_working_days=targets.get(la.name, default_target),
+            is_duty_to_cooperate=True,
+        )
+        put(
+            f"{la.name} Housing Options",
+            kind="housing",
+            region=la.region,
+            local_authority=la,
+            response_target_working_days=5,
+            is_duty_to_cooperate=True,
+        )
+    regions = {r.code: r for r in Region.objects.all()}
+    for code, kinds in data["regional"].items():
+        region = regions.get(code)
+        if region is None:
+            continue
+        for kind, names in kinds.items():
+            for name in names:
+                put(
+                    name,
+                    kind=kind,
+                    region=region,
+                    response_target_working_days=5,
+                    is_duty_to_cooperate=kind in ("mental_health", "police"),
+                )
+    for pdu in PDU.objects.select_related("region"):
+        for panel in data["pdu_panels"]:
+            put(
+                f"{pdu.name} {panel}",
+                kind="panel",
+                region=pdu.region,
+                response_target_working_days=10,
+            )
+        for practice in data["pdu_gp_practices"]:
+            put(
+                f"{pdu.name} {practice}",
+                kind="gp",
+                region=pdu.region,
+                response_target_working_days=5,
+            )
+    for entry in json.loads((DATA / "meeting_types.json").read_text()):
+        MeetingType.objects.update_or_create(
+            code=entry["code"],
+            defaults={"name": entry["name"], "description": entry["description"]},
+        )

@@ -1,0 +1,331 @@
+"""Referrals to adult social care and partner agencies, their escalation, and multi-agency
+meetings. States and transitions are named constants; nothing is implied by empty dates."""
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class AgencyKind(models.TextChoices):
+    ADULT_SOCIAL_CARE = "adult_social_care", "Adult social care"
+    HOUSING = "housing", "Housing"
+    MENTAL_HEALTH = "mental_health", "Mental health service"
+    SUBSTANCE_MISUSE = "substance_misuse", "Substance misuse service"
+    GP = "gp", "GP practice"
+    POLICE = "police", "Police"
+    PANEL = "panel", "Multi-agency panel"
+
+
+class Agency(models.Model):
+    name = models.CharField(max_length=160, unique=True)
+    kind = models.CharField(max_length=24, choices=AgencyKind.choices)
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="agencies")
+    local_authority = models.ForeignKey(
+        "core.LocalAuthority",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agencies",
+    )
+    response_target_working_days = models.PositiveSmallIntegerField(
+        default=2, help_text="Local configuration: working days for a decision."
+    )
+    is_duty_to_cooperate = models.BooleanField(
+        default=False, help_text="A MAPPA duty-to-co-operate agency."
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+        indexes = [models.Index(fields=["kind", "local_authority"], name="agency_kind_la")]
+
+    def __str__(self):
+        return self.name
+
+
+class ReferralKind(models.TextChoices):
+    ASC_S42 = "adult_social_care_s42", "Adult social care: safeguarding concern (Care Act s42)"
+    ASC_NEEDS_ASSESSMENT = (
+        "adult_social_care_needs_assessment",
+        "Adult social care: needs assessment (Care Act s9)",
+    )
+    MENTAL_HEALTH = "mental_health", "Mental health"
+    HOUSING_DUTY_TO_REFER = "housing_duty_to_refer", "Housing: duty to refer"
+    SUBSTANCE_MISUSE = "substance_misuse", "Substance misuse"
+    GP_REGISTRATION = "gp_registration", "GP registration"
+    MARAC = "marac", "MARAC"
+    MULTI_AGENCY_PANEL = "multi_agency_panel", "Local multi-agency panel"
+
+
+# Which kind of agency takes which kind of referral.
+AGENCY_KIND_FOR_REFERRAL = {
+    ReferralKind.ASC_S42: AgencyKind.ADULT_SOCIAL_CARE,
+    ReferralKind.ASC_NEEDS_ASSESSMENT: AgencyKind.ADULT_SOCIAL_CARE,
+    ReferralKind.MENTAL_HEALTH: AgencyKind.MENTAL_HEALTH,
+    ReferralKind.HOUSING_DUTY_TO_REFER: AgencyKind.HOUSING,
+    ReferralKind.SUBSTANCE_MISUSE: AgencyKind.SUBSTANCE_MISUSE,
+    ReferralKind.GP_REGISTRATION: AgencyKind.GP,
+    ReferralKind.MARAC: AgencyKind.POLICE,
+    ReferralKind.MULTI_AGENCY_PANEL: AgencyKind.PANEL,
+}
+
+
+class ReferralStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SENT = "sent", "Sent"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    CLOSED_NO_RESPONSE = "closed_no_response", "Closed with no response"
+
+
+AWAITING_DECISION = (ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED)
+DECIDED = (ReferralStatus.ACCEPTED, ReferralStatus.REJECTED)
+
+ALLOWED_TRANSITIONS = {
+    ReferralStatus.DRAFT: {ReferralStatus.SENT},
+    ReferralStatus.SENT: {
+        ReferralStatus.ACKNOWLEDGED,
+        ReferralStatus.ACCEPTED,
+        ReferralStatus.REJECTED,
+        ReferralStatus.CLOSED_NO_RESPONSE,
+    },
+    ReferralStatus.ACKNOWLEDGED: {
+        ReferralStatus.ACCEPTED,
+        ReferralStatus.REJECTED,
+        ReferralStatus.CLOSED_NO_RESPONSE,
+    },
+    ReferralStatus.ACCEPTED: set(),
+    ReferralStatus.REJECTED: set(),
+    ReferralStatus.CLOSED_NO_RESPONSE: set(),
+}
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    URGENT = "urgent", "Urgent"
+    IMMEDIATE = "immediate", "Immediate risk"
+
+
+class RejectionReason(models.TextChoices):
+    BELOW_THRESHOLD = "below_threshold", "Below threshold"
+    NO_CARE_AND_SUPPORT_NEEDS = "no_care_and_support_needs", "No care and support needs"
+    NOT_ORDINARILY_RESIDENT = "not_ordinarily_resident", "Not ordinarily resident"
+    INSUFFICIENT_INFORMATION = "insufficient_information", "Insufficient information"
+    ALREADY_KNOWN = "already_known", "Already known to the service"
+    OTHER = "other", "Other"
+
+
+class AbuseCategory(models.TextChoices):
+    """The ten categories of abuse and neglect in the Care and Support statutory guidance."""
+
+    PHYSICAL = "physical", "Physical abuse"
+    DOMESTIC = "domestic", "Domestic abuse"
+    SEXUAL = "sexual", "Sexual abuse"
+    PSYCHOLOGICAL = "psychological", "Psychological or emotional abuse"
+    FINANCIAL_OR_MATERIAL = "financial_or_material", "Financial or material abuse"
+    MODERN_SLAVERY = "modern_slavery", "Modern slavery"
+    DISCRIMINATORY = "discriminatory", "Discriminatory abuse"
+    ORGANISATIONAL = "organisational", "Organisational abuse"
+    NEGLECT = "neglect", "Neglect and acts of omission"
+    SELF_NEGLECT = "self_neglect", "Self-neglect"
+
+
+class Consent(models.TextChoices):
+    GIVEN = "given", "The person agreed to the referral"
+    REFUSED = "refused", "The person did not agree; referred without consent"
+    NOT_ASKED = "not_asked", "Could not be asked; referred without consent"
+
+
+class Referral(models.Model):
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="referrals")
+    kind = models.CharField(max_length=40, choices=ReferralKind.choices)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals")
+    status = models.CharField(
+        max_length=24, choices=ReferralStatus.choices, default=ReferralStatus.DRAFT
+    )
+    urgency = models.CharField(max_length=12, choices=Urgency.choices, default=Urgency.ROUTINE)
+    reason = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    due_by = models.DateField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # Working days from sending to the decision, kept when decided so monitoring is set-based.
+    decision_working_days = models.PositiveIntegerField(null=True, blank=True)
+    rejection_reason = models.CharField(max_length=32, choices=RejectionReason.choices, blank=True)
+    decision_notes = models.TextField(blank=True)
+    outcome = models.TextField(blank=True)
+
+    # Care Act s42 three-part test, each with the practitioner's evidence
+    s42_care_and_support_needs = models.BooleanField(null=True)
+    s42_care_and_support_needs_evidence = models.TextField(blank=True)
+    s42_abuse_or_neglect = models.BooleanField(null=True)
+    s42_abuse_or_neglect_evidence = models.TextField(blank=True)
+    s42_unable_to_protect_self = models.BooleanField(null=True)
+    s42_unable_to_protect_self_evidence = models.TextField(blank=True)
+    abuse_categories = models.JSONField(default=list, blank=True)
+
+    person_views = models.TextField(blank=True)
+    consent = models.CharField(max_length=12, choices=Consent.choices, blank=True)
+    reason_without_consent = models.TextField(blank=True)
+
+    # Homelessness Reduction Act duty to refer
+    consent_to_share_contact_details = models.BooleanField(null=True)
+    chosen_housing_authority = models.ForeignKey(
+        "core.LocalAuthority", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [
+            models.Index(fields=["person", "status"], name="referral_person_status"),
+            models.Index(fields=["status", "due_by"], name="referral_status_due"),
+            models.Index(fields=["agency", "sent_at"], name="referral_agency_sent"),
+            models.Index(fields=["kind", "sent_at"], name="referral_kind_sent"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} referral {self.pk} ({self.status})"
+
+    @property
+    def s42_indicated(self):
+        return bool(
+            self.s42_care_and_support_needs
+            and self.s42_abuse_or_neglect
+            and self.s42_unable_to_protect_self
+        )
+
+
+class EscalationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class EscalationOutcome(models.TextChoices):
+    DECISION_CHANGED = "decision_changed", "The agency changed its decision"
+    ALTERNATIVE_AGREED = "alternative_agreed", "Another way to meet the need was agreed"
+    DECISION_UPHELD = "decision_upheld", "The agency's decision stands"
+    WITHDRAWN = "withdrawn", "Escalation withdrawn"
+
+
+class Escalation(models.Model):
+    """One step up the ladder: 1 SPO, 2 head of PDU, 3 regional lead, 4 national lead."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="escalations")
+    level = models.PositiveSmallIntegerField()
+    status = models.CharField(
+        max_length=12, choices=EscalationStatus.choices, default=EscalationStatus.OPEN
+    )
+    reason = models.TextField()
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField()
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escalations_held",
+    )
+    due_by = models.DateField()
+    response = models.TextField(blank=True)
+    outcome = models.CharField(max_length=24, choices=EscalationOutcome.choices, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["referral", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "level"], name="escalation_one_per_level"),
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=4), name="escalation_level_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_by"], name="escalation_status_due")]
+
+    def __str__(self):
+        return f"Level {self.level} escalation of referral {self.referral_id} ({self.status})"
+
+
+# ---- multi-agency meetings ---------------------------------------------------------------
+
+
+class MeetingType(models.Model):
+    code = models.CharField(max_length=24, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Meeting(models.Model):
+    meeting_type = models.ForeignKey(MeetingType, on_delete=models.PROTECT, related_name="meetings")
+    held_on = models.DateField()
+    pdu = models.ForeignKey("core.PDU", on_delete=models.PROTECT, related_name="meetings")
+    chair = models.CharField(max_length=120, blank=True)
+    notes = models.TextField(blank=True)
+    people = models.ManyToManyField("people.Person", related_name="meetings", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self):
+        return f"{self.meeting_type} on {self.held_on}"
+
+
+class MeetingAttendance(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="attendance")
+    attended = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "agency"], name="attendance_once_per_agency")
+        ]
+
+    def __str__(self):
+        return f"{self.agency} at meeting {self.meeting_id}: {self.attended}"
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+
+
+class MeetingAction(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="actions")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    description = models.TextField()
+    due_on = models.DateField()
+    status = models.CharField(max_length=8, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+    completed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+
+    def __str__(self):
+        return f"Action {self.pk} ({self.status})"

@@ -1,0 +1,147 @@
+"""Work-item rules about referrals and escalations (run by `safeguarding_scan`)."""
+
+from django.db.models import (
+    Case,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Value,
+    When,
+)
+
+from safeguard.core.models import Role, Staff
+from safeguard.core.workitems import WorkItemRule, assignee
+from safeguard.referrals.models import (
+    AWAITING_DECISION,
+    Escalation,
+    EscalationStatus,
+    Referral,
+    ReferralKind,
+    ReferralStatus,
+)
+
+
+def _referral_overdue(today):
+    return (
+        Referral.objects.filter(status__in=AWAITING_DECISION, due_by__lt=today)
+        .annotate(
+            wi_subject_id=F("pk"),
+            wi_person_id=F("person_id"),
+            wi_team_id=F("person__team_id"),
+            wi_assignee_id=assignee("person__"),
+            wi_due_on=F("due_by"),
+            wi_detail=F("agency__name"),
+        )
+        .order_by()
+    )
+
+
+def _rejected_while_indicated(today):
+    return (
+        Referral.objects.filter(
+            kind=ReferralKind.ASC_S42,
+            status=ReferralStatus.REJECTED,
+            s42_care_and_support_needs=True,
+            s42_abuse_or_neglect=True,
+            s42_unable_to_protect_self=True,
+        )
+        .exclude(Exists(Escalation.objects.filter(referral=OuterRef("pk"))))
+        .annotate(
+            wi_subject_id=F("pk"),
+            wi_person_id=F("person_id"),
+            wi_team_id=F("person__team_id"),
+            wi_assignee_id=assignee("person__"),
+            wi_due_on=Value(today, output_field=DateField()),
+            wi_detail=F("agency__name"),
+        )
+        .order_by()
+    )
+
+
+def _holder_of(role, **match):
+    return Subquery(
+        Staff.objects.filter(role=role, is_active=True, in_post=True, **match)
+        .order_by("pk")
+        .values("pk")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def _escalation_to_answer(today):
+    return (
+        Escalation.objects.filter(status=EscalationStatus.OPEN, holder__isnull=False)
+        .annotate(
+            wi_subject_id=F("pk"),
+            wi_person_id=F("referral__person_id"),
+            wi_team_id=F("referral__person__team_id"),
+            wi_assignee_id=F("holder_id"),
+            wi_due_on=F("due_by"),
+            wi_detail=F("referral__agency__name"),
+        )
+        .order_by()
+    )
+
+
+def _escalation_overdue(today):
+    # Past its target: the holder of the next level up is told it can now be escalated.
+    next_holder = Case(
+        When(
+            level=1,
+            then=_holder_of(Role.HEAD_OF_PDU, pdu_id=OuterRef("referral__person__pdu_id")),
+        ),
+        When(
+            level=2,
+            then=_holder_of(
+                Role.REGIONAL_LEAD, region_id=OuterRef("referral__person__pdu__region_id")
+            ),
+        ),
+        default=_holder_of(Role.NATIONAL),
+        output_field=IntegerField(),
+    )
+    return (
+        Escalation.objects.filter(status=EscalationStatus.OPEN, due_by__lt=today)
+        .annotate(
+            wi_subject_id=F("pk"),
+            wi_person_id=F("referral__person_id"),
+            wi_team_id=F("referral__person__team_id"),
+            wi_assignee_id=next_holder,
+            wi_due_on=F("due_by"),
+            wi_detail=F("referral__agency__name"),
+        )
+        .order_by()
+    )
+
+
+REFERRAL_OVERDUE = WorkItemRule(
+    code="referral_past_target",
+    title="Referral past its response date with no decision",
+    subject_type="referral",
+    candidates=_referral_overdue,
+    action="Chase the agency; if there is still no answer, escalate the referral.",
+)
+REJECTED_WHILE_INDICATED = WorkItemRule(
+    code="asc_rejected_s42_indicated",
+    title="Adult social care rejected a referral that met all three parts of the s42 test",
+    subject_type="referral",
+    candidates=_rejected_while_indicated,
+    priority="high",
+    action="Escalate the rejection to your senior probation officer.",
+)
+ESCALATION_TO_ANSWER = WorkItemRule(
+    code="escalation_to_answer",
+    title="Escalation waiting for your response",
+    subject_type="escalation",
+    candidates=_escalation_to_answer,
+    action="Take the escalation up with the agency and record the response.",
+)
+ESCALATION_OVERDUE = WorkItemRule(
+    code="escalation_past_target",
+    title="Escalation past its target: it can go to the next level",
+    subject_type="escalation",
+    candidates=_escalation_overdue,
+    priority="high",
+    action="Check the escalation and take it up at your level.",
+)

@@ -1,0 +1,88 @@
+"""Reads of referrals, escalations and meetings, through the people the user may see."""
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from safeguard.core.audit import Action, access_log_record
+from safeguard.core.models import Role, Staff
+from safeguard.people.selectors import visible_people
+from safeguard.referrals.catalogue import escalation_ladder
+from safeguard.referrals.models import Agency, Escalation, Referral
+
+
+def visible_referrals(user) -> QuerySet[Referral]:
+    return Referral.objects.filter(person__in=visible_people(user).values("pk"))
+
+
+def referral_get_for(*, user, referral_id: int, channel: str, for_update=False) -> Referral:
+    """One referral the user may see, or Http404 (logged): missing and not visible alike."""
+    qs = visible_referrals(user).select_related("person__pdu__region", "person__team", "agency")
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    referral = qs.filter(pk=referral_id).first()
+    if referral is None:
+        access_log_record(
+            actor=user,
+            action=Action.REFUSED,
+            channel=channel,
+            detail=f"referral {referral_id}: not found or not visible",
+        )
+        raise Http404("No such referral is visible to you.")
+    return referral
+
+
+def escalation_get_for(*, user, escalation_id: int, channel: str, for_update=False) -> Escalation:
+    qs = Escalation.objects.filter(
+        referral__person__in=visible_people(user).values("pk")
+    ).select_related("referral__person__pdu", "referral__person__team", "holder")
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    escalation = qs.filter(pk=escalation_id).first()
+    if escalation is None:
+        access_log_record(
+            actor=user,
+            action=Action.REFUSED,
+            channel=channel,
+            detail=f"escalation {escalation_id}: not found or not visible",
+        )
+        raise Http404("No such escalation is visible to you.")
+    return escalation
+
+
+def person_referrals(*, person) -> list[Referral]:
+    """A person's referrals, newest first, with their escalations: two queries."""
+    return list(
+        Referral.objects.filter(person=person)
+        .select_related("agency")
+        .prefetch_related(
+            Prefetch(
+                "escalations",
+                queryset=Escalation.objects.select_related("holder").order_by("level"),
+            )
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def agencies(*, kind=None, local_authority_id=None, region_id=None) -> QuerySet[Agency]:
+    qs = Agency.objects.filter(active=True).select_related("region", "local_authority")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if local_authority_id:
+        qs = qs.filter(local_authority_id=local_authority_id)
+    if region_id:
+        qs = qs.filter(region_id=region_id)
+    return qs.order_by("name")
+
+
+def escalation_holder(*, person, level: int) -> Staff | None:
+    """Who holds an escalation at ``level`` for ``person``'s case."""
+    role = escalation_ladder()[level]["holder_role"]
+    staff = Staff.objects.filter(role=role, is_active=True, in_post=True).order_by("pk")
+    if role == Role.SENIOR_PROBATION_OFFICER:
+        staff = staff.filter(teams=person.team_id)
+    elif role == Role.HEAD_OF_PDU:
+        staff = staff.filter(pdu_id=person.pdu_id)
+    elif role == Role.REGIONAL_LEAD:
+        staff = staff.filter(region_id=person.pdu.region_id)
+    return staff.first()

@@ -1,0 +1,400 @@
+"""Every change to referrals and escalations. Each action locks what it changes, checks the
+transition is allowed, writes the access log in the same transaction and refreshes work items
+after commit."""
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.calendar import add_working_days, working_days_between
+from safeguard.core.workitems import refresh_for_person_on_commit
+from safeguard.people.models import Person
+from safeguard.people.selectors import visible_people
+from safeguard.referrals.catalogue import escalation_ladder
+from safeguard.referrals.models import (
+    AGENCY_KIND_FOR_REFERRAL,
+    ALLOWED_TRANSITIONS,
+    AWAITING_DECISION,
+    AbuseCategory,
+    Agency,
+    Consent,
+    Escalation,
+    EscalationOutcome,
+    EscalationStatus,
+    Referral,
+    ReferralKind,
+    ReferralStatus,
+    RejectionReason,
+    Urgency,
+)
+from safeguard.referrals.selectors import (
+    escalation_get_for,
+    escalation_holder,
+    referral_get_for,
+)
+
+S42_PARTS = (
+    "care_and_support_needs",
+    "experiencing_or_at_risk_of_abuse_or_neglect",
+    "unable_to_protect_self",
+)
+_S42_FIELDS = {
+    "care_and_support_needs": "s42_care_and_support_needs",
+    "experiencing_or_at_risk_of_abuse_or_neglect": "s42_abuse_or_neglect",
+    "unable_to_protect_self": "s42_unable_to_protect_self",
+}
+
+
+class IllegalTransition(Exception):
+    """The referral is not in a state that allows this action (the API answers 409)."""
+
+
+def _require_casework(actor):
+    if not actor.can_change_cases:
+        raise PermissionDenied("Your role can read cases but not change them.")
+
+
+def _move(referral: Referral, to: str):
+    if to not in ALLOWED_TRANSITIONS[ReferralStatus(referral.status)]:
+        raise IllegalTransition(
+            f"A referral that is {referral.get_status_display().lower()} cannot become "
+            f"{ReferralStatus(to).label.lower()}."
+        )
+    referral.status = to
+
+
+def _check_not_future(field, value: datetime):
+    if value > timezone.now() + timezone.timedelta(minutes=5):
+        raise ValidationError({field: ["The date and time must not be in the future"]})
+
+
+def _validate(
+    kind,
+    agency,
+    s42,
+    abuse_categories,
+    consent,
+    reason_without_consent,
+    housing_authority,
+    consent_to_share_contact_details,
+):
+    errors: dict[str, list[str]] = {}
+    if agency.kind != AGENCY_KIND_FOR_REFERRAL[kind]:
+        errors["agency"] = [f"{agency.name} does not take {ReferralKind(kind).label} referrals"]
+    if kind == ReferralKind.ASC_S42:
+        for part in S42_PARTS:
+            answer = (s42 or {}).get(part)
+            if not isinstance(answer, dict) or not isinstance(answer.get("indicated"), bool):
+                errors[f"care_act_s42.{part}"] = [
+                    "Say whether this part of the Care Act s42 test is met"
+                ]
+            elif not str(answer.get("evidence", "")).strip():
+                errors[f"care_act_s42.{part}"] = ["Give the evidence for this part of the test"]
+        if not abuse_categories:
+            errors["abuse_categories"] = ["Choose at least one category of abuse or neglect"]
+        if not consent:
+            errors["consent"] = ["Say whether the person agreed to the referral"]
+    unknown = [c for c in abuse_categories or [] if c not in AbuseCategory.values]
+    if unknown:
+        errors["abuse_categories"] = [f"Unknown category: {', '.join(map(str, unknown))}"]
+    if consent and consent not in Consent.values:
+        errors["consent"] = ["Choose whether the person agreed to the referral"]
+    if consent and consent != Consent.GIVEN and not (reason_without_consent or "").strip():
+        errors["reason_without_consent"] = ["Say why the referral is made without consent"]
+    if kind == ReferralKind.HOUSING_DUTY_TO_REFER:
+        # Homelessness Reduction Act 2017: the person must agree to the referral, choose the
+        # housing authority and agree to their contact details being shared.
+        if consent != Consent.GIVEN:
+            errors["consent"] = ["A duty to refer needs the person's consent to the referral"]
+        if consent_to_share_contact_details is not True:
+            errors["consent_to_share_contact_details"] = [
+                "A duty to refer needs the person's consent to share their contact details"
+            ]
+        if housing_authority is None:
+            errors["chosen_housing_authority"] = ["Choose the housing authority the person chose"]
+        elif housing_authority.region.code == "WA":
+            errors["chosen_housing_authority"] = [
+                "The duty to refer applies to English housing authorities only"
+            ]
+    if errors:
+        raise ValidationError(errors)
+
+
+def referral_create(
+    *,
+    person_id: int,
+    kind: str,
+    agency_id: int,
+    actor,
+    urgency: str = Urgency.ROUTINE,
+    reason: str = "",
+    send: bool = True,
+    sent_at: datetime | None = None,
+    care_act_s42: dict | None = None,
+    abuse_categories: list[str] | None = None,
+    person_views: str = "",
+    consent: str = "",
+    reason_without_consent: str = "",
+    chosen_housing_authority=None,
+    consent_to_share_contact_details: bool | None = None,
+    channel: str = Channel.WEB,
+) -> Referral:
+    """Record a referral, as a draft or as sent (``sent_at`` may be back-dated)."""
+    _require_casework(actor)
+    if kind not in ReferralKind.values:
+        raise ValidationError({"kind": ["Choose the kind of referral"]})
+    if urgency not in Urgency.values:
+        raise ValidationError({"urgency": ["Choose how urgent the referral is"]})
+    agency = Agency.objects.select_related("region").filter(pk=agency_id, active=True).first()
+    if agency is None:
+        raise ValidationError({"agency": ["Choose an agency from the list"]})
+    _validate(
+        kind,
+        agency,
+        care_act_s42,
+        abuse_categories,
+        consent,
+        reason_without_consent,
+        chosen_housing_authority,
+        consent_to_share_contact_details,
+    )
+    sent_at = sent_at or timezone.now()
+    _check_not_future("sent_at", sent_at)
+    with transaction.atomic():
+        person = visible_people(actor).select_for_update().filter(pk=person_id).first()
+        if person is None:
+            raise Person.DoesNotExist
+        referral = Referral(
+            person=person,
+            kind=kind,
+            agency=agency,
+            urgency=urgency,
+            reason=reason.strip(),
+            abuse_categories=sorted(set(abuse_categories or [])),
+            person_views=person_views.strip(),
+            consent=consent,
+            reason_without_consent=reason_without_consent.strip(),
+            chosen_housing_authority=chosen_housing_authority,
+            consent_to_share_contact_details=consent_to_share_contact_details,
+            created_by=actor,
+        )
+        for part, field in _S42_FIELDS.items():
+            answer = (care_act_s42 or {}).get(part) or {}
+            setattr(referral, field, answer.get("indicated"))
+            setattr(referral, f"{field}_evidence", str(answer.get("evidence", "")).strip())
+        if send:
+            _send(referral, sent_at)
+        referral.save()
+        access_log_record(
+            actor=actor,
+            action=Action.CHANGE_PERSON,
+            channel=channel,
+            person=person,
+            detail=f"referral {referral.kind} {'sent' if send else 'drafted'}",
+        )
+        refresh_for_person_on_commit(person.pk, timezone.localdate())
+    return referral
+
+
+def _send(referral: Referral, sent_at: datetime):
+    _move(referral, ReferralStatus.SENT)
+    referral.sent_at = sent_at
+    referral.due_by = add_working_days(
+        timezone.localtime(sent_at).date(), referral.agency.response_target_working_days
+    )
+
+
+def _locked(actor, referral_id, channel) -> Referral:
+    _require_casework(actor)
+    return referral_get_for(user=actor, referral_id=referral_id, channel=channel, for_update=True)
+
+
+def _save(referral, actor, channel, detail, fields):
+    referral.version += 1
+    referral._change_reason = detail
+    referral.save(update_fields=[*fields, "version"])
+    access_log_record(
+        actor=actor,
+        action=Action.CHANGE_PERSON,
+        channel=channel,
+        person=referral.person,
+        detail=f"referral {referral.pk}: {detail}",
+    )
+    refresh_for_person_on_commit(referral.person_id, timezone.localdate())
+
+
+def referral_send(*, referral_id: int, actor, sent_at=None, channel=Channel.WEB) -> Referral:
+    sent_at = sent_at or timezone.now()
+    _check_not_future("sent_at", sent_at)
+    with transaction.atomic():
+        referral = _locked(actor, referral_id, channel)
+        _send(referral, sent_at)
+        _save(referral, actor, channel, "sent", ["status", "sent_at", "due_by"])
+    return referral
+
+
+def referral_acknowledge(*, referral_id: int, actor, acknowledged_at=None, channel=Channel.WEB):
+    acknowledged_at = acknowledged_at or timezone.now()
+    _check_not_future("acknowledged_at", acknowledged_at)
+    with transaction.atomic():
+        referral = _locked(actor, referral_id, channel)
+        _move(referral, ReferralStatus.ACKNOWLEDGED)
+        referral.acknowledged_at = acknowledged_at
+        _save(referral, actor, channel, "acknowledged", ["status", "acknowledged_at"])
+    return referral
+
+
+def referral_decide(
+    *,
+    referral_id: int,
+    outcome: str,
+    actor,
+    reason: str = "",
+    decided_at=None,
+    notes: str = "",
+    channel=Channel.WEB,
+) -> Referral:
+    """Record the agency's decision: accepted, or rejected with a coded reason."""
+    if outcome not in (ReferralStatus.ACCEPTED, ReferralStatus.REJECTED):
+        raise ValidationError({"outcome": ["The decision is either accepted or rejected"]})
+    if outcome == ReferralStatus.REJECTED and reason not in RejectionReason.values:
+        raise ValidationError({"reason": ["Choose the reason the agency gave for rejecting it"]})
+    decided_at = decided_at or timezone.now()
+    _check_not_future("decided_at", decided_at)
+    with transaction.atomic():
+        referral = _locked(actor, referral_id, channel)
+        _move(referral, outcome)
+        if decided_at < referral.sent_at:
+            raise ValidationError({"decided_at": ["The decision cannot be before the referral"]})
+        referral.decided_at = decided_at
+        referral.decision_working_days = working_days_between(
+            timezone.localtime(referral.sent_at).date(), timezone.localtime(decided_at).date()
+        )
+        referral.rejection_reason = reason if outcome == ReferralStatus.REJECTED else ""
+        referral.decision_notes = notes.strip()
+        _save(
+            referral,
+            actor,
+            channel,
+            outcome,
+            ["status", "decided_at", "decision_working_days", "rejection_reason", "decision_notes"],
+        )
+    return referral
+
+
+def referral_close_no_response(*, referral_id: int, actor, notes="", channel=Channel.WEB):
+    with transaction.atomic():
+        referral = _locked(actor, referral_id, channel)
+        _move(referral, ReferralStatus.CLOSED_NO_RESPONSE)
+        referral.decision_notes = notes.strip()
+        _save(referral, actor, channel, "closed with no response", ["status", "decision_notes"])
+    return referral
+
+
+def referral_record_outcome(*, referral_id: int, outcome: str, actor, channel=Channel.WEB):
+    if not outcome.strip():
+        raise ValidationError({"outcome": ["Describe the outcome"]})
+    with transaction.atomic():
+        referral = _locked(actor, referral_id, channel)
+        if referral.status in (ReferralStatus.DRAFT, *AWAITING_DECISION):
+            raise IllegalTransition("Record the agency's decision before the outcome.")
+        referral.outcome = outcome.strip()
+        _save(referral, actor, channel, "outcome recorded", ["outcome"])
+    return referral
+
+
+# ---- escalation ---------------------------------------------------------------------------
+
+
+def next_escalation_level(referral: Referral, escalations: list[Escalation], today) -> int | None:
+    """The level that may be raised now, or None. The first level is offered once a referral is
+    rejected, closed with no response, or past its response date; each further level only when
+    the previous one is resolved or past its own target."""
+    escalatable = referral.status in (
+        ReferralStatus.REJECTED,
+        ReferralStatus.CLOSED_NO_RESPONSE,
+    ) or (referral.status in AWAITING_DECISION and referral.due_by and referral.due_by < today)
+    if not escalatable:
+        return None
+    if not escalations:
+        return 1
+    last = max(escalations, key=lambda e: e.level)
+    if last.level >= 4:
+        return None
+    if last.status == EscalationStatus.RESOLVED:
+        if last.outcome in (EscalationOutcome.DECISION_CHANGED, EscalationOutcome.WITHDRAWN):
+            return None
+        return last.level + 1
+    return last.level + 1 if last.due_by < today else None
+
+
+def escalation_raise(*, referral_id: int, reason: str, actor, channel=Channel.WEB) -> Escalation:
+    if not (reason or "").strip():
+        raise ValidationError({"reason": ["Say why you are escalating"]})
+    today = timezone.localdate()
+    with transaction.atomic():
+        referral = _locked(actor, referral_id, channel)
+        escalations = list(referral.escalations.select_for_update())
+        level = next_escalation_level(referral, escalations, today)
+        if level is None:
+            raise IllegalTransition(
+                "This referral cannot be escalated now: it needs a rejection, no response past "
+                "its date, or the current escalation resolved or past its target."
+            )
+        ladder = escalation_ladder()[level]
+        escalation = Escalation.objects.create(
+            referral=referral,
+            level=level,
+            reason=reason.strip(),
+            raised_by=actor,
+            raised_at=timezone.now(),
+            holder=escalation_holder(person=referral.person, level=level),
+            due_by=add_working_days(today, ladder["target_working_days"]),
+        )
+        access_log_record(
+            actor=actor,
+            action=Action.CHANGE_PERSON,
+            channel=channel,
+            person=referral.person,
+            detail=f"referral {referral.pk}: escalated to level {level}",
+        )
+        refresh_for_person_on_commit(referral.person_id, today)
+    return escalation
+
+
+def escalation_resolve(
+    *, escalation_id: int, response: str, outcome: str, actor, channel=Channel.WEB
+) -> Escalation:
+    if outcome not in EscalationOutcome.values:
+        raise ValidationError({"outcome": ["Choose the outcome of the escalation"]})
+    if not (response or "").strip():
+        raise ValidationError({"response": ["Record the response"]})
+    with transaction.atomic():
+        escalation = escalation_get_for(
+            user=actor, escalation_id=escalation_id, channel=channel, for_update=True
+        )
+        if escalation.status != EscalationStatus.OPEN:
+            raise IllegalTransition("This escalation is already resolved.")
+        holder_role = escalation_ladder()[escalation.level]["holder_role"]
+        if actor.pk != escalation.holder_id and actor.role != holder_role:
+            raise PermissionDenied("Only the holder of this escalation level can resolve it.")
+        escalation.status = EscalationStatus.RESOLVED
+        escalation.response = response.strip()
+        escalation.outcome = outcome
+        escalation.resolved_at = timezone.now()
+        escalation.resolved_by = actor
+        escalation._change_reason = f"Resolved: {outcome}"
+        escalation.save()
+        person = escalation.referral.person
+        access_log_record(
+            actor=actor,
+            action=Action.CHANGE_PERSON,
+            channel=channel,
+            person=person,
+            detail=f"escalation {escalation.pk}: resolved ({outcome})",
+        )
+        refresh_for_person_on_commit(person.pk, timezone.localdate())
+    return escalation
