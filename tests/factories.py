@@ -4,8 +4,8 @@ import datetime as dt
 import itertools
 
 import factory
-from django.utils import timezone
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from safeguard.core.models import PDU, Role, Staff, Team
 from safeguard.people.models import (

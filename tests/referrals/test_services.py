@@ -274,4 +274,4 @@ def test_the_holder_is_the_spo_of_the_persons_team_not_another(org, far_team):
         referral_id=referral.pk, reason="x", actor=org["staff"]["practitioner"]
     )
     assert escalation.holder == org["staff"]["spo"]
-    assert ReferralStatus.REJECTED == referral.status
+    assert referral.status == ReferralStatus.REJECTED
