@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "safeguard.registrations",
     "safeguard.assessments",
     "safeguard.referrals",
+    "safeguard.insights",
     "safeguard.api",
     "safeguard.demo",
 ]
