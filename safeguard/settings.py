@@ -233,6 +233,7 @@ LOGGING = {
 # Sections of the person page, in order (see safeguard/people/sections.py).
 SAFEGUARD_PERSON_SECTIONS = [
     "safeguard.registrations.sections.registrations_section",
+    "safeguard.referrals.sections.referrals_section",
 ]
 
 # Work-item rules run by `safeguarding_scan` (see safeguard/core/workitems.py), in this order.

@@ -1,6 +1,7 @@
 from django.urls import reverse
 
 from safeguard.core.models import Role
+from safeguard.referrals.insights import MONITORING_ROLES
 
 
 def navigation(request):
@@ -15,6 +16,8 @@ def navigation(request):
     if user.role == Role.SENIOR_PROBATION_OFFICER:
         items.insert(1, ("Team work", reverse("team_work")))
     items.append(("Registration problems", reverse("registrations:hygiene")))
+    if user.role in MONITORING_ROLES:
+        items.append(("Referral monitoring", reverse("referrals:monitoring")))
     path = request.path
     return {
         "service_navigation": [

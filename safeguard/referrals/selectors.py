@@ -86,3 +86,19 @@ def escalation_holder(*, person, level: int) -> Staff | None:
     elif role == Role.REGIONAL_LEAD:
         staff = staff.filter(region_id=person.pdu.region_id)
     return staff.first()
+
+
+def s42_prefill(*, person) -> dict:
+    """Initial answers for the s42 test from the person's latest vulnerability screen, if any."""
+    try:
+        from safeguard.assessments.selectors import latest_s42_indication
+    except ImportError:  # the screen is optional: referrals work without it
+        return {}
+    indication = latest_s42_indication(person=person)
+    if not indication:
+        return {}
+    return {
+        f"s42_{part}": "yes" if value else "no"
+        for part, value in indication.items()
+        if part != "indicated" and value is not None
+    }

@@ -1,0 +1,22 @@
+from django.urls import include, path
+
+from safeguard.referrals import views
+
+app_name = "referrals"
+urlpatterns = [
+    path("people/<str:crn>/referrals/new/", views.referral_new, name="new"),
+    path("people/<str:crn>/referrals/<int:referral_id>/", views.referral_detail, name="detail"),
+    path(
+        "people/<str:crn>/referrals/<int:referral_id>/escalations/<int:escalation_id>/resolve/",
+        views.escalation_resolve,
+        name="resolve",
+    ),
+    path(
+        "people/<str:crn>/referrals/<int:referral_id>/<str:action>/",
+        views.referral_action,
+        name="action",
+    ),
+    path("insights/referrals/", views.monitoring, name="monitoring"),
+    path("insights/referrals/export.<str:fmt>", views.monitoring_export, name="export"),
+    path("", include("safeguard.referrals.meetings_urls")),
+]
