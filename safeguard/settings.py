@@ -232,14 +232,18 @@ LOGGING = {
 
 # Sections of the person page, in order (see safeguard/people/sections.py).
 SAFEGUARD_PERSON_SECTIONS = [
+    "safeguard.assessments.sections.risk_picture_section",
     "safeguard.registrations.sections.registrations_section",
     "safeguard.referrals.sections.referrals_section",
+    "safeguard.referrals.meetings_views.meetings_section",
 ]
 
 # Work-item rules run by `safeguarding_scan` (see safeguard/core/workitems.py), in this order.
 SAFEGUARD_WORK_ITEM_RULES = [
     "safeguard.registrations.rules.REVIEW_OVERDUE",
     "safeguard.registrations.rules.HYGIENE_PROBLEM",
+    "safeguard.assessments.rules.SCREEN_DUE",
+    "safeguard.assessments.rules.SAFETY_PLAN_REVIEW_OVERDUE",
     "safeguard.referrals.rules.REFERRAL_OVERDUE",
     "safeguard.referrals.rules.REJECTED_WHILE_INDICATED",
     "safeguard.referrals.rules.ESCALATION_TO_ANSWER",

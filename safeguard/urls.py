@@ -21,5 +21,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("safeguard.people.urls")),
     path("", include("safeguard.registrations.urls")),
+    path("", include("safeguard.assessments.urls")),
     path("", include("safeguard.referrals.urls")),
 ]

@@ -16,6 +16,7 @@ def navigation(request):
     if user.role == Role.SENIOR_PROBATION_OFFICER:
         items.insert(1, ("Team work", reverse("team_work")))
     items.append(("Registration problems", reverse("registrations:hygiene")))
+    items.append(("Meetings", reverse("referrals:meetings")))
     if user.role in MONITORING_ROLES:
         items.append(("Referral monitoring", reverse("referrals:monitoring")))
     path = request.path

@@ -286,9 +286,13 @@ class Meeting(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Set when attendance is recorded; until then the invited agencies' rows say nothing about
+    # who came, so attendance figures count only meetings with attendance recorded.
+    attendance_recorded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["pdu", "held_on"], name="meeting_pdu_held_on")]
 
     def __str__(self):
         return f"{self.meeting_type} on {self.held_on}"

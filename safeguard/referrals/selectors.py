@@ -3,6 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
+from safeguard.assessments.selectors import latest_s42_indication
 from safeguard.core.audit import Action, access_log_record
 from safeguard.core.models import Role, Staff
 from safeguard.people.selectors import visible_people
@@ -90,10 +91,6 @@ def escalation_holder(*, person, level: int) -> Staff | None:
 
 def s42_prefill(*, person) -> dict:
     """Initial answers for the s42 test from the person's latest vulnerability screen, if any."""
-    try:
-        from safeguard.assessments.selectors import latest_s42_indication
-    except ImportError:  # the screen is optional: referrals work without it
-        return {}
     indication = latest_s42_indication(person=person)
     if not indication:
         return {}

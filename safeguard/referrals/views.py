@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.forms import add_service_errors
 from safeguard.core.models import PDU, LocalAuthority, Region
-from safeguard.insights.charts import bar_chart_svg
+from safeguard.insights.charts import bar_chart
 from safeguard.insights.exports import csv_response, xlsx_response
 from safeguard.people.models import Person
 from safeguard.people.selectors import person_get_for
@@ -306,7 +306,7 @@ def monitoring(request):
                 "key": key,
                 "title": title,
                 "rows": rows,
-                "chart": bar_chart_svg(
+                "chart": bar_chart(
                     [r["label"] for r in top],
                     [round((r["acceptance_rate"] or 0) * 100, 1) for r in top],
                     title=f"Acceptance rate {title.lower()}",
@@ -330,7 +330,7 @@ def monitoring(request):
         {
             **data,
             "sections": sections,
-            "reasons_chart": bar_chart_svg(
+            "reasons_chart": bar_chart(
                 [r["label"] for r in reasons],
                 [r["count"] for r in reasons],
                 title="Rejection reasons",

@@ -1,0 +1,17 @@
+"""The integrated risk picture as a section at the top of the person's page
+(``settings.SAFEGUARD_PERSON_SECTIONS``, see ``safeguard.people.sections``)."""
+
+from safeguard.assessments.selectors import risk_summary
+from safeguard.people.sections import Section
+
+
+def risk_picture_section(request, person, today):
+    """Risk to others beside risk to self. Three queries, whatever the case holds."""
+    return Section(
+        template="assessments/_risk_picture_section.html",
+        context={
+            "risk": risk_summary(person=person, today=today),
+            "can_change": request.user.can_change_cases,
+        },
+        position="top",
+    )

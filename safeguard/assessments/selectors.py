@@ -1,0 +1,266 @@
+"""Reads of screens, safety plans and the integrated risk picture.
+
+Every function here takes a ``person`` that the caller has already fetched with
+``safeguard.people.selectors.person_get_for`` (which scopes through ``visible_people``, checks
+and audits), or scopes through ``visible_people`` itself.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from safeguard.assessments import policy
+from safeguard.assessments.models import (
+    MEDIUM_OR_ABOVE,
+    QuestionnaireVersion,
+    RiskToSelf,
+    SafetyPlan,
+    SafetyPlanStatus,
+    ScreenStatus,
+    VulnerabilityScreen,
+)
+from safeguard.people.models import Person, RoshLevel
+from safeguard.people.selectors import visible_people
+from safeguard.registrations.models import Registration, RegistrationStatus
+
+# Registrations about risk to self that the risk picture always shows, present or not.
+RISK_TO_SELF_REGISTERS = ("ALSH", "RVLN", "RVAD")
+REGISTER_LABELS = {
+    "ALSH": "Suicide/self-harm (ALSH)",
+    "RVLN": "Vulnerable (RVLN)",
+    "RVAD": "Adult at risk (RVAD)",
+}
+
+
+def questionnaire_current() -> QuestionnaireVersion:
+    """The version new screens are answered on: the highest one loaded."""
+    current = QuestionnaireVersion.objects.order_by("-version").first()
+    if current is None:  # the data migration loads version 1, so this means a broken database
+        raise QuestionnaireVersion.DoesNotExist("No vulnerability questionnaire is loaded.")
+    return current
+
+
+def active_registration_codes(*, person_id: int) -> frozenset[str]:
+    return frozenset(
+        Registration.objects.filter(person_id=person_id, status=RegistrationStatus.ACTIVE)
+        .order_by()
+        .values_list("register_type__code", flat=True)
+    )
+
+
+def person_screens(*, person: Person) -> QuerySet[VulnerabilityScreen]:
+    """A person's screens, newest first, without each version's definition."""
+    return (
+        VulnerabilityScreen.objects.filter(person=person)
+        .select_related("questionnaire_version", "completed_by")
+        .defer("questionnaire_version__definition", "answers")
+        .order_by("-completed_at", "-id")
+    )
+
+
+def screen_get(*, person: Person, screen_id: int) -> VulnerabilityScreen:
+    screen = (
+        VulnerabilityScreen.objects.filter(person=person, pk=screen_id)
+        .select_related("questionnaire_version", "completed_by")
+        .first()
+    )
+    if screen is None:
+        raise Http404("No such screen for this person.")
+    return screen
+
+
+def screens_visible_to(user) -> QuerySet[VulnerabilityScreen]:
+    """Every screen of every person ``user`` may see (for lists across a caseload)."""
+    return VulnerabilityScreen.objects.filter(person__in=visible_people(user).values("pk"))
+
+
+def safety_plan_current(*, person: Person) -> SafetyPlan | None:
+    return (
+        SafetyPlan.objects.filter(person=person, status=SafetyPlanStatus.ACTIVE)
+        .select_related("created_by")
+        .first()
+    )
+
+
+def safety_plan_versions(*, person: Person) -> QuerySet[SafetyPlan]:
+    return (
+        SafetyPlan.objects.filter(person=person).select_related("created_by").order_by("-version")
+    )
+
+
+# ---- the integrated risk picture --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    kind: str  # registration_review | screen_due | safety_plan_review
+    text: str
+    due_on: dt.date
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class DomainConcern:
+    domain: str
+    title: str
+    level: str
+
+    @property
+    def level_label(self):
+        return self.level.replace("_", " ").capitalize()
+
+
+@dataclass
+class RiskSummary:
+    """Risk of serious harm to others beside risk to self, for the top of the person's page."""
+
+    person: Person
+    today: dt.date
+    rosh_level: str
+    rosh_label: str
+    mappa_category: int | None
+    mappa_category_label: str
+    mappa_level: int | None
+    mappa_level_label: str
+    latest_screen: VulnerabilityScreen | None
+    risk_to_self: str | None
+    risk_to_self_label: str
+    screened_on: dt.date | None
+    registrations: dict[str, bool]
+    domains_of_concern: list[DomainConcern]
+    safety_plan: SafetyPlan | None
+    safety_plan_review_overdue: bool
+    safety_plan_needed: bool
+    screen_due: policy.ScreenDue | None
+    attention: list[AttentionItem] = field(default_factory=list)
+
+    @property
+    def registration_rows(self):
+        return [
+            (code, REGISTER_LABELS[code], self.registrations[code]) for code in self.registrations
+        ]
+
+    @property
+    def overdue(self) -> list[AttentionItem]:
+        return [item for item in self.attention if item.overdue]
+
+
+def risk_summary(*, person: Person, today: dt.date) -> RiskSummary:
+    """The integrated risk picture for one person, in three queries whatever the case holds:
+    the latest screen (with its questionnaire version), the active registrations, and the
+    current safety plan."""
+    latest = (
+        VulnerabilityScreen.objects.filter(person=person, status=ScreenStatus.COMPLETED)
+        .select_related("questionnaire_version")
+        .defer("answers")
+        .order_by("-completed_at", "-id")
+        .first()
+    )
+    registrations = list(
+        Registration.objects.filter(person=person, status=RegistrationStatus.ACTIVE)
+        .select_related("register_type")
+        .order_by("next_review_date", "pk")
+    )
+    plan = safety_plan_current(person=person)
+
+    attention = []
+    active_codes = set()
+    for registration in registrations:
+        code = registration.register_type.code
+        active_codes.add(code)
+        if registration.next_review_date and registration.next_review_date < today:
+            attention.append(
+                AttentionItem(
+                    kind="registration_review",
+                    text=f"Review of {code} ({registration.register_type.description})",
+                    due_on=registration.next_review_date,
+                    overdue=True,
+                )
+            )
+
+    due = policy.screen_due(
+        person=person, last_screen_at=latest.completed_at if latest else None, today=today
+    )
+    if due is not None:
+        attention.append(
+            AttentionItem(
+                kind="screen_due", text=due.text, due_on=due.due_on, overdue=due.due_on < today
+            )
+        )
+    plan_overdue = bool(plan and plan.review_date < today)
+    if plan_overdue:
+        attention.append(
+            AttentionItem(
+                kind="safety_plan_review",
+                text="Safety plan review",
+                due_on=plan.review_date,
+                overdue=True,
+            )
+        )
+    attention.sort(key=lambda item: (item.due_on, item.kind))
+
+    concerns = []
+    if latest is not None:
+        titles = latest.questionnaire.domain_titles
+        order = {"high": 0, "medium": 1}
+        concerns = sorted(
+            (
+                DomainConcern(domain=d, title=titles.get(d, d), level=level)
+                for d, level in latest.domain_levels.items()
+                if level in ("medium", "high")
+            ),
+            key=lambda c: (
+                order[c.level],
+                list(titles).index(c.domain) if c.domain in titles else 99,
+            ),
+        )
+
+    risk = latest.risk_to_self if latest else None
+    return RiskSummary(
+        person=person,
+        today=today,
+        rosh_level=person.rosh_level or "",
+        rosh_label=RoshLevel(person.rosh_level).label if person.rosh_level else "Not assessed",
+        mappa_category=person.mappa_category,
+        mappa_category_label=person.get_mappa_category_display() if person.mappa_category else "",
+        mappa_level=person.mappa_level,
+        mappa_level_label=person.get_mappa_level_display() if person.mappa_level else "",
+        latest_screen=latest,
+        risk_to_self=risk,
+        risk_to_self_label=RiskToSelf(risk).label if risk else "Not screened",
+        screened_on=timezone.localtime(latest.completed_at).date() if latest else None,
+        registrations={code: code in active_codes for code in RISK_TO_SELF_REGISTERS},
+        domains_of_concern=concerns,
+        safety_plan=plan,
+        safety_plan_review_overdue=plan_overdue,
+        safety_plan_needed=bool(risk in MEDIUM_OR_ABOVE and plan is None),
+        screen_due=due,
+        attention=attention,
+    )
+
+
+def latest_s42_indication(*, person: Person) -> dict | None:
+    """The three parts of the Care Act s42 test as the latest screen indicated them, to pre-fill
+    an adult social care referral (the practitioner can change them)."""
+    screen = (
+        VulnerabilityScreen.objects.filter(person=person)
+        .order_by("-completed_at", "-pk")
+        .only(
+            "s42_care_and_support_needs",
+            "s42_abuse_or_neglect",
+            "s42_unable_to_protect_self",
+            "s42_indicated",
+        )
+        .first()
+    )
+    if screen is None:
+        return None
+    return {
+        "care_and_support_needs": screen.s42_care_and_support_needs,
+        "experiencing_or_at_risk_of_abuse_or_neglect": screen.s42_abuse_or_neglect,
+        "unable_to_protect_self": screen.s42_unable_to_protect_self,
+        "indicated": screen.s42_indicated,
+    }

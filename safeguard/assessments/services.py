@@ -1,0 +1,202 @@
+"""Every change a user can make to screens and safety plans: one function per action."""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from safeguard.assessments import policy, scoring
+from safeguard.assessments.models import (
+    DEFAULT_CRISIS_LINES,
+    SAFETY_PLAN_FIELDS,
+    QuestionnaireVersion,
+    SafetyPlan,
+    SafetyPlanStatus,
+    VulnerabilityScreen,
+)
+from safeguard.assessments.selectors import active_registration_codes
+from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.workitems import refresh_for_person_on_commit
+from safeguard.people.models import Person
+from safeguard.people.selectors import visible_people
+from safeguard.people.services import StaleEdit
+
+__all__ = ["StaleEdit", "safety_plan_save", "screen_record"]
+
+SAFETY_PLAN_TEXT_MAX = 4000
+SAFETY_PLAN_REQUIRED = {
+    "warning_signs": "Enter the warning signs",
+    "coping_strategies": "Enter the things the person can do on their own",
+    "crisis_lines": "Enter at least one crisis line",
+    "review_date": "Enter the date the plan will be reviewed",
+}
+
+
+def _lock_visible(*, actor, person_id) -> Person:
+    """Lock the person's row for the change. Only the columns needed are read: nothing about
+    the person's characteristics reaches a screen's outcome."""
+    person = (
+        visible_people(actor)
+        .select_for_update()
+        .only("pk", "crn", "team_id", "practitioner_id")
+        .filter(pk=person_id)
+        .first()
+    )
+    if person is None:
+        raise Person.DoesNotExist
+    if not actor.can_change_cases:
+        raise PermissionDenied("Your role can read cases but not change them.")
+    return person
+
+
+def questionnaire_version_get(version) -> QuestionnaireVersion:
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValidationError({"version": ["Give the questionnaire version as a whole number"]})
+    found = QuestionnaireVersion.objects.filter(version=version).first()
+    if found is None:
+        raise ValidationError(
+            {"version": [f"There is no version {version} of the vulnerability questionnaire"]}
+        )
+    return found
+
+
+def screen_record(
+    *, person_id: int, version: int, answers: dict, actor, channel=Channel.WEB, today=None
+) -> VulnerabilityScreen:
+    """Record a completed screen on ``version`` of the questionnaire and work out its outcome.
+
+    A missing or invalid answer raises ``ValidationError`` keyed by the question's id. Nothing
+    is registered: registration suggestions are recommendations for the practitioner.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        person = _lock_visible(actor=actor, person_id=person_id)
+        questionnaire_version = questionnaire_version_get(version)
+        questionnaire = questionnaire_version.questionnaire
+        cleaned = scoring.validate_answers(questionnaire, answers)
+        outcome = scoring.evaluate(
+            questionnaire,
+            cleaned,
+            active_registration_codes=active_registration_codes(person_id=person.pk),
+            has_current_safety_plan=SafetyPlan.objects.filter(
+                person_id=person.pk, status=SafetyPlanStatus.ACTIVE
+            ).exists(),
+        )
+        s42 = outcome.care_act_s42
+        screen = VulnerabilityScreen.objects.create(
+            person=person,
+            questionnaire_version=questionnaire_version,
+            answers=cleaned,
+            domain_levels=outcome.domain_levels,
+            risk_to_self=outcome.risk_to_self,
+            s42_care_and_support_needs=s42["care_and_support_needs"],
+            s42_abuse_or_neglect=s42["experiencing_or_at_risk_of_abuse_or_neglect"],
+            s42_unable_to_protect_self=s42["unable_to_protect_self"],
+            s42_indicated=s42["indicated"],
+            recommendations=outcome.recommendations,
+            completed_by=actor,
+        )
+        access_log_record(
+            actor=actor,
+            action=Action.CHANGE_PERSON,
+            channel=channel,
+            person=person,
+            detail=f"vulnerability screen recorded (questionnaire version {version})",
+        )
+        refresh_for_person_on_commit(person.pk, today)
+    return screen
+
+
+def _clean_safety_plan(data: dict, today: dt.date) -> dict:
+    unknown = set(data) - set(SAFETY_PLAN_FIELDS)
+    if unknown:
+        raise ValidationError(
+            {name: ["This is not part of a safety plan"] for name in sorted(unknown)}
+        )
+    errors = {}
+    cleaned = {}
+    for name in SAFETY_PLAN_FIELDS:
+        value = data.get(name)
+        if name == "review_date":
+            if value in (None, ""):
+                errors[name] = [SAFETY_PLAN_REQUIRED[name]]
+                continue
+            if isinstance(value, str):
+                try:
+                    value = dt.date.fromisoformat(value)
+                except ValueError:
+                    errors[name] = ["Enter the review date as a real date"]
+                    continue
+            if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+                errors[name] = ["Enter the review date as a real date"]
+                continue
+            latest = policy.months_after(today, policy.SAFETY_PLAN_MAX_REVIEW_MONTHS)
+            if value < today:
+                errors[name] = ["The review date must be today or in the future"]
+            elif value > latest:
+                errors[name] = [
+                    f"The review date must be within {policy.SAFETY_PLAN_MAX_REVIEW_MONTHS} "
+                    f"months, on or before {latest.day} {latest:%B %Y}"
+                ]
+            else:
+                cleaned[name] = value
+            continue
+        if name == "crisis_lines" and name not in data:
+            value = DEFAULT_CRISIS_LINES
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            errors[name] = ["Enter text"]
+            continue
+        value = value.replace("\r\n", "\n").strip()
+        if "\x00" in value:
+            errors[name] = ["This contains characters that are not allowed"]
+        elif len(value) > SAFETY_PLAN_TEXT_MAX:
+            errors[name] = [f"This must be {SAFETY_PLAN_TEXT_MAX} characters or fewer"]
+        elif not value and name in SAFETY_PLAN_REQUIRED:
+            errors[name] = [SAFETY_PLAN_REQUIRED[name]]
+        else:
+            cleaned[name] = value
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def safety_plan_save(
+    *, person_id: int, data: dict, expected_version: int, actor, channel=Channel.WEB, today=None
+) -> SafetyPlan:
+    """Write a new safety plan that replaces the current one.
+
+    ``expected_version`` is the version of the current plan the edit started from (0 when
+    there was none). If someone saved a plan since, ``StaleEdit`` is raised and nothing changes.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        person = _lock_visible(actor=actor, person_id=person_id)
+        cleaned = _clean_safety_plan(data, today)
+        current = (
+            SafetyPlan.objects.select_for_update()
+            .filter(person_id=person.pk, status=SafetyPlanStatus.ACTIVE)
+            .first()
+        )
+        current_version = current.version if current else 0
+        if expected_version != current_version:
+            raise StaleEdit
+        if current is not None:
+            current.status = SafetyPlanStatus.REPLACED
+            current.replaced_at = timezone.now()
+            current._change_reason = "Replaced by a new version"
+            current.save(update_fields=["status", "replaced_at"])
+        plan = SafetyPlan(person=person, created_by=actor, version=current_version + 1, **cleaned)
+        plan._change_reason = "Written" if current is None else "Updated"
+        plan.save()
+        access_log_record(
+            actor=actor,
+            action=Action.CHANGE_PERSON,
+            channel=channel,
+            person=person,
+            detail=f"safety plan saved (version {plan.version})",
+        )
+        refresh_for_person_on_commit(person.pk, today)
+    return plan

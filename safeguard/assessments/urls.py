@@ -1,0 +1,16 @@
+from django.urls import path
+
+from safeguard.assessments import views
+
+app_name = "assessments"
+urlpatterns = [
+    path("people/<str:crn>/vulnerability-screen/", views.screen_new, name="screen_new"),
+    path("people/<str:crn>/vulnerability-screens/", views.screen_list, name="screen_list"),
+    path(
+        "people/<str:crn>/vulnerability-screens/<int:pk>/",
+        views.screen_detail,
+        name="screen_detail",
+    ),
+    path("people/<str:crn>/safety-plan/", views.safety_plan, name="safety_plan"),
+    path("people/<str:crn>/safety-plan/edit/", views.safety_plan_edit, name="safety_plan_edit"),
+]

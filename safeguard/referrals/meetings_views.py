@@ -1,0 +1,366 @@
+"""Multi-agency meeting pages: list, record, detail (attendance and actions), attendance report.
+
+Thin: forms parse, services write, selectors read. A meeting outside the user's scope is a 404,
+exactly as a missing one is.
+"""
+
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.forms import add_service_errors
+from safeguard.insights.charts import bar_chart
+from safeguard.insights.exports import csv_response, xlsx_response
+from safeguard.people.models import Person
+from safeguard.referrals import meetings_selectors as selectors
+from safeguard.referrals import meetings_services as services
+from safeguard.referrals.meetings_forms import (
+    ActionForm,
+    AttendanceForm,
+    AttendanceReportForm,
+    CompleteActionForm,
+    MeetingFilterForm,
+    MeetingForm,
+)
+from safeguard.referrals.models import ActionStatus
+
+PAGE_SIZE = 25
+CHART_ROWS = 25
+
+
+def _require_casework(user):
+    if not user.can_change_cases:
+        raise PermissionDenied
+
+
+def _query_without(request, *keys) -> str:
+    query = request.GET.copy()
+    for key in keys:
+        query.pop(key, None)
+    return query.urlencode()
+
+
+@require_GET
+def meeting_list(request):
+    form = MeetingFilterForm(request.GET or None, user=request.user)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    meetings = selectors.meeting_list(
+        user=request.user,
+        meeting_type_code=filters.get("meeting_type") or "",
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+        pdu_id=filters.get("pdu"),
+    )
+    page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
+    access_log_record(
+        actor=request.user,
+        action=Action.LIST_PEOPLE,
+        channel=Channel.WEB,
+        detail=f"meetings list page={page.number}",
+    )
+    rows = [
+        {
+            "meeting": m,
+            "people": m.visible_people_list,
+            "hidden": m.people_count - len(m.visible_people_list),
+        }
+        for m in page.object_list
+    ]
+    return render(
+        request,
+        "referrals/meetings/list.html",
+        {
+            "form": form,
+            "rows": rows,
+            "page": page,
+            "page_query": _query_without(request, "page"),
+            "can_change": request.user.can_change_cases,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_new(request):
+    _require_casework(request.user)
+    form = MeetingForm(
+        request.POST or None, user=request.user, initial={"people": request.GET.get("crn", "")}
+    )
+    if request.method == "POST":
+        valid = form.is_valid()
+        for crn in form.refused_crns:
+            access_log_record(
+                actor=request.user,
+                action=Action.REFUSED,
+                channel=Channel.WEB,
+                person=Person.objects.filter(crn=crn).first(),
+                crn=crn,
+                detail="meeting: CRN not found or not visible",
+            )
+        if valid:
+            data = form.cleaned_data
+            try:
+                meeting = services.meeting_create(
+                    meeting_type_code=data["meeting_type"],
+                    held_on=data["held_on"],
+                    pdu_id=data["pdu"],
+                    chair=data["chair"],
+                    notes=data["notes"],
+                    person_ids=form.person_ids,
+                    invited_agency_ids=data["agencies"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, f"{meeting.meeting_type.name} recorded")
+                return redirect("referrals:meeting_detail", meeting_id=meeting.pk)
+    chosen = {str(v) for v in (form["agencies"].value() or [])}
+    return render(request, "referrals/meetings/new.html", {"form": form, "chosen_agencies": chosen})
+
+
+def _detail(request, meeting, *, attendance_form=None, action_form=None, done_errors=None):
+    """Render the meeting page (also after a refused change, with that form's errors)."""
+    people = selectors.meeting_people(user=request.user, meeting=meeting)
+    attendance = selectors.meeting_attendance(meeting=meeting)
+    actions = selectors.meeting_actions(meeting=meeting)
+    visible_by_id = {p.pk: p for p in people}
+    access_log_record(
+        actor=request.user,
+        action=Action.LIST_PEOPLE,
+        channel=Channel.WEB,
+        detail=f"meeting {meeting.pk}",
+    )
+    today = timezone.localdate()
+    action_rows = [
+        {
+            "action": a,
+            # A person the reader may not see is never named, only counted as hidden.
+            "person": visible_by_id.get(a.person_id),
+            "hidden_person": a.person_id is not None and a.person_id not in visible_by_id,
+            "overdue": a.status == ActionStatus.OPEN and a.due_on < today,
+        }
+        for a in actions
+    ]
+    can_change = request.user.can_change_cases
+    attendance_form = attendance_form or AttendanceForm(attendance=attendance)
+    context = {
+        "meeting": meeting,
+        "people": people,
+        "hidden_people": meeting.people_count - len(people),
+        "attendance": attendance,
+        "attended_count": sum(1 for row in attendance if row.attended),
+        "attended_values": {str(v) for v in attendance_form["attended"].value() or []},
+        "action_rows": action_rows,
+        "can_change": can_change,
+        "can_record_attendance": can_change and meeting.held_on <= today,
+        "attendance_form": attendance_form,
+        "action_form": action_form or ActionForm(attendance=attendance, people=people),
+        "done_errors": done_errors or [],
+        "today": today.strftime("%d/%m/%Y"),
+        # The form whose errors the summary shows (and the page title marks), if any.
+        "form": next(
+            (f for f in (attendance_form, action_form) if f is not None and f.errors), None
+        ),
+    }
+    return render(request, "referrals/meetings/detail.html", context)
+
+
+@require_GET
+def meeting_detail(request, meeting_id):
+    meeting = selectors.meeting_get_for(
+        user=request.user, meeting_id=meeting_id, channel=Channel.WEB
+    )
+    return _detail(request, meeting)
+
+
+@require_POST
+def meeting_record_attendance(request, meeting_id):
+    _require_casework(request.user)
+    meeting = selectors.meeting_get_for(
+        user=request.user, meeting_id=meeting_id, channel=Channel.WEB
+    )
+    attendance = selectors.meeting_attendance(meeting=meeting)
+    form = AttendanceForm(request.POST, attendance=attendance)
+    if form.is_valid():
+        try:
+            services.meeting_record_attendance(
+                meeting_id=meeting.pk,
+                attended_agency_ids=form.cleaned_data["attended"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Attendance saved")
+            return redirect("referrals:meeting_detail", meeting_id=meeting.pk)
+    return _detail(request, meeting, attendance_form=form)
+
+
+@require_POST
+def meeting_add_action(request, meeting_id):
+    _require_casework(request.user)
+    meeting = selectors.meeting_get_for(
+        user=request.user, meeting_id=meeting_id, channel=Channel.WEB
+    )
+    form = ActionForm(
+        request.POST,
+        attendance=selectors.meeting_attendance(meeting=meeting),
+        people=selectors.meeting_people(user=request.user, meeting=meeting),
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.meeting_add_action(
+                meeting_id=meeting.pk,
+                owner_agency_id=data["owner_agency"],
+                description=data["description"],
+                due_on=data["due_on"],
+                person_id=data["person"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Action added")
+            return redirect("referrals:meeting_detail", meeting_id=meeting.pk)
+    return _detail(request, meeting, action_form=form)
+
+
+@require_POST
+def meeting_action_done(request, meeting_id, action_id):
+    _require_casework(request.user)
+    meeting = selectors.meeting_get_for(
+        user=request.user, meeting_id=meeting_id, channel=Channel.WEB
+    )
+    form = CompleteActionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.meeting_complete_action(
+                meeting_id=meeting.pk,
+                action_id=action_id,
+                completed_on=form.cleaned_data["completed_on"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Action marked as done")
+            return redirect("referrals:meeting_detail", meeting_id=meeting.pk)
+    errors = [e for errors in form.errors.values() for e in errors]
+    return _detail(request, meeting, done_errors=[(action_id, e) for e in errors])
+
+
+def meetings_section(request, person, today):
+    """The person page's "Multi-agency meetings" section (for SAFEGUARD_PERSON_SECTIONS)."""
+    from safeguard.people.sections import Section
+
+    return Section(
+        template="referrals/meetings/_person_meetings.html",
+        context={
+            "meetings": selectors.person_meetings(user=request.user, person=person),
+            "crn": person.crn,
+            "can_change": request.user.can_change_cases,
+        },
+    )
+
+
+# ---- attendance report ----------------------------------------------------------------------
+
+
+def _chart(rows, title):
+    """A bar chart of attendance rates, as an image (an inline SVG's styles would be blocked
+    by the content security policy). The same figures are in the table beside it."""
+    rows = [r for r in rows if r.rate is not None][:CHART_ROWS]
+    if not rows:
+        return None
+    return bar_chart(
+        [r.label for r in rows], [r.rate for r in rows], title=title, unit="% attended"
+    )
+
+
+def _export_tables(figures):
+    def pct(rate):
+        return "" if rate is None else rate
+
+    return [
+        (
+            "Attendance by agency",
+            ["Agency", "Kind", "Duty to co-operate", "Invited", "Attended", "Rate (%)"],
+            [
+                [
+                    r.label,
+                    r.kind,
+                    "yes" if r.duty_to_cooperate else "no",
+                    r.invited,
+                    r.attended,
+                    pct(r.rate),
+                ]
+                for r in figures["by_agency"]
+            ],
+        ),
+        (
+            "Attendance by meeting type",
+            ["Type of meeting", "Meetings", "Invited", "Attended", "Rate (%)"],
+            [[r.label, r.meetings, r.invited, r.attended, pct(r.rate)] for r in figures["by_type"]],
+        ),
+        (
+            "Duty-to-co-operate agencies",
+            ["Agencies", "Invited", "Attended", "Rate (%)"],
+            [[r.label, r.invited, r.attended, pct(r.rate)] for r in figures["duty_to_cooperate"]],
+        ),
+    ]
+
+
+@require_GET
+def attendance_report(request):
+    default_from, default_to = AttendanceReportForm.default_period()
+    data = request.GET.copy()
+    data.setdefault("date_from", default_from.strftime("%d/%m/%Y"))
+    data.setdefault("date_to", default_to.strftime("%d/%m/%Y"))
+    form = AttendanceReportForm(data, user=request.user)
+    filters = (
+        form.cleaned_data if form.is_valid() else {"date_from": default_from, "date_to": default_to}
+    )
+    figures = selectors.attendance_figures(
+        user=request.user,
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+        region_id=filters.get("region"),
+        pdu_id=filters.get("pdu"),
+    )
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        start, end = filters.get("date_from"), filters.get("date_to")
+        name = "meeting-attendance"
+        if start and end:
+            name += f"-{start:%Y%m%d}-{end:%Y%m%d}"
+        respond = csv_response if fmt == "csv" else xlsx_response
+        return respond(_export_tables(figures), name)
+    if fmt:
+        raise Http404("Exports are CSV or XLSX.")
+    duty = figures["duty_to_cooperate"][0]
+    return render(
+        request,
+        "referrals/meetings/attendance.html",
+        {
+            "form": form,
+            "figures": figures,
+            "duty": duty,
+            "charts": {
+                "by_agency": _chart(figures["by_agency"], "Attendance rate by agency"),
+                "by_type": _chart(figures["by_type"], "Attendance rate by type of meeting"),
+                "duty": _chart(
+                    figures["duty_to_cooperate"], "Attendance rate of duty-to-co-operate agencies"
+                ),
+            },
+            "chart_rows": CHART_ROWS,
+            "export_query": _query_without(request, "format", "page"),
+        },
+    )
