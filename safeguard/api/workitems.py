@@ -33,6 +33,7 @@ class WorkItemPage(Schema):
 class WorkItemQuery(Schema):
     assigned_to: Literal["me", "team"] = "me"
     status: Literal["open", "done", "resolved", "closed"] = WorkItemStatus.OPEN
+    rule: str = Field("", max_length=48)
     limit: int = Field(100, ge=1, le=500)
     offset: int = Field(0, ge=0)
 
@@ -44,6 +45,8 @@ def list_work_items(request, filters: Query[WorkItemQuery]):
         items = selectors.my_work(user=user, status=filters.status)
     else:
         items = selectors.team_work(user=user, status=filters.status)
+    if filters.rule:
+        items = items.filter(rule=filters.rule)
     items = items.select_related("person", "assigned_to")
     count = items.count()
     page = list(items[filters.offset : filters.offset + filters.limit])

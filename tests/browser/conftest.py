@@ -82,7 +82,11 @@ def sign_in(page, base_url, username, password):
 
 @pytest.fixture(autouse=True)
 def organisation(transactional_db):
-    """Transactional tests empty every table afterwards, the organisation included."""
+    """Transactional tests empty every table afterwards, the catalogues included: reload them."""
     from safeguard.core.organisation import load_organisation
+    from safeguard.referrals.catalogue import load_agencies
+    from safeguard.registrations.catalogue import load_register_types
 
     load_organisation()
+    load_register_types()
+    load_agencies()
