@@ -1,0 +1,54 @@
+"""A practitioner makes an adult social care referral, records its rejection and escalates it."""
+
+import pytest
+
+from safeguard.core.models import Role
+from safeguard.referrals.models import Escalation, Referral
+from tests.browser.conftest import assert_accessible, sign_in
+from tests.factories import PASSWORD, PersonFactory, StaffFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_make_reject_and_escalate_a_referral(page, live_server, home_team):
+    pp = StaffFactory(username="ref.pp", role=Role.PRACTITIONER, teams=[home_team])
+    StaffFactory(username="ref.spo", role=Role.SENIOR_PROBATION_OFFICER, teams=[home_team])
+    PersonFactory(crn="D000001", team=home_team, practitioner=pp, last_name="Mensah")
+
+    sign_in(page, live_server.url, "ref.pp", PASSWORD)
+    page.goto(f"{live_server.url}/people/D000001/")
+    page.click("text=Make a referral")
+    assert_accessible(page)
+
+    page.select_option("#id_kind", "adult_social_care_s42")
+    page.select_option("#id_agency", label="Kent Adult Social Care")
+    page.fill("#id_reason", "Others are using his flat to deal drugs")
+    for part in (
+        "care_and_support_needs",
+        "experiencing_or_at_risk_of_abuse_or_neglect",
+        "unable_to_protect_self",
+    ):
+        page.check(f"#id_s42_{part}")  # the first radio is "Yes"
+        page.fill(f"#id_s42_{part}_evidence", "Evidence recorded in the screen")
+    page.check("input[name=abuse_categories][value=financial_or_material]")
+    page.select_option("#id_consent", "given")
+    page.click("button:text('Save referral')")
+    page.wait_for_selector("text=Record the decision")
+    assert_accessible(page)
+
+    page.click("text=Record the decision")
+    page.check("input[name=outcome][value=rejected]")
+    page.select_option("#id_reason", "below_threshold")
+    page.click("button:text('Save')")
+    page.wait_for_selector("text=Escalate to senior probation officer")
+    assert Referral.objects.get().status == "rejected"
+
+    page.click("text=Escalate to senior probation officer")
+    page.click("button:text('Save')")  # no reason: the error summary appears
+    page.wait_for_selector(".govuk-error-summary")
+    assert_accessible(page)
+    page.fill("#id_reason", "All three parts of the s42 test are met")
+    page.click("button:text('Save')")
+    page.wait_for_selector("text=Not escalated", state="detached")
+    assert Escalation.objects.get().holder.username == "ref.spo"
+    assert_accessible(page)
