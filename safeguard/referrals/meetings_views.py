@@ -4,7 +4,6 @@ Thin: forms parse, services write, selectors read. A meeting outside the user's 
 exactly as a missing one is.
 """
 
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
