@@ -63,6 +63,29 @@ def org(db, home_team, other_team_same_pdu, far_team):
 
 
 @pytest.fixture(autouse=True)
+def _catalogues_after_flush(request):
+    """Transactional tests empty every table when they finish, the catalogues that migrations
+    load included; pytest-django runs them last, so each one reloads what it needs first."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    from safeguard.assessments.models import QuestionnaireVersion
+    from safeguard.assessments.questionnaires import load_versions
+    from safeguard.core.organisation import load_organisation
+    from safeguard.referrals.catalogue import load_agencies
+    from safeguard.registrations.catalogue import load_register_types
+
+    load_organisation()
+    load_register_types()
+    load_agencies()
+    load_versions(QuestionnaireVersion, versions=[1])
+    from safeguard.learning.catalogue import load_learning_catalogues
+
+    load_learning_catalogues()
+
+
+@pytest.fixture(autouse=True)
 def _fast_axes(settings):
     settings.AXES_FAILURE_LIMIT = 5
 

@@ -78,15 +78,3 @@ def sign_in(page, base_url, username, password):
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
-
-
-@pytest.fixture(autouse=True)
-def organisation(transactional_db):
-    """Transactional tests empty every table afterwards, the catalogues included: reload them."""
-    from safeguard.core.organisation import load_organisation
-    from safeguard.referrals.catalogue import load_agencies
-    from safeguard.registrations.catalogue import load_register_types
-
-    load_organisation()
-    load_register_types()
-    load_agencies()
