@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 
@@ -60,10 +61,13 @@ def with_limited_access_flag(people: QuerySet[Person]) -> QuerySet[Person]:
     )
 
 
-def person_get_for(*, user, crn: str, channel: str, action=Action.VIEW_PERSON) -> Person:
+def person_get_for(
+    *, user, crn: str, channel: str, action=Action.VIEW_PERSON, for_change=False
+) -> Person:
     """Fetch one person and check ``user`` may see them, writing the access log either way.
 
     Missing and not-visible give the same ``Http404`` so that nobody can probe for cases.
+    ``for_change`` also requires a role that may change cases (``PermissionDenied`` otherwise).
     """
     crn = (crn or "").strip().upper()
     person = (
@@ -83,7 +87,27 @@ def person_get_for(*, user, crn: str, channel: str, action=Action.VIEW_PERSON) -
         )
         raise Http404("No person with that CRN is visible to you.")
     access_log_record(actor=user, action=action, channel=channel, person=person)
+    if for_change and not user.can_change_cases:
+        raise PermissionDenied("Your role can read cases but not change them.")
     return person
+
+
+def case_record_get_for(queryset, *, user, pk: int, channel: str, what: str, for_update=False):
+    """One record about a person (a registration, a referral...) from ``queryset``, which must
+    already be limited to people the user may see. Missing and not visible give the same
+    logged ``Http404``."""
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    record = queryset.filter(pk=pk).first()
+    if record is None:
+        access_log_record(
+            actor=user,
+            action=Action.REFUSED,
+            channel=channel,
+            detail=f"{what} {pk}: not found or not visible",
+        )
+        raise Http404(f"No such {what} is visible to you.")
+    return record
 
 
 def person_allocation_history(*, person: Person):

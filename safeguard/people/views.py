@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -156,9 +155,9 @@ def person_detail(request, crn):
 
 @require_http_methods(["GET", "POST"])
 def person_edit_details(request, crn):
-    person = selectors.person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
-    if not request.user.can_change_cases:
-        raise PermissionDenied
+    person = selectors.person_get_for(
+        user=request.user, crn=crn, channel=Channel.WEB, for_change=True
+    )
     form = PersonDetailsForm(
         request.POST or None, instance=person, initial={"version": person.version}
     )

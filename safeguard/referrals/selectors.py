@@ -1,12 +1,10 @@
 """Reads of referrals, escalations and meetings, through the people the user may see."""
 
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 
 from safeguard.assessments.selectors import latest_s42_indication
-from safeguard.core.audit import Action, access_log_record
 from safeguard.core.models import Role, Staff
-from safeguard.people.selectors import visible_people
+from safeguard.people.selectors import case_record_get_for, visible_people
 from safeguard.referrals.catalogue import escalation_ladder
 from safeguard.referrals.models import Agency, Escalation, Referral
 
@@ -16,38 +14,27 @@ def visible_referrals(user) -> QuerySet[Referral]:
 
 
 def referral_get_for(*, user, referral_id: int, channel: str, for_update=False) -> Referral:
-    """One referral the user may see, or Http404 (logged): missing and not visible alike."""
-    qs = visible_referrals(user).select_related("person__pdu__region", "person__team", "agency")
-    if for_update:
-        qs = qs.select_for_update(of=("self",))
-    referral = qs.filter(pk=referral_id).first()
-    if referral is None:
-        access_log_record(
-            actor=user,
-            action=Action.REFUSED,
-            channel=channel,
-            detail=f"referral {referral_id}: not found or not visible",
-        )
-        raise Http404("No such referral is visible to you.")
-    return referral
+    return case_record_get_for(
+        visible_referrals(user).select_related("person__pdu__region", "person__team", "agency"),
+        user=user,
+        pk=referral_id,
+        channel=channel,
+        what="referral",
+        for_update=for_update,
+    )
 
 
 def escalation_get_for(*, user, escalation_id: int, channel: str, for_update=False) -> Escalation:
-    qs = Escalation.objects.filter(
-        referral__person__in=visible_people(user).values("pk")
-    ).select_related("referral__person__pdu", "referral__person__team", "holder")
-    if for_update:
-        qs = qs.select_for_update(of=("self",))
-    escalation = qs.filter(pk=escalation_id).first()
-    if escalation is None:
-        access_log_record(
-            actor=user,
-            action=Action.REFUSED,
-            channel=channel,
-            detail=f"escalation {escalation_id}: not found or not visible",
-        )
-        raise Http404("No such escalation is visible to you.")
-    return escalation
+    return case_record_get_for(
+        Escalation.objects.filter(
+            referral__person__in=visible_people(user).values("pk")
+        ).select_related("referral__person__pdu", "referral__person__team", "holder"),
+        user=user,
+        pk=escalation_id,
+        channel=channel,
+        what="escalation",
+        for_update=for_update,
+    )
 
 
 def person_referrals(*, person) -> list[Referral]:

@@ -1,7 +1,7 @@
 from datetime import time
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,13 +22,6 @@ from safeguard.referrals.models import AWAITING_DECISION, ReferralKind
 # ---- a person's referrals -----------------------------------------------------------------
 
 
-def _casework_person(request, crn):
-    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
-    if not request.user.can_change_cases:
-        raise PermissionDenied
-    return person
-
-
 def _referral_of(request, person, referral_id):
     referral = selectors.referral_get_for(
         user=request.user, referral_id=referral_id, channel=Channel.WEB
@@ -40,7 +33,7 @@ def _referral_of(request, person, referral_id):
 
 @require_http_methods(["GET", "POST"])
 def referral_new(request, crn):
-    person = _casework_person(request, crn)
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
     initial = {"kind": request.GET.get("kind", "")}
     initial.update(selectors.s42_prefill(person=person))
     form = forms.ReferralForm(request.POST or None, person=person, initial=initial)
@@ -149,7 +142,7 @@ def referral_action(request, crn, referral_id, action):
     if action not in ACTIONS:
         raise Http404
     heading, form_class, run, done = ACTIONS[action]
-    person = _casework_person(request, crn)
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
     referral = _referral_of(request, person, referral_id)
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -4,10 +4,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, QuerySet
-from django.http import Http404
 
-from safeguard.core.audit import Action, access_log_record
-from safeguard.people.selectors import visible_people
+from safeguard.people.selectors import case_record_get_for, visible_people
 from safeguard.registrations import hygiene
 from safeguard.registrations.models import RegisterType, Registration, RegistrationStatus
 
@@ -17,20 +15,14 @@ def visible_registrations(user) -> QuerySet[Registration]:
 
 
 def registration_get_for(*, user, registration_id: int, channel: str, for_update=False):
-    """One registration the user may see, or Http404 (logged) for missing and not-visible alike."""
-    qs = visible_registrations(user).select_related("person", "register_type", "owner")
-    if for_update:
-        qs = qs.select_for_update(of=("self",))
-    registration = qs.filter(pk=registration_id).first()
-    if registration is None:
-        access_log_record(
-            actor=user,
-            action=Action.REFUSED,
-            channel=channel,
-            detail=f"registration {registration_id}: not found or not visible",
-        )
-        raise Http404("No such registration is visible to you.")
-    return registration
+    return case_record_get_for(
+        visible_registrations(user).select_related("person", "register_type", "owner"),
+        user=user,
+        pk=registration_id,
+        channel=channel,
+        what="registration",
+        for_update=for_update,
+    )
 
 
 def register_types() -> QuerySet[RegisterType]:

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -18,13 +18,6 @@ from safeguard.registrations.forms import (
 )
 
 
-def _casework_person(request, crn):
-    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
-    if not request.user.can_change_cases:
-        raise PermissionDenied
-    return person
-
-
 def _registration_of(request, person, registration_id):
     registration = selectors.registration_get_for(
         user=request.user, registration_id=registration_id, channel=Channel.WEB
@@ -36,7 +29,7 @@ def _registration_of(request, person, registration_id):
 
 @require_http_methods(["GET", "POST"])
 def registration_add(request, crn):
-    person = _casework_person(request, crn)
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
     initial = {"code": request.GET.get("code", "").upper()}
     form = RegistrationAddForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -62,7 +55,7 @@ def registration_add(request, crn):
 
 @require_http_methods(["GET", "POST"])
 def registration_review(request, crn, registration_id):
-    person = _casework_person(request, crn)
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
     registration = _registration_of(request, person, registration_id)
     form = RegistrationReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -84,7 +77,7 @@ def registration_review(request, crn, registration_id):
 
 @require_http_methods(["GET", "POST"])
 def registration_end(request, crn, registration_id):
-    person = _casework_person(request, crn)
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
     registration = _registration_of(request, person, registration_id)
     form = RegistrationEndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
