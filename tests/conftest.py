@@ -82,7 +82,6 @@ def _catalogues_after_flush(request):
     load_versions(QuestionnaireVersion, versions=[1])
 
 
-
 @pytest.fixture(autouse=True)
 def _fast_axes(settings):
     settings.AXES_FAILURE_LIMIT = 5
