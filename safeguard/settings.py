@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "safeguard.assessments",
     "safeguard.referrals",
     "safeguard.insights",
+    "safeguard.releases",
     "safeguard.api",
     "safeguard.demo",
 ]
@@ -232,10 +233,12 @@ LOGGING = {
 
 # Sections of the person page, in order (see safeguard/people/sections.py).
 SAFEGUARD_PERSON_SECTIONS = [
+    "safeguard.releases.sections.first_days_section",
     "safeguard.assessments.sections.risk_picture_section",
     "safeguard.registrations.sections.registrations_section",
     "safeguard.referrals.sections.referrals_section",
     "safeguard.referrals.meetings_views.meetings_section",
+    "safeguard.releases.sections.release_section",
 ]
 
 # Work-item rules run by `safeguarding_scan` (see safeguard/core/workitems.py), in this order.
@@ -248,4 +251,16 @@ SAFEGUARD_WORK_ITEM_RULES = [
     "safeguard.referrals.rules.REJECTED_WHILE_INDICATED",
     "safeguard.referrals.rules.ESCALATION_TO_ANSWER",
     "safeguard.referrals.rules.ESCALATION_OVERDUE",
+    "safeguard.releases.rules.PLAN_12_WEEKS",
+    "safeguard.releases.rules.PLAN_8_WEEKS",
+    "safeguard.releases.rules.PLAN_4_WEEKS",
+    "safeguard.releases.rules.PLAN_1_WEEK",
+    "safeguard.releases.rules.AT_RISK_NO_ACCOMMODATION",
+    "safeguard.releases.rules.FIRST_14_DAYS",
+]
+
+# Sweeps write rows the rules then look at; `safeguarding_scan` runs them first.
+SAFEGUARD_SWEEPS = [
+    "safeguard.releases.sweeps.open_due_release_plans",
+    "safeguard.releases.sweeps.record_accommodation_at_12_weeks",
 ]

@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("safeguard.registrations.urls")),
     path("", include("safeguard.assessments.urls")),
     path("", include("safeguard.referrals.urls")),
+    path("", include("safeguard.releases.urls")),
 ]

@@ -84,13 +84,21 @@ def _http_error(request, exc):
     return problem(request, status=exc.status_code, title=str(exc.message))
 
 
-from safeguard.api import assessments, people, referrals, registrations, workitems  # noqa: E402
+from safeguard.api import (  # noqa: E402
+    assessments,
+    people,
+    referrals,
+    registrations,
+    releases,
+    workitems,
+)
 
 api.add_router("", people.router)
 api.add_router("", registrations.router)
 api.add_router("", workitems.router)
 api.add_router("", referrals.router)
 api.add_router("", assessments.router)
+api.add_router("", releases.router)
 
 
 @api.exception_handler(Exception)

@@ -2,6 +2,7 @@ from django.urls import reverse
 
 from safeguard.core.models import Role
 from safeguard.referrals.insights import MONITORING_ROLES
+from safeguard.releases.selectors import BOARD_ROLES as RELEASE_BOARD_ROLES
 
 
 def navigation(request):
@@ -19,6 +20,8 @@ def navigation(request):
     items.append(("Meetings", reverse("referrals:meetings")))
     if user.role in MONITORING_ROLES:
         items.append(("Referral monitoring", reverse("referrals:monitoring")))
+    if user.role in RELEASE_BOARD_ROLES:
+        items.append(("Release board", reverse("releases:board")))
     path = request.path
     return {
         "service_navigation": [
