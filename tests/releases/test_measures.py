@@ -37,11 +37,11 @@ from openpyxl import load_workbook
 from safeguard.core.models import AccessLogEntry
 from safeguard.releases import insights
 from tests.factories import PersonFactory, restrict
+from tests.helpers import bearer
+from tests.releases.helpers import released
 
 # First appointments come from the engagement area.
 Appointment = pytest.importorskip("safeguard.engagement.models").Appointment
-from tests.helpers import bearer
-from tests.releases.helpers import released
 
 pytestmark = pytest.mark.django_db
 PERIOD = {"from": "2025-01-01", "to": "2025-06-30"}
