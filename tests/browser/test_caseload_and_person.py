@@ -1,7 +1,9 @@
 """A practitioner signs in, opens their caseload and a person, in a real browser."""
 
 import pytest
+from django.utils import timezone
 
+from safeguard.core import workitems
 from safeguard.core.models import Role
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.factories import PASSWORD, InCustodyPersonFactory, PersonFactory, StaffFactory
@@ -37,7 +39,13 @@ def test_sign_in_caseload_and_person_pass_axe(page, live_server, practitioner):
 
     page.goto(f"{live_server.url}/search/")
     page.click("button:text('Search')")
-    assert page.locator(".govuk-error-summary").is_visible()
+    page.wait_for_selector(".govuk-error-summary")
+    assert_accessible(page)
+
+    workitems.scan_all(today=timezone.localdate())  # everyone unscreened: screens are due
+    page.goto(f"{live_server.url}/my-work/")
+    assert page.locator("h1").inner_text() == "My work"
+    assert page.locator("table.govuk-table tbody tr").count() == 2
     assert_accessible(page)
 
 
