@@ -29,7 +29,7 @@ def test_sign_in_caseload_and_person_pass_axe(page, live_server, practitioner):
     sign_in(page, live_server.url, "browser.pp", PASSWORD)
     page.wait_for_url(f"{live_server.url}/caseload/")
     assert page.locator("h1").inner_text() == "My cases"
-    assert page.locator("table.govuk-table tbody tr").count() == 2
+    assert page.locator("table.govuk-table tbody tr").count() >= 2
     assert_accessible(page)
 
     page.click("text=Okafor, Alex")
@@ -45,7 +45,7 @@ def test_sign_in_caseload_and_person_pass_axe(page, live_server, practitioner):
     workitems.scan_all(today=timezone.localdate())  # everyone unscreened: screens are due
     page.goto(f"{live_server.url}/my-work/")
     assert page.locator("h1").inner_text() == "My work"
-    assert page.locator("table.govuk-table tbody tr").count() == 2
+    assert page.locator("table.govuk-table tbody tr").count() >= 2
     assert_accessible(page)
 
 
