@@ -5,6 +5,7 @@ Everything that differs between machines comes from the environment. ``SAFEGUARD
 refuses to start without its secrets so that no unsafe default can reach real people's data.
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -88,7 +89,10 @@ INSTALLED_APPS = [
     "safeguard.assessments",
     "safeguard.referrals",
     "safeguard.insights",
+    "safeguard.notify",
+    "safeguard.engagement",
     "safeguard.releases",
+    "safeguard.learning",
     "safeguard.api",
     "safeguard.demo",
 ]
@@ -233,12 +237,16 @@ LOGGING = {
 
 # Sections of the person page, in order (see safeguard/people/sections.py).
 SAFEGUARD_PERSON_SECTIONS = [
+    "safeguard.learning.sections.deceased_banner_section",
     "safeguard.releases.sections.first_days_section",
     "safeguard.assessments.sections.risk_picture_section",
     "safeguard.registrations.sections.registrations_section",
     "safeguard.referrals.sections.referrals_section",
-    "safeguard.referrals.meetings_views.meetings_section",
     "safeguard.releases.sections.release_section",
+    "safeguard.referrals.meetings_views.meetings_section",
+    "safeguard.engagement.sections.engagement_section",
+    "safeguard.learning.sections.practitioner_training_section",
+    "safeguard.learning.sections.record_death_section",
 ]
 
 # Work-item rules run by `safeguarding_scan` (see safeguard/core/workitems.py), in this order.
@@ -251,16 +259,63 @@ SAFEGUARD_WORK_ITEM_RULES = [
     "safeguard.referrals.rules.REJECTED_WHILE_INDICATED",
     "safeguard.referrals.rules.ESCALATION_TO_ANSWER",
     "safeguard.referrals.rules.ESCALATION_OVERDUE",
+    "safeguard.engagement.rules.MISSED_APPOINTMENT_WELFARE",
+    "safeguard.engagement.rules.APPOINTMENTS_MOVED_TOO_OFTEN",
+    "safeguard.engagement.rules.CHECK_IN_SELF_HARM",
+    "safeguard.engagement.rules.CHECK_IN_SELF_HARM_DUTY",
+    "safeguard.engagement.rules.CHECK_IN_CALL_BACK",
+    "safeguard.engagement.rules.CHECK_IN_MISSED",
+    "safeguard.engagement.rules.HANDOVER_AFTER_REALLOCATION",
+    "safeguard.notify.rules.CONTACT_DETAILS_FAILED",
     "safeguard.releases.rules.PLAN_12_WEEKS",
     "safeguard.releases.rules.PLAN_8_WEEKS",
     "safeguard.releases.rules.PLAN_4_WEEKS",
     "safeguard.releases.rules.PLAN_1_WEEK",
     "safeguard.releases.rules.AT_RISK_NO_ACCOMMODATION",
     "safeguard.releases.rules.FIRST_14_DAYS",
+    "safeguard.learning.rules.TRAINING_DUE",
 ]
 
-# Sweeps write rows the rules then look at; `safeguarding_scan` runs them first.
+# Run when a death is recorded, in the same transaction, after the case snapshot is taken:
+# functions ``(person_id, actor) -> None`` that close the person's open work (see
+# safeguard/learning/closures.py and safeguard/engagement/on_death.py).
+SAFEGUARD_ON_DEATH = [
+    "safeguard.learning.closures.close_work_items",
+    "safeguard.engagement.on_death.withdraw_reminders_and_check_ins",
+]
+
+# Sweeps run by `safeguarding_scan` before the rules: functions ``(today) -> int`` that write
+# rows the rules then look at (for example, opening release plans 12 weeks before release).
 SAFEGUARD_SWEEPS = [
     "safeguard.releases.sweeps.open_due_release_plans",
     "safeguard.releases.sweeps.record_accommodation_at_12_weeks",
+    "safeguard.engagement.sweeps.send_due_check_ins",
+    "safeguard.engagement.sweeps.send_due_summaries",
 ]
+
+# ---- GOV.UK Notify and engagement (safeguard.notify, safeguard.engagement) -------------------
+# Without NOTIFY_API_KEY nothing is sent: messages stay queued and the admin shows why.
+# Development and tests point NOTIFY_BASE_URL at `manage.py fake_notify`.
+NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY", "").strip()
+NOTIFY_BASE_URL = os.environ.get(
+    "NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"
+).strip()
+# The bearer token Notify sends with delivery receipts (set the same one in Notify).
+NOTIFY_CALLBACK_TOKEN = os.environ.get("NOTIFY_CALLBACK_TOKEN", "").strip()
+# Template ids per environment, e.g. '{"appointment_reminder_sms": "<uuid>"}'; the catalogue in
+# safeguard/notify/catalogue.py holds the defaults.
+NOTIFY_TEMPLATE_IDS = json.loads(os.environ.get("NOTIFY_TEMPLATE_IDS", "") or "{}")
+# Notify allows 3,000 messages a minute per key: each dispatcher process keeps below this.
+NOTIFY_RATE_PER_MINUTE = int(os.environ.get("NOTIFY_RATE_PER_MINUTE", "2700"))
+NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5"))
+# Phone networks block numbers that get many texts: stay far below their limit.
+NOTIFY_TEXTS_PER_HOUR_PER_NUMBER = int(os.environ.get("NOTIFY_TEXTS_PER_HOUR_PER_NUMBER", "3"))
+# A message still "sending" this long after it was claimed belonged to a dispatcher that died
+# (dispatchers start no send after half of it). At least 60.
+NOTIFY_SENDING_TIMEOUT_SECONDS = int(os.environ.get("NOTIFY_SENDING_TIMEOUT_SECONDS", "300"))
+NOTIFY_HTTP_TIMEOUT_SECONDS = int(os.environ.get("NOTIFY_HTTP_TIMEOUT_SECONDS", "10"))
+# Requests to Notify in flight at once from one dispatcher (all under the rate above).
+NOTIFY_SEND_CONCURRENCY = int(os.environ.get("NOTIFY_SEND_CONCURRENCY", "4"))
+# Check-in links: how long they work, and the address people open them at.
+CHECK_IN_LINK_HOURS = int(os.environ.get("CHECK_IN_LINK_HOURS", "72"))
+SAFEGUARD_PUBLIC_URL = os.environ.get("SAFEGUARD_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

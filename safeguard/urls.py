@@ -23,5 +23,9 @@ urlpatterns = [
     path("", include("safeguard.registrations.urls")),
     path("", include("safeguard.assessments.urls")),
     path("", include("safeguard.referrals.urls")),
+    path("", include("safeguard.engagement.urls")),
+    path("", include("safeguard.engagement.public_urls")),
+    path("", include("safeguard.notify.urls")),
     path("", include("safeguard.releases.urls")),
+    path("", include("safeguard.learning.urls")),
 ]

@@ -80,6 +80,9 @@ def _catalogues_after_flush(request):
     load_register_types()
     load_agencies()
     load_versions(QuestionnaireVersion, versions=[1])
+    from safeguard.learning.catalogue import load_learning_catalogues
+
+    load_learning_catalogues()
 
 
 @pytest.fixture(autouse=True)

@@ -84,21 +84,25 @@ def _http_error(request, exc):
     return problem(request, status=exc.status_code, title=str(exc.message))
 
 
-from safeguard.api import (  # noqa: E402
-    assessments,
-    people,
-    referrals,
-    registrations,
-    releases,
-    workitems,
-)
+from safeguard.api import assessments, people, referrals, registrations, workitems  # noqa: E402
 
 api.add_router("", people.router)
 api.add_router("", registrations.router)
 api.add_router("", workitems.router)
 api.add_router("", referrals.router)
 api.add_router("", assessments.router)
+
+from safeguard.api import engagement  # noqa: E402
+
+api.add_router("", engagement.router)
+
+from safeguard.api import releases  # noqa: E402
+
 api.add_router("", releases.router)
+
+from safeguard.api import learning  # noqa: E402
+
+api.add_router("", learning.router)
 
 
 @api.exception_handler(Exception)

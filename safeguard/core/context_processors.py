@@ -1,6 +1,8 @@
 from django.urls import reverse
 
 from safeguard.core.models import Role
+from safeguard.learning.insights import LEARNING_ROLES
+from safeguard.learning.training import COMPLIANCE_ROLES as TRAINING_ROLES
 from safeguard.referrals.insights import MONITORING_ROLES
 from safeguard.releases.selectors import BOARD_ROLES as RELEASE_BOARD_ROLES
 
@@ -18,10 +20,15 @@ def navigation(request):
         items.insert(1, ("Team work", reverse("team_work")))
     items.append(("Registration problems", reverse("registrations:hygiene")))
     items.append(("Meetings", reverse("referrals:meetings")))
-    if user.role in MONITORING_ROLES:
-        items.append(("Referral monitoring", reverse("referrals:monitoring")))
+    items.append(("Appointments", reverse("engagement:overview")))
     if user.role in RELEASE_BOARD_ROLES:
         items.append(("Release board", reverse("releases:board")))
+    if user.role in MONITORING_ROLES:
+        items.append(("Referral monitoring", reverse("referrals:monitoring")))
+    if user.role in LEARNING_ROLES:
+        items.append(("Learning from deaths", reverse("learning:learning")))
+    if user.role in TRAINING_ROLES:
+        items.append(("Training", reverse("learning:training")))
     path = request.path
     return {
         "service_navigation": [

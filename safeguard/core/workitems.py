@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils.module_loading import import_string
 
 from safeguard.core.models import Role, Staff, WorkItem, WorkItemPriority, WorkItemStatus
+from safeguard.learning.guards import not_deceased
 
 CANDIDATE_FIELDS = ("wi_subject_id", "wi_person_id", "wi_team_id", "wi_assignee_id", "wi_due_on")
 
@@ -66,7 +67,8 @@ class ScanResult:
 
 def scan(rule: WorkItemRule, *, today: date, person_ids: Iterable[int] | None = None) -> ScanResult:
     """Raise and resolve ``rule``'s items, for everyone or for only ``person_ids``."""
-    candidates = rule.candidates(today)
+    # After a death the record is closed for day-to-day work: no rule raises anything for it.
+    candidates = rule.candidates(today).filter(not_deceased("wi_person_id"))
     open_items = WorkItem.objects.filter(rule=rule.code, status=WorkItemStatus.OPEN)
     if person_ids is not None:
         person_ids = list(person_ids)

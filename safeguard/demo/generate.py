@@ -1,7 +1,10 @@
 """Deterministic synthetic demo data at any scale.
 
 ``seed_demo(people=N, seed=S)`` builds staff for every team, PDU and region, ``N`` people on
-probation spread over every team with their allocation history, and the fixed demo sign-ins.
+probation spread over every team with their allocation history, their registrations (about six
+a person, with reviews and history), referrals to partner agencies (about 200,000 for 240,000
+people) and escalations (about 20,000), and the fixed demo sign-ins; then it runs the work-item
+scan so that "My work" is filled. Casework is in ``casework.py``.
 The same ``N``, ``seed`` and date give the same data: every random choice comes from
 ``random.Random`` streams seeded from ``seed``, in a fixed order, and every date is relative to
 ``timezone.localdate()``.
@@ -14,7 +17,8 @@ streets and towns are made up and postcodes use the unallocated area ``ZZ``.
 
 Rows are built in Python as plain dicts and written in batches without a query per row:
 ``bulk_create`` on SQLite, COPY on PostgreSQL (the same values either way), so that a
-national-scale set (240,000 people) takes about a minute and a half on PostgreSQL.
+national-scale set (240,000 people, 1.5 million registrations) stays within a few minutes on
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import os
 import random
 import re
 import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -39,7 +45,17 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from safeguard.core.models import PDU, AccessLogEntry, LocalAuthority, Region, Role, Staff, Team
+from safeguard.core.models import (
+    PDU,
+    AccessLogEntry,
+    LocalAuthority,
+    Region,
+    Role,
+    Staff,
+    Team,
+    WorkItem,
+)
+from safeguard.demo.casework import CaseworkBuilder, CaseworkCounts
 from safeguard.people.models import (
     AccommodationStatus,
     Allocation,
@@ -53,11 +69,14 @@ from safeguard.people.models import (
     SentenceType,
     Sex,
 )
+from safeguard.referrals.models import Escalation, Referral
+from safeguard.registrations.models import Registration, RegistrationReview
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 DEFAULT_PEOPLE = 5000
 BATCH_SIZE = 5000
+PARALLEL_FROM = 20_000  # people: from here a worker process makes the casework rows
 # CRNs come from a bijection of the index; it stays unique below a million people.
 MAX_PEOPLE = 999_000
 
@@ -70,6 +89,19 @@ DEMO_TEAM_OTHERS = 30  # cases for the rest of demo.practitioner's team, at any 
 EXCLUDED_CRN = "X900001"
 RESTRICTED_CRN = "X900002"
 DEFAULT_DEMO_PASSWORD = "safeguard-demo"
+# What demo.practitioner's caseload shows of registrations and referrals, by position in the
+# caseload (see ``demo_caseload_profiles``; the features are made in ``casework.py``).
+DEMO_CASEWORK = {
+    0: ("two_rosh",),  # contradictory registrations: two RoSH levels active
+    1: ("overdue",),  # two registration reviews overdue
+    2: ("da_both_no_notes",),  # domestic abuse victim and perpetrator, no note
+    3: ("rvln_ended",),  # RVLN ended while ALSH is active
+    4: ("referral_past_due",),  # an ASC referral past its response date
+    5: ("owner_left",),  # registrations owned by a practitioner who has left
+    6: ("long_history",),  # 40 registrations: the important ones must not be buried
+    9: ("s42_rejected_indicated",),  # ASC rejected an s42 referral meeting all three parts
+    12: ("escalated_l1",),  # a rejection escalated to level 1, held by demo.spo
+}
 
 # ---- proportions ----------------------------------------------------------------------------
 
@@ -274,8 +306,11 @@ class Summary:
     people: int = 0
     allocations: int = 0
     limited_access: int = 0
+    casework: CaseworkCounts = field(default_factory=CaseworkCounts)
     staff: Counter = field(default_factory=Counter)
-    seconds: float = 0.0
+    seconds: float = 0.0  # everything, the scan included
+    scan_seconds: float = 0.0
+    work_items_raised: int = 0
     sign_ins: list[tuple[str, str, str]] = field(default_factory=list)
     password_note: str = ""
 
@@ -315,8 +350,24 @@ def demo_staff():
 # The big people-related tables, emptied with one DELETE each by --replace (in this order).
 # Other tables that point at people or at demo staff are found from the model relations and
 # emptied through the ORM first (see ``_clear_references``); add a table here once a demo
-# generator fills it at national scale.
-RAW_PEOPLE_TABLES = [AccessLogEntry, LimitedAccess, Allocation, Person.history.model]
+# generator fills it at national scale. Going through the ORM would write a history record for
+# every row deleted.
+RAW_PEOPLE_TABLES = [
+    Escalation.history.model,
+    Escalation,
+    Referral.history.model,
+    Referral,
+    RegistrationReview,
+    Registration.history.model,
+    Registration,
+    AccessLogEntry,
+    LimitedAccess,
+    Allocation,
+    Person.history.model,
+]
+# Tables written at national scale: loaded without their foreign keys and secondary indexes
+# (see ``bulk_load``) and analysed before the scan runs.
+BULK_TABLES = [Person, Allocation, Registration, RegistrationReview, Referral, Escalation]
 
 
 def purge(*, replace: bool) -> None:
@@ -329,12 +380,14 @@ def purge(*, replace: bool) -> None:
     with connection.cursor() as cursor:
         if replace:
             for model in RAW_PEOPLE_TABLES:
+                # Anything else pointing at these rows goes first (none today).
+                _clear_references(model, model._base_manager.all(), skip=RAW_PEOPLE_TABLES)
                 cursor.execute(f"DELETE FROM {quote(model._meta.db_table)}")  # noqa: S608
             _clear_references(Person, Person.objects.all(), skip=RAW_PEOPLE_TABLES)
             cursor.execute(f"DELETE FROM {quote(Person._meta.db_table)}")  # noqa: S608
             # Empty tables start again from id 1, so that ids are repeatable too.
             tables = [*RAW_PEOPLE_TABLES, Person]
-            sequences = [{"table": m._meta.db_table, "column": "id"} for m in tables]
+            sequences = [{"table": m._meta.db_table, "column": m._meta.pk.column} for m in tables]
             for sql in connection.ops.sequence_reset_by_name_sql(no_style(), sequences):
                 cursor.execute(sql)
     staff = demo_staff()
@@ -376,8 +429,13 @@ def seed_demo(
     replace: bool = False,
     today: date | None = None,
     progress: Callable[[str], None] | None = None,
+    workers: int | None = None,
 ) -> Summary:
     """Create the demo data in one transaction and return what was made.
+
+    ``workers`` processes make the casework rows while this one writes (by default one, at
+    national scale on a machine with more than one core; none for small runs). The data is
+    the same either way.
 
     Raises ``DemoDataExists`` if people exist and ``replace`` is false, and ``ValueError`` for
     a number of people out of range or a database without the organisation loaded.
@@ -386,15 +444,119 @@ def seed_demo(
         raise ValueError(f"The number of people must be between 0 and {MAX_PEOPLE}.")
     started = time.monotonic()
     today = today or timezone.localdate()
+    if workers is None:
+        workers = 1 if people >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 else 0
     with transaction.atomic():
         if people_exist() and not replace:
             raise DemoDataExists("People already exist.")
-        purge(replace=replace)
-        summary = Summary()
-        staff = StaffBuilder(seed, summary).build()
-        PeopleBuilder(seed, today, staff, summary, progress).build(people)
+        with bulk_load(BULK_TABLES):
+            purge(replace=replace)
+            summary = Summary()
+            staff = StaffBuilder(seed, summary).build()
+            casework = CaseworkBuilder(seed, today, staff.teams, summary.casework, workers)
+            try:
+                PeopleBuilder(seed, today, staff, summary, progress, casework).build(people)
+                casework.finish()
+            finally:
+                casework.close()
+    analyze(BULK_TABLES)
+    if progress:
+        progress(f"data written in {time.monotonic() - started:.1f} s; running the work-item scan")
+    summary.scan_seconds, summary.work_items_raised = run_scan(today)
+    # The scan raised items by the hundred thousand: give the planner their statistics now,
+    # rather than whenever autovacuum comes round, so that the next scan plans well.
+    analyze([WorkItem])
     summary.seconds = time.monotonic() - started
     return summary
+
+
+@contextmanager
+def bulk_load(models_to_load):
+    """PostgreSQL only: empty and load ``models_to_load`` without foreign keys and secondary
+    indexes.
+
+    Inside the current transaction, drop the foreign-key constraints from and to the tables and
+    the tables' indexes that back no constraint, and put them back (from their own definitions)
+    once the block is done: building an index once and checking a foreign key with one query is
+    many times faster than doing both row by row, which at national scale (millions of rows
+    inserted or deleted, each checked at commit) takes minutes. This is PostgreSQL's own advice
+    for populating a database. Putting the constraints back checks every row, so nothing
+    dangling can be committed; if anything fails, the rollback restores everything. The tables
+    are locked until commit.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    quote = connection.ops.quote_name
+    saved = []  # ([(table, constraint, definition)], [index definition])
+    seen = set()
+    with connection.cursor() as cursor:
+        _run_pending_checks(cursor)
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for model in models_to_load:
+            table = model._meta.db_table
+            # Foreign keys from the table, and from other tables to it (deleting rows that other
+            # tables could point at checks each of them too).
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                "FROM pg_constraint WHERE contype = 'f' "
+                "AND (conrelid = %s::regclass OR confrelid = %s::regclass) "
+                "ORDER BY conrelid::regclass::text, conname",
+                [table, table],
+            )
+            constraints = [c for c in cursor.fetchall() if c not in seen]
+            seen.update(constraints)
+            cursor.execute(
+                "SELECT quote_ident(n.nspname) || '.' || quote_ident(i.relname), "
+                "pg_get_indexdef(i.oid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid "
+                "JOIN pg_namespace n ON n.oid = i.relnamespace "
+                "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary AND NOT x.indisunique "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) "
+                "ORDER BY i.relname",
+                [table],
+            )
+            indexes = cursor.fetchall()
+            for owner, name, _ in constraints:
+                cursor.execute(f"ALTER TABLE {owner} DROP CONSTRAINT {quote(name)}")
+            for name, _ in indexes:
+                cursor.execute(f"DROP INDEX {name}")
+            saved.append((constraints, [definition for _, definition in indexes]))
+    yield
+    with connection.cursor() as cursor:
+        _run_pending_checks(cursor)
+        for _, indexes in saved:
+            for definition in indexes:
+                cursor.execute(definition)
+        for constraints, _ in saved:
+            for owner, name, definition in constraints:
+                cursor.execute(f"ALTER TABLE {owner} ADD CONSTRAINT {quote(name)} {definition}")
+
+
+def _run_pending_checks(cursor):
+    # A table with deferred checks still to run cannot be altered: run them now.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def analyze(models_to_analyze) -> None:
+    """PostgreSQL only: refresh the planner's statistics of freshly filled tables, so that the
+    scan and the first pages after seeding get good plans without waiting for autovacuum."""
+    if connection.vendor != "postgresql":
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in models_to_analyze:
+            cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")
+
+
+def run_scan(today: date) -> tuple[float, int]:
+    """Run every work-item rule over the whole database; (seconds, items raised)."""
+    from safeguard.core.workitems import scan_all
+
+    started = time.monotonic()
+    results = scan_all(today=today)
+    return time.monotonic() - started, sum(r.raised for r in results)
 
 
 # ---- staff ------------------------------------------------------------------------------------
@@ -578,6 +740,7 @@ def _copy_rows(model, rows: list[dict]) -> None:
     quote = connection.ops.quote_name
     now = timezone.now()
     columns = []  # (attname, column, fixed default, callable default)
+    json_fields = []  # COPY takes JSON as its text
     for f in meta.concrete_fields:
         if f.primary_key:
             continue
@@ -587,6 +750,8 @@ def _copy_rows(model, rows: list[dict]) -> None:
             columns.append((f.attname, f.column, None, f.get_default))
         else:
             columns.append((f.attname, f.column, f.get_default(), None))
+        if isinstance(f, models.JSONField):
+            json_fields.append(len(columns))  # its position in the row, after the id
     names = ", ".join(quote(c) for c in [meta.pk.column, *(c[1] for c in columns)])
     with connection.cursor() as cursor:
         cursor.execute(
@@ -597,20 +762,21 @@ def _copy_rows(model, rows: list[dict]) -> None:
         with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({names}) FROM STDIN") as copy:
             for row, pk in zip(rows, ids, strict=True):
                 row["id"] = pk
-                copy.write_row(
-                    [pk]
-                    + [
-                        row[a] if a in row else (make() if make else fixed)
-                        for a, _, fixed, make in columns
-                    ]
-                )
+                values = [pk] + [
+                    row[a] if a in row else (make() if make else fixed)
+                    for a, _, fixed, make in columns
+                ]
+                for i in json_fields:
+                    values[i] = json.dumps(values[i])
+                copy.write_row(values)
 
 
 # ---- people -----------------------------------------------------------------------------------
 
 
 class PeopleBuilder:
-    def __init__(self, seed, today, staff: StaffLayout, summary, progress=None):
+    def __init__(self, seed, today, staff: StaffLayout, summary, progress=None, casework=None):
+        self.casework = casework  # a CaseworkBuilder, given each batch of people once written
         self.rng = random.Random(f"{seed}:people")
         self.today = today
         self.staff = staff
@@ -648,7 +814,9 @@ class PeopleBuilder:
         others = demo.in_post
 
         for profile in demo_caseload_profiles(DEMO_CASELOAD):
-            self._person(demo, practitioner.pk, profile)
+            person = self._person(demo, practitioner.pk, profile)
+            if self.casework:
+                self.casework.mark(person, profile.get("casework", ()))
         for k in range(DEMO_TEAM_OTHERS):
             holder = None if k == DEMO_TEAM_OTHERS - 1 else others[k % len(others)]
             self._person(demo, holder)
@@ -691,7 +859,11 @@ class PeopleBuilder:
             if len(self.pending) >= BATCH_SIZE:
                 self._flush()
                 if self.progress and (n + 1) % 50_000 < BATCH_SIZE:
-                    self.progress(f"{self.summary.people} people so far")
+                    work = self.summary.casework
+                    self.progress(
+                        f"{self.summary.people} people so far ({work.registrations} "
+                        f"registrations, {work.referrals} referrals)"
+                    )
         self._flush()
 
     def _flush(self):
@@ -704,6 +876,8 @@ class PeopleBuilder:
                 allocation["person_id"] = person["id"]
                 allocations.append(allocation)
         insert_rows(Allocation, allocations)
+        if self.casework:
+            self.casework.add([person for person, _ in self.pending])
         self.summary.people += len(self.pending)
         self.summary.allocations += len(allocations)
         self.pending = []
@@ -921,7 +1095,8 @@ class PeopleBuilder:
 def demo_caseload_profiles(n: int = DEMO_CASELOAD) -> list[dict]:
     """Fixed features of demo.practitioner's caseload, so that every page has something to
     show: men and women, releases in the next 12 weeks (some with nowhere to live), mental
-    health needs, no fixed abode, MAPPA and communication needs. Other features are random."""
+    health needs, no fixed abode, MAPPA and communication needs, and the registration and
+    referral problems of ``DEMO_CASEWORK``. Other features are random."""
     releases = {0: 5, 1: 12, 2: 20, 3: 33, 4: 47, 5: 70, 6: 150, 7: 240}
     accommodation = {
         1: AccommodationStatus.NO_FIXED_ABODE,
@@ -959,6 +1134,8 @@ def demo_caseload_profiles(n: int = DEMO_CASELOAD) -> list[dict]:
             p["needs"] = needs[k]
         if k == 21:
             p["ethnicity"], p["interpreter"] = Ethnicity.WHITE_OTHER, "Polish"
+        if k in DEMO_CASEWORK:
+            p["casework"] = DEMO_CASEWORK[k]
         profiles.append(p)
     return profiles
 
@@ -992,6 +1169,67 @@ def fingerprint() -> str:
         ),
         LimitedAccess.objects.order_by("person__crn", "staff__username", "kind").values_list(
             "person__crn", "staff__username", "kind", "reason"
+        ),
+        Registration.objects.order_by(
+            "person__crn", "register_type__code", "start_date", "status", "ended_on", "pk"
+        ).values_list(
+            "person__crn",
+            "register_type__code",
+            "status",
+            "start_date",
+            "next_review_date",
+            "notes",
+            "owner__username",
+            "registering_team__name",
+            "level",
+            "category",
+            "ended_on",
+            "end_reason",
+            "end_notes",
+        ),
+        RegistrationReview.objects.order_by(
+            "registration__person__crn",
+            "registration__register_type__code",
+            "registration__start_date",
+            "reviewed_on",
+            "pk",
+        ).values_list(
+            "registration__person__crn",
+            "registration__register_type__code",
+            "reviewed_on",
+            "outcome",
+            "notes",
+            "next_review_date",
+            "reviewer__username",
+        ),
+        Referral.objects.order_by("person__crn", "sent_at", "kind", "pk").values_list(
+            *[
+                f.name
+                for f in Referral._meta.concrete_fields
+                if f.name not in {"id", "person", "agency", "created_by", "created_at"}
+                and not f.is_relation
+            ],
+            "person__crn",
+            "agency__name",
+            "created_by__username",
+            "chosen_housing_authority__name",
+        ),
+        Escalation.objects.order_by(
+            "referral__person__crn", "referral__sent_at", "level", "pk"
+        ).values_list(
+            "referral__person__crn",
+            "referral__kind",
+            "level",
+            "status",
+            "reason",
+            "raised_by__username",
+            "raised_at",
+            "holder__username",
+            "due_by",
+            "response",
+            "outcome",
+            "resolved_at",
+            "resolved_by__username",
         ),
         Staff.objects.filter(username__startswith=DEMO_USERNAME_PREFIX)
         .order_by("username", "teams__pdu__code", "teams__name")

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.learning.guards import ensure_not_deceased
 from safeguard.people.models import Allocation, AllocationReason, Person
 from safeguard.people.selectors import visible_people
 
@@ -26,6 +27,7 @@ def _lock_visible(*, actor, person_id) -> Person:
     person = visible_people(actor).select_for_update().filter(pk=person_id).first()
     if person is None:
         raise Person.DoesNotExist
+    ensure_not_deceased(person)
     if not actor.can_change_cases:
         raise PermissionDenied("Your role can read cases but not change them.")
     return person

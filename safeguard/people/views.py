@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -6,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.forms import add_service_errors
 from safeguard.core.models import Role
 from safeguard.people import selectors, services
 from safeguard.people.forms import PersonDetailsForm, SearchForm
@@ -170,6 +172,8 @@ def person_edit_details(request, crn):
                 changes=changes,
                 actor=request.user,
             )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
         except services.StaleEdit:
             form.add_error(
                 None,

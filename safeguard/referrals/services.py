@@ -11,6 +11,7 @@ from django.utils import timezone
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.calendar import add_working_days, working_days_between
 from safeguard.core.workitems import refresh_for_person_on_commit
+from safeguard.learning.guards import ensure_not_deceased
 from safeguard.people.models import Person
 from safeguard.people.selectors import visible_people
 from safeguard.referrals.catalogue import escalation_ladder
@@ -167,6 +168,7 @@ def referral_create(
         person = visible_people(actor).select_for_update().filter(pk=person_id).first()
         if person is None:
             raise Person.DoesNotExist
+        ensure_not_deceased(person)
         referral = Referral(
             person=person,
             kind=kind,
@@ -209,7 +211,11 @@ def _send(referral: Referral, sent_at: datetime):
 
 def _locked(actor, referral_id, channel) -> Referral:
     _require_casework(actor)
-    return referral_get_for(user=actor, referral_id=referral_id, channel=channel, for_update=True)
+    referral = referral_get_for(
+        user=actor, referral_id=referral_id, channel=channel, for_update=True
+    )
+    ensure_not_deceased(referral.person_id)
+    return referral
 
 
 def _save(referral, actor, channel, detail, fields):
@@ -376,6 +382,7 @@ def escalation_resolve(
         escalation = escalation_get_for(
             user=actor, escalation_id=escalation_id, channel=channel, for_update=True
         )
+        ensure_not_deceased(escalation.referral.person_id)
         if escalation.status != EscalationStatus.OPEN:
             raise IllegalTransition("This escalation is already resolved.")
         holder_role = escalation_ladder()[escalation.level]["holder_role"]

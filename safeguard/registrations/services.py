@@ -10,6 +10,7 @@ from django.utils import timezone
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.dates import add_months
 from safeguard.core.workitems import refresh_for_person_on_commit
+from safeguard.learning.guards import ensure_not_deceased
 from safeguard.people.models import Person
 from safeguard.people.selectors import visible_people
 from safeguard.registrations.models import (
@@ -76,6 +77,7 @@ def registration_add(
         person = visible_people(actor).select_for_update().filter(pk=person_id).first()
         if person is None:
             raise Person.DoesNotExist
+        ensure_not_deceased(person)
         if start_date < person.date_of_birth:
             raise ValidationError(
                 {"start_date": ["The start date must be after the date of birth"]}
@@ -146,6 +148,7 @@ def registration_end(
         registration = registration_get_for(
             user=actor, registration_id=registration_id, channel=channel, for_update=True
         )
+        ensure_not_deceased(registration.person_id)
         if registration.status != RegistrationStatus.ACTIVE:
             raise ValidationError({"registration": ["This registration has already ended"]})
         if ended_on < registration.start_date:
@@ -182,6 +185,7 @@ def registration_review(
         registration = registration_get_for(
             user=actor, registration_id=registration_id, channel=channel, for_update=True
         )
+        ensure_not_deceased(registration.person_id)
         if registration.status != RegistrationStatus.ACTIVE:
             raise ValidationError({"registration": ["An ended registration cannot be reviewed"]})
         if reviewed_on < registration.start_date:

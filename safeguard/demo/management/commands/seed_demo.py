@@ -8,8 +8,9 @@ from safeguard.demo import generate
 
 class Command(BaseCommand):
     help = (
-        "Create synthetic staff, people on probation and allocation history for demonstrations "
-        "and load tests. The same --people, --seed and date always give the same data. "
+        "Create synthetic staff, people on probation with their allocation history, "
+        "registrations, referrals and escalations for demonstrations and load tests, then run "
+        "the work-item scan. The same --people, --seed and date always give the same data. "
         "Never runs in production."
     )
 
@@ -27,8 +28,9 @@ class Command(BaseCommand):
         group.add_argument(
             "--replace",
             action="store_true",
-            help="Delete existing people, their allocations, limited-access entries, history "
-            "and access log, and the staff an earlier run created, then seed again.",
+            help="Delete existing people, their allocations, registrations, referrals, "
+            "limited-access entries, work items, history and access log, and the staff an "
+            "earlier run created, then seed again.",
         )
         group.add_argument(
             "--if-empty",
@@ -70,12 +72,19 @@ class Command(BaseCommand):
     def _report(self, summary, people, seed):
         write = self.stdout.write
         staff_total = sum(summary.staff.values())
+        work = summary.casework
         write(
             self.style.SUCCESS(
                 f"Seeded demo data (seed {seed}) in {summary.seconds:.1f} s: "
                 f"{summary.people} people, {summary.allocations} allocations, "
-                f"{summary.limited_access} limited-access entries, {staff_total} staff."
+                f"{summary.limited_access} limited-access entries, {staff_total} staff, "
+                f"{work.registrations} registrations ({work.reviews} reviews), "
+                f"{work.referrals} referrals, {work.escalations} escalations."
             )
+        )
+        write(
+            f"  Work-item scan: {summary.work_items_raised} items raised in "
+            f"{summary.scan_seconds:.1f} s (included above)."
         )
         if summary.people > people:
             write(f"  ({summary.people - people} more people than asked: the demo caseloads.)")

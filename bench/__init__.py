@@ -1,0 +1,1 @@
+"""National-scale benchmarks for Safeguard: ``python -m bench.run`` (``make bench``)."""

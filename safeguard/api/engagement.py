@@ -1,0 +1,321 @@
+"""Appointments, reminder preferences, messages and check-ins in the API."""
+
+from datetime import datetime
+from typing import Literal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from safeguard.core.audit import Channel
+from safeguard.engagement import checkins, selectors, services
+from safeguard.engagement.models import Appointment, CheckIn, ReminderPreferences
+from safeguard.people.models import Person
+from safeguard.people.selectors import person_get_for
+
+router = Router(tags=["engagement"])
+
+Kind = Literal["office", "home_visit", "phone", "video", "remote_check_in"]
+Who = Literal["probation", "person"]
+
+
+class AppointmentOut(Schema):
+    id: int
+    crn: str
+    kind: str
+    starts_at: datetime
+    duration_minutes: int
+    location: str
+    practitioner: str | None
+    outcome: str
+    outcome_reason: str
+    moved_by: str
+    rescheduled_from_id: int | None
+    welfare_checked_at: datetime | None
+
+
+class AppointmentIn(Schema):
+    starts_at: datetime
+    duration_minutes: int = Field(60, ge=5, le=480)
+    kind: Kind
+    location: str = Field("", max_length=200)
+
+
+class RescheduleIn(Schema):
+    starts_at: datetime
+    reason: str = Field(min_length=1, max_length=500)
+    requested_by: Who = "probation"
+    duration_minutes: int | None = Field(None, ge=5, le=480)
+    kind: Kind | None = None
+    location: str | None = Field(None, max_length=200)
+
+
+class CancelIn(Schema):
+    reason: str = Field(min_length=1, max_length=500)
+    cancelled_by: Who = "probation"
+
+
+class OutcomeIn(Schema):
+    outcome: Literal["attended", "failed_to_attend", "acceptable_absence"]
+    reason: str = Field("", max_length=500)
+
+
+class PreferencesIO(Schema):
+    channel: Literal["sms", "email", "both", "none"]
+    mobile: str | None = Field(None, max_length=20)
+    email: str | None = Field(None, max_length=254)
+    lead_times_hours: list[int] = Field(default_factory=list, max_length=4)
+    summary: Literal["none", "weekly", "fortnightly"] = "none"
+    consent: bool = False
+
+
+class PreferencesOut(PreferencesIO):
+    consent_recorded_at: datetime | None
+
+
+class MessageOut(Schema):
+    id: int
+    reference: str
+    kind: str
+    channel: str
+    template: str
+    status: str
+    status_reason: str
+    scheduled_for: datetime
+    send_after: datetime
+    sent_at: datetime | None
+    completed_at: datetime | None
+    attempts: int
+
+
+class MessageQuery(Schema):
+    status: str | None = Field(None, max_length=24)
+    channel: Literal["sms", "email"] | None = None
+    template: str | None = Field(None, max_length=64)
+    reference: str | None = Field(None, max_length=64)
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+class CheckInIn(Schema):
+    channel: Literal["sms", "email"]
+    frequency: Literal["one_off", "weekly", "fortnightly"] = "one_off"
+
+
+class CheckInOut(Schema):
+    id: int
+    channel: str
+    created_at: datetime
+    expires_at: datetime
+    completed_at: datetime | None
+    feeling: int | None
+    self_harm: str
+    help_with: list[str]
+    call_back: bool | None
+    anything_else: str
+    followed_up_at: datetime | None
+    message_status: str | None
+
+
+def _appointment_out(a: Appointment, crn: str) -> dict:
+    return {
+        "id": a.pk,
+        "crn": crn,
+        "kind": a.kind,
+        "starts_at": a.starts_at,
+        "duration_minutes": a.duration_minutes,
+        "location": a.location,
+        "practitioner": a.practitioner.username if a.practitioner else None,
+        "outcome": a.outcome,
+        "outcome_reason": a.outcome_reason,
+        "moved_by": a.moved_by,
+        "rescheduled_from_id": a.rescheduled_from_id,
+        "welfare_checked_at": a.welfare_checked_at,
+    }
+
+
+def _check_in_out(c: CheckIn) -> dict:
+    return {
+        "id": c.pk,
+        "channel": c.channel,
+        "created_at": c.created_at,
+        "expires_at": c.expires_at,
+        "completed_at": c.completed_at,
+        "feeling": c.feeling,
+        "self_harm": c.self_harm,
+        "help_with": c.help_with,
+        "call_back": c.call_back,
+        "anything_else": c.anything_else,
+        "followed_up_at": c.followed_up_at,
+        "message_status": c.message.status if c.message else None,
+    }
+
+
+def _casework(request):
+    if not request.auth.can_change_cases:
+        raise PermissionDenied("Your role can read cases but not change them.")
+
+
+# ---- appointments -------------------------------------------------------------------------
+
+
+@router.get("/people/{crn}/appointments", response=list[AppointmentOut])
+def list_appointments(request, crn: str):
+    person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
+    return [_appointment_out(a, person.crn) for a in selectors.person_appointments(person=person)]
+
+
+@router.post("/people/{crn}/appointments", response={201: AppointmentOut})
+def create_appointment(request, crn: str, payload: AppointmentIn):
+    person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
+    _casework(request)
+    try:
+        appointment = services.appointment_create(
+            person_id=person.pk,
+            kind=payload.kind,
+            starts_at=payload.starts_at,
+            duration_minutes=payload.duration_minutes,
+            location=payload.location,
+            actor=request.auth,
+            channel=Channel.API,
+        )
+    except Person.DoesNotExist as exc:
+        raise Http404 from exc
+    return Status(201, _appointment_out(appointment, person.crn))
+
+
+@router.post("/appointments/{appointment_id}/reschedule", response={201: AppointmentOut})
+def reschedule_appointment(request, appointment_id: int, payload: RescheduleIn):
+    _casework(request)
+    appointment = services.appointment_reschedule(
+        appointment_id=appointment_id,
+        starts_at=payload.starts_at,
+        moved_by=payload.requested_by,
+        reason=payload.reason,
+        duration_minutes=payload.duration_minutes,
+        kind=payload.kind,
+        location=payload.location,
+        actor=request.auth,
+        channel=Channel.API,
+    )
+    return Status(201, _appointment_out(appointment, appointment.person.crn))
+
+
+@router.post("/appointments/{appointment_id}/cancel", response=AppointmentOut)
+def cancel_appointment(request, appointment_id: int, payload: CancelIn):
+    _casework(request)
+    appointment = services.appointment_cancel(
+        appointment_id=appointment_id,
+        moved_by=payload.cancelled_by,
+        reason=payload.reason,
+        actor=request.auth,
+        channel=Channel.API,
+    )
+    return _appointment_out(appointment, appointment.person.crn)
+
+
+@router.post("/appointments/{appointment_id}/outcome", response=AppointmentOut)
+def record_outcome(request, appointment_id: int, payload: OutcomeIn):
+    _casework(request)
+    appointment = services.appointment_record_outcome(
+        appointment_id=appointment_id,
+        outcome=payload.outcome,
+        reason=payload.reason,
+        actor=request.auth,
+        channel=Channel.API,
+    )
+    return _appointment_out(appointment, appointment.person.crn)
+
+
+# ---- reminder preferences and messages ----------------------------------------------------
+
+
+def _preferences_out(person, preferences: ReminderPreferences | None) -> dict:
+    return {
+        "channel": preferences.channel if preferences else "none",
+        "mobile": person.mobile or None,
+        "email": person.email or None,
+        "lead_times_hours": preferences.lead_times_hours if preferences else [],
+        "summary": preferences.summary if preferences else "none",
+        "consent": preferences.consent if preferences else False,
+        "consent_recorded_at": preferences.consent_recorded_at if preferences else None,
+    }
+
+
+@router.get("/people/{crn}/reminder-preferences", response=PreferencesOut)
+def get_preferences(request, crn: str):
+    person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
+    return _preferences_out(person, ReminderPreferences.objects.filter(person=person).first())
+
+
+@router.put("/people/{crn}/reminder-preferences", response=PreferencesOut)
+def put_preferences(request, crn: str, payload: PreferencesIO):
+    person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
+    _casework(request)
+    try:
+        preferences = services.reminder_preferences_save(
+            person_id=person.pk,
+            channel=payload.channel,
+            lead_times_hours=payload.lead_times_hours,
+            summary=payload.summary,
+            consent=payload.consent,
+            mobile=payload.mobile,
+            email=payload.email,
+            actor=request.auth,
+            audit_channel=Channel.API,
+        )
+    except Person.DoesNotExist as exc:
+        raise Http404 from exc
+    person.refresh_from_db(fields=["mobile", "email"])
+    return _preferences_out(person, preferences)
+
+
+@router.get("/people/{crn}/messages", response=list[MessageOut])
+def list_messages(request, crn: str, filters: Query[MessageQuery]):
+    person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
+    messages = selectors.person_messages(
+        person=person,
+        filters={
+            "status": filters.status,
+            "channel": filters.channel,
+            "template": filters.template,
+            "reference": filters.reference,
+        },
+    )
+    return list(messages[filters.offset : filters.offset + filters.limit])
+
+
+# ---- check-ins ----------------------------------------------------------------------------
+
+
+@router.post("/people/{crn}/check-ins", response={201: CheckInOut})
+def create_check_in(request, crn: str, payload: CheckInIn):
+    """Send a check-in link to the person. The link itself goes only to them."""
+    person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
+    _casework(request)
+    try:
+        check_in = checkins.check_in_create(
+            person_id=person.pk,
+            channel=payload.channel,
+            frequency=payload.frequency,
+            actor=request.auth,
+            audit_channel=Channel.API,
+        )
+    except Person.DoesNotExist as exc:
+        raise Http404 from exc
+    return Status(201, _check_in_out(check_in))
+
+
+@router.get("/people/{crn}/check-ins", response=list[CheckInOut])
+def list_check_ins(request, crn: str):
+    person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
+    rows = (
+        CheckIn.objects.filter(person=person)
+        .select_related("message")
+        .order_by("-created_at", "-pk")
+    )
+    return [_check_in_out(c) for c in rows[:200]]
+
+
+__all__ = ["router", "ValidationError"]

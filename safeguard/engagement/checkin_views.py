@@ -1,0 +1,243 @@
+"""The check-in pages people open from a text or email: no sign-in, one question a page, plain
+English, no JavaScript needed.
+
+Every way a link can fail (unknown, already used, expired) gives the same kind 404 page, so a
+guess learns nothing. Requests are rate-limited per address, failures more tightly.
+
+CSRF: these forms are exempt. The unguessable token in the address is the credential, and
+anyone able to forge a request would need it; requiring a cookie as well would only lock out
+basic phones that drop cookies.
+"""
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from safeguard.engagement import checkins
+from safeguard.engagement.models import HELP_TOPICS, SelfHarmAnswer
+
+RATE_WINDOW_SECONDS = 600
+MAX_REQUESTS = 120  # per address per window: plenty for a person, too few for a crawler
+MAX_FAILURES = 10  # unknown, used or expired links per address per window
+
+FEELINGS = [
+    ("5", "Very good"),
+    ("4", "Good"),
+    ("3", "OK"),
+    ("2", "Not good"),
+    ("1", "Very bad"),
+]
+QUESTIONS = {
+    "feeling": {"title": "How are you feeling today?", "next": "self_harm"},
+    "self_harm": {
+        "title": "Have you had thoughts of harming yourself?",
+        "hint": "Since your last appointment or check-in. Your answer goes to your probation "
+        "practitioner so they can help.",
+        "next": "help",
+    },
+    "help": {
+        "title": "Do you need help with any of these?",
+        "hint": "Choose all that apply.",
+        "next": "call_back",
+    },
+    "call_back": {
+        "title": "Would you like a call from your probation practitioner before your next "
+        "appointment?",
+        "next": "anything_else",
+    },
+    "anything_else": {
+        "title": "Is there anything else you want to tell us?",
+        "hint": "You do not have to write anything.",
+        "next": "check",
+    },
+}
+
+
+def _address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def _count(key: str) -> int:
+    cache.add(key, 0, RATE_WINDOW_SECONDS)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, RATE_WINDOW_SECONDS)
+        return 1
+
+
+def _too_many(request, *, failure=False) -> bool:
+    address = _address(request)
+    if failure:
+        return _count(f"checkin:fail:{address}") > MAX_FAILURES
+    return _count(f"checkin:req:{address}") > MAX_REQUESTS or (
+        (cache.get(f"checkin:fail:{address}") or 0) >= MAX_FAILURES
+    )
+
+
+def _slow_down(request):
+    response = render(request, "checkin/too_many.html", status=429)
+    response["Retry-After"] = str(RATE_WINDOW_SECONDS)
+    return response
+
+
+def _not_found(request):
+    _too_many(request, failure=True)
+    return render(request, "checkin/not_found.html", status=404)
+
+
+def _open(request, token):
+    """The usable check-in for this token, or a response to send instead."""
+    if _too_many(request):
+        return None, _slow_down(request)
+    check_in = checkins.check_in_by_token(token)
+    if check_in is None:
+        return None, _not_found(request)
+    return check_in, None
+
+
+def _public(view):
+    """No sign-in, no caching (the pages may be on a shared phone), and no CSRF cookie."""
+    return login_not_required(csrf_exempt(never_cache(view)))
+
+
+@_public
+@require_http_methods(["GET"])
+def start(request, token):
+    check_in, refused = _open(request, token)
+    if refused:
+        return refused
+    return render(
+        request,
+        "checkin/start.html",
+        {"token": token, "first_name": check_in.person.first_name, "expires": check_in.expires_at},
+    )
+
+
+def _initial(check_in, step):
+    if step == "feeling":
+        return str(check_in.feeling or "")
+    if step == "self_harm":
+        return check_in.self_harm
+    if step == "help":
+        return check_in.help_with
+    if step == "call_back":
+        return "" if check_in.call_back is None else ("yes" if check_in.call_back else "no")
+    return check_in.anything_else
+
+
+@_public
+@require_http_methods(["GET", "POST"])
+def question(request, token, step):
+    if step not in QUESTIONS:
+        return _not_found(request)
+    check_in, refused = _open(request, token)
+    if refused:
+        return refused
+    error = None
+    value = _initial(check_in, step)
+    if request.method == "POST":
+        try:
+            saved = checkins.check_in_answer(check_in_id=check_in.pk, step=step, data=request.POST)
+        except ValidationError as exc:
+            error = exc.messages[0]
+            value = request.POST.getlist("help") if step == "help" else request.POST.get(step, "")
+        else:
+            if saved is None:
+                return _not_found(request)
+            if step == "self_harm" and saved.self_harm == SelfHarmAnswer.YES:
+                return redirect("check_in_support", token=token)
+            if request.GET.get("from") == "check":
+                return redirect("check_in_check", token=token)
+            next_step = QUESTIONS[step]["next"]
+            if next_step == "check":
+                return redirect("check_in_check", token=token)
+            return redirect("check_in_question", token=token, step=next_step)
+    steps = list(QUESTIONS)
+    back = (
+        reverse("check_in_start", args=[token])
+        if step == steps[0]
+        else reverse("check_in_question", args=[token, steps[steps.index(step) - 1]])
+    )
+    return render(
+        request,
+        f"checkin/{step}.html",
+        {
+            "token": token,
+            "step": step,
+            "question": QUESTIONS[step],
+            "number": steps.index(step) + 1,
+            "total": len(steps),
+            "error": error,
+            "value": value,
+            "feelings": FEELINGS,
+            "help_topics": HELP_TOPICS,
+            "self_harm_options": SelfHarmAnswer.choices,
+            "yes_no": [("yes", "Yes"), ("no", "No")],
+            "back": back,
+            "action": request.get_full_path(),
+        },
+        status=400 if error else 200,
+    )
+
+
+@_public
+@require_http_methods(["GET"])
+def support(request, token):
+    """Shown at once after a "yes" to thoughts of self-harm."""
+    check_in, refused = _open(request, token)
+    if refused:
+        return refused
+    return render(request, "checkin/support.html", {"token": token})
+
+
+@_public
+@require_http_methods(["GET", "POST"])
+def check(request, token):
+    check_in, refused = _open(request, token)
+    if refused:
+        return refused
+    error = None
+    if request.method == "POST":
+        try:
+            done = checkins.check_in_submit(check_in_id=check_in.pk)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            if done is None:
+                return _not_found(request)
+            return redirect(
+                reverse("check_in_sent") + ("?support=1" if done.self_harm == "yes" else "")
+            )
+    help_labels = dict(HELP_TOPICS)
+    return render(
+        request,
+        "checkin/check.html",
+        {
+            "token": token,
+            "check_in": check_in,
+            "feeling": dict(FEELINGS).get(str(check_in.feeling or ""), "Not answered"),
+            "self_harm": SelfHarmAnswer(check_in.self_harm).label
+            if check_in.self_harm
+            else "Not answered",
+            "help": [help_labels[h] for h in check_in.help_with if h in help_labels],
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@_public
+@require_http_methods(["GET"])
+def sent(request):
+    return render(
+        request,
+        "checkin/sent.html",
+        {"support": request.GET.get("support") == "1", "now": timezone.now()},
+    )

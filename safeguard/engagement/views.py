@@ -1,0 +1,638 @@
+"""Staff pages for appointments, reminders, check-ins and travel support (thin: the work is in
+services and selectors)."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.forms import add_service_errors
+from safeguard.core.models import Role, Team
+from safeguard.engagement import checkins, selectors, services
+from safeguard.engagement.forms import (
+    LEAD_TIME_CHOICES,
+    AppointmentForm,
+    CancelForm,
+    CheckInForm,
+    ConfirmForm,
+    FollowUpForm,
+    OutcomeForm,
+    ReminderPreferencesForm,
+    RescheduleForm,
+    TravelDecisionForm,
+    TravelRequestForm,
+    TravelTotalsForm,
+    WelfareCheckForm,
+)
+from safeguard.engagement.models import (
+    DEFAULT_LEAD_TIMES,
+    HELP_TOPICS,
+    Appointment,
+    CheckIn,
+    CheckInSchedule,
+    Outcome,
+    ReminderPreferences,
+    TravelSupportRequest,
+)
+from safeguard.notify.models import Channel as MessageChannel
+from safeguard.notify.models import MessageStatus
+from safeguard.people.models import Person
+from safeguard.people.selectors import person_get_for, visible_people
+
+PAGE_SIZE = 50
+
+
+def _person(request, crn, *, change=False):
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
+    if change and not request.user.can_change_cases:
+        raise PermissionDenied
+    return person
+
+
+def _appointment_of(request, person, appointment_id):
+    appointment = selectors.appointment_get_for(
+        user=request.user, appointment_id=appointment_id, channel=Channel.WEB
+    )
+    if appointment.person_id != person.pk:
+        raise Http404
+    return appointment
+
+
+def _form_page(request, person, form, *, title, submit, intro="", appointment=None):
+    return render(
+        request,
+        "engagement/form_page.html",
+        {
+            "person": person,
+            "form": form,
+            "title": title,
+            "submit": submit,
+            "intro": intro,
+            "appointment": appointment,
+        },
+    )
+
+
+# ---- appointments -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def appointments(request, crn):
+    person = _person(request, crn)
+    now = timezone.now()
+    all_appointments = list(selectors.person_appointments(person=person))
+    upcoming = sorted(
+        (a for a in all_appointments if a.is_open and a.starts_at >= now), key=lambda a: a.starts_at
+    )
+    past = [a for a in all_appointments if not (a.is_open and a.starts_at >= now)]
+    page = Paginator(past, PAGE_SIZE).get_page(request.GET.get("page"))
+    preferences = ReminderPreferences.objects.filter(person=person).first()
+    engagement = selectors.person_engagement(person=person, now=now, upcoming_limit=0, past_limit=0)
+    return render(
+        request,
+        "engagement/appointments.html",
+        {
+            "person": person,
+            "upcoming": upcoming,
+            "page": page,
+            "preferences": preferences,
+            "probation_moves": engagement.probation_moves,
+            "can_change": request.user.can_change_cases,
+            "now": now,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def appointment_add(request, crn):
+    person = _person(request, crn, change=True)
+    form = AppointmentForm(request.POST or None, initial={"duration_minutes": 60})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appointment_create(
+                person_id=person.pk,
+                kind=form.cleaned_data["kind"],
+                starts_at=form.starts_at(),
+                duration_minutes=form.cleaned_data["duration_minutes"],
+                location=form.cleaned_data["location"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except Person.DoesNotExist as exc:
+            raise Http404 from exc
+        else:
+            messages.success(request, "Appointment booked")
+            return redirect("engagement:appointments", crn=person.crn)
+    return _form_page(request, person, form, title="Book an appointment", submit="Book appointment")
+
+
+def _add_errors(form, exc):
+    """Service errors about ``starts_at`` belong to the date field on the page."""
+    if hasattr(exc, "error_dict") and "starts_at" in exc.error_dict:
+        exc.error_dict["date"] = exc.error_dict.pop("starts_at")
+    add_service_errors(form, exc)
+
+
+@require_http_methods(["GET", "POST"])
+def appointment_reschedule(request, crn, appointment_id):
+    person = _person(request, crn, change=True)
+    appointment = _appointment_of(request, person, appointment_id)
+    form = RescheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appointment_reschedule(
+                appointment_id=appointment.pk,
+                starts_at=form.starts_at(),
+                moved_by=form.cleaned_data["moved_by"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Appointment moved. They will be told the new time.")
+            return redirect("engagement:appointments", crn=person.crn)
+    return _form_page(
+        request,
+        person,
+        form,
+        title="Move an appointment",
+        submit="Move appointment",
+        intro="Moving appointments makes them harder to keep. Only move it if you must.",
+        appointment=appointment,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def appointment_cancel(request, crn, appointment_id):
+    person = _person(request, crn, change=True)
+    appointment = _appointment_of(request, person, appointment_id)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appointment_cancel(
+                appointment_id=appointment.pk, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Appointment cancelled")
+            return redirect("engagement:appointments", crn=person.crn)
+    return _form_page(
+        request,
+        person,
+        form,
+        title="Cancel an appointment",
+        submit="Cancel appointment",
+        appointment=appointment,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def appointment_outcome(request, crn, appointment_id):
+    person = _person(request, crn, change=True)
+    appointment = _appointment_of(request, person, appointment_id)
+    form = OutcomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appointment_record_outcome(
+                appointment_id=appointment.pk, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Outcome recorded")
+            return redirect("engagement:appointments", crn=person.crn)
+    return _form_page(
+        request,
+        person,
+        form,
+        title="Record the outcome",
+        submit="Save outcome",
+        appointment=appointment,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def appointment_welfare(request, crn, appointment_id):
+    person = _person(request, crn, change=True)
+    appointment = _appointment_of(request, person, appointment_id)
+    if appointment.outcome != Outcome.FAILED_TO_ATTEND:
+        raise Http404
+    form = WelfareCheckForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appointment_welfare_checked(
+                appointment_id=appointment.pk, note=form.cleaned_data["note"], actor=request.user
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Welfare check recorded")
+            return redirect("engagement:appointments", crn=person.crn)
+    return _form_page(
+        request,
+        person,
+        form,
+        title="Record a welfare check",
+        submit="Save welfare check",
+        appointment=appointment,
+    )
+
+
+# ---- reminders and messages ---------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def reminder_preferences(request, crn):
+    person = _person(request, crn, change=True)
+    current = ReminderPreferences.objects.filter(person=person).first()
+    initial = {
+        "channel": current.channel if current else "none",
+        "lead_times_hours": current.lead_times_hours if current else DEFAULT_LEAD_TIMES,
+        "summary": current.summary if current else "none",
+        "consent": current.consent if current else False,
+        "mobile": person.mobile,
+        "email": person.email,
+    }
+    form = ReminderPreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.reminder_preferences_save(
+                person_id=person.pk,
+                channel=data["channel"],
+                lead_times_hours=data["lead_times_hours"],
+                summary=data["summary"],
+                consent=data["consent"],
+                mobile=data["mobile"],
+                email=data["email"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Reminder preferences saved")
+            return redirect("engagement:appointments", crn=person.crn)
+    chosen = {int(v) for v in (form["lead_times_hours"].value() or []) if str(v).isdigit()}
+    return render(
+        request,
+        "engagement/reminder_preferences.html",
+        {"person": person, "form": form, "lead_time_choices": LEAD_TIME_CHOICES, "chosen": chosen},
+    )
+
+
+@require_http_methods(["GET"])
+def person_messages(request, crn):
+    person = _person(request, crn)
+    status = request.GET.get("status", "")
+    if status not in MessageStatus.values:
+        status = ""
+    channel = request.GET.get("channel", "")
+    if channel not in MessageChannel.values:
+        channel = ""
+    rows = selectors.person_messages(person=person, filters={"status": status, "channel": channel})
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = "&".join(f"{k}={v}" for k, v in (("status", status), ("channel", channel)) if v)
+    return render(
+        request,
+        "engagement/messages.html",
+        {
+            "person": person,
+            "page": page,
+            "statuses": MessageStatus.choices,
+            "status": status,
+            "channel": channel,
+            "page_query": query,
+        },
+    )
+
+
+# ---- check-ins ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def person_check_ins(request, crn):
+    person = _person(request, crn)
+    form = CheckInForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.can_change_cases:
+            raise PermissionDenied
+        if request.POST.get("stop_schedule"):
+            checkins.check_in_schedule_stop(person_id=person.pk, actor=request.user)
+            messages.success(request, "Regular check-ins stopped")
+            return redirect("engagement:check_ins", crn=person.crn)
+        if form.is_valid():
+            try:
+                check_in = checkins.check_in_create(
+                    person_id=person.pk, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                local = timezone.localtime(check_in.expires_at)
+                messages.success(
+                    request, f"Check-in link sent. It works until {local:%H:%M on %d %B}."
+                )
+                return redirect("engagement:check_ins", crn=person.crn)
+    rows = (
+        CheckIn.objects.filter(person=person)
+        .select_related("followed_up_by")
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    schedule = CheckInSchedule.objects.filter(person=person, active=True).first()
+    return render(
+        request,
+        "engagement/check_ins.html",
+        {
+            "person": person,
+            "form": form,
+            "page": page,
+            "schedule": schedule,
+            "now": timezone.now(),
+            "can_change": request.user.can_change_cases,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def check_in_detail(request, crn, check_in_id):
+    person = _person(request, crn)
+    check_in = selectors.check_in_get_for(
+        user=request.user, check_in_id=check_in_id, channel=Channel.WEB
+    )
+    if check_in.person_id != person.pk:
+        raise Http404
+    form = FollowUpForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.can_change_cases:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                checkins.check_in_follow_up(
+                    check_in_id=check_in.pk, note=form.cleaned_data["note"], actor=request.user
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "Follow-up recorded")
+                return redirect("engagement:check_in", crn=person.crn, check_in_id=check_in.pk)
+    help_labels = dict(HELP_TOPICS)
+    return render(
+        request,
+        "engagement/check_in_detail.html",
+        {
+            "person": person,
+            "check_in": check_in,
+            "help": [help_labels.get(h, h) for h in check_in.help_with],
+            "form": form,
+            "now": timezone.now(),
+            "can_change": request.user.can_change_cases,
+        },
+    )
+
+
+# ---- travel support -----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def person_travel(request, crn):
+    person = _person(request, crn)
+    recent = Appointment.objects.filter(
+        person=person, starts_at__gte=timezone.now() - dt.timedelta(days=60)
+    ).order_by("-starts_at")[:20]
+    form = TravelRequestForm(request.POST or None, appointments=recent)
+    if request.method == "POST":
+        if not request.user.can_change_cases:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.travel_request_create(
+                    person_id=person.pk,
+                    amount=form.cleaned_data["amount"],
+                    mode=form.cleaned_data["mode"],
+                    note=form.cleaned_data["note"],
+                    appointment_id=form.cleaned_data["appointment"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "Travel support requested")
+                return redirect("engagement:travel", crn=person.crn)
+    rows = (
+        TravelSupportRequest.objects.filter(person=person)
+        .select_related("requested_by", "decided_by", "paid_by", "appointment")
+        .order_by("-requested_at", "-pk")
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "engagement/travel.html",
+        {
+            "person": person,
+            "form": form,
+            "page": page,
+            "can_change": request.user.can_change_cases,
+            "can_decide": request.user.role in services.APPROVER_ROLES,
+            "decision_form": TravelDecisionForm(),
+        },
+    )
+
+
+def _travel_of(request, person, request_id):
+    travel = selectors.travel_request_get_for(
+        user=request.user, request_id=request_id, channel=Channel.WEB
+    )
+    if travel.person_id != person.pk:
+        raise Http404
+    return travel
+
+
+@require_http_methods(["GET", "POST"])
+def travel_decide(request, crn, request_id):
+    person = _person(request, crn, change=True)
+    travel = _travel_of(request, person, request_id)
+    form = TravelDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.travel_request_decide(
+                request_id=travel.pk,
+                approve=form.cleaned_data["decision"] == "approve",
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Decision recorded")
+            return redirect("engagement:travel", crn=person.crn)
+    return render(
+        request,
+        "engagement/travel_decide.html",
+        {"person": person, "travel": travel, "form": form, "title": "Decide a travel request"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def travel_paid(request, crn, request_id):
+    person = _person(request, crn, change=True)
+    travel = _travel_of(request, person, request_id)
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.travel_request_mark_paid(request_id=travel.pk, actor=request.user)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Marked as paid")
+            return redirect("engagement:travel", crn=person.crn)
+    return render(
+        request,
+        "engagement/travel_decide.html",
+        {"person": person, "travel": travel, "form": form, "title": "Mark as paid"},
+    )
+
+
+@require_http_methods(["GET"])
+def travel_totals(request):
+    """Travel support per PDU, across everything the user may see."""
+    today = timezone.localdate()
+    # The financial year so far, by default.
+    fy_start = dt.date(today.year if today.month >= 4 else today.year - 1, 4, 1)
+    form = TravelTotalsForm(request.GET or None)
+    start, end = fy_start, today
+    if form.is_bound and form.is_valid():
+        start = form.cleaned_data.get("start") or fy_start
+        end = form.cleaned_data.get("end") or today
+    rows = selectors.travel_totals_by_pdu(user=request.user, start=start, end=end)
+    totals = {
+        key: sum(r[key] for r in rows)
+        for key in ("requests", "requested", "approved", "paid", "waiting")
+    }
+    access_log_record(
+        actor=request.user,
+        action=Action.LIST_PEOPLE,
+        channel=Channel.WEB,
+        detail=f"travel totals {start} to {end}",
+    )
+    return render(
+        request,
+        "engagement/travel_totals.html",
+        {"rows": rows, "totals": totals, "form": form, "start": start, "end": end},
+    )
+
+
+# ---- overviews ----------------------------------------------------------------------------
+
+
+def _scope_people(request):
+    user = request.user
+    scope = request.GET.get("scope", "")
+    choices = [("mine", "My cases")]
+    if user.role in (Role.PRACTITIONER, Role.SENIOR_PROBATION_OFFICER):
+        choices.append(("team", "My team's cases"))
+    else:
+        choices.append(("all", "Everyone I can see"))
+    allowed = {c for c, _ in choices}
+    if scope not in allowed:
+        scope = (
+            "team"
+            if user.role == Role.SENIOR_PROBATION_OFFICER
+            else ("mine" if user.role == Role.PRACTITIONER else "all")
+        )
+        scope = scope if scope in allowed else "mine"
+    people = visible_people(user)
+    if scope == "mine":
+        people = people.filter(practitioner=user)
+    elif scope == "team":
+        people = people.filter(team__in=Team.objects.filter(members=user).values("pk"))
+    return people, scope, choices
+
+
+@require_http_methods(["GET"])
+def appointments_overview(request):
+    """Upcoming appointments across the user's cases, and people whose appointments probation
+    has cancelled or moved too often."""
+    people, scope, choices = _scope_people(request)
+    now = timezone.now()
+    today = timezone.localdate()
+    upcoming = (
+        Appointment.objects.filter(
+            person__in=people.values("pk"),
+            outcome="",
+            starts_at__gte=now,
+            starts_at__lt=now + dt.timedelta(days=14),
+        )
+        .select_related("person", "practitioner")
+        .order_by("starts_at", "pk")
+    )
+    page = Paginator(upcoming, PAGE_SIZE).get_page(request.GET.get("page"))
+    moved = list(
+        selectors.people_moved_too_often(people, today).select_related("practitioner")[:100]
+    )
+    awaiting_outcome = (
+        Appointment.objects.filter(
+            person__in=people.values("pk"),
+            outcome="",
+            starts_at__lt=now,
+        )
+        .select_related("person")
+        .order_by("starts_at")[:100]
+    )
+    access_log_record(
+        actor=request.user,
+        action=Action.LIST_PEOPLE,
+        channel=Channel.WEB,
+        detail=f"appointments overview scope={scope}",
+    )
+    return render(
+        request,
+        "engagement/overview.html",
+        {
+            "page": page,
+            "moved": moved,
+            "awaiting_outcome": list(awaiting_outcome),
+            "scope": scope,
+            "scope_choices": choices,
+            "page_query": f"scope={scope}",
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def continuity(request):
+    """Practitioner changes per person in the last 12 months."""
+    people, scope, choices = _scope_people(request)
+    today = timezone.localdate()
+    rows = (
+        selectors.practitioner_changes_for(people, today)
+        .select_related("practitioner", "team")
+        .order_by("-practitioner_changes", "last_name", "first_name", "pk")
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    access_log_record(
+        actor=request.user,
+        action=Action.LIST_PEOPLE,
+        channel=Channel.WEB,
+        detail=f"continuity scope={scope} page={page.number}",
+    )
+    return render(
+        request,
+        "engagement/continuity.html",
+        {
+            "page": page,
+            "scope": scope,
+            "scope_choices": choices,
+            "page_query": f"scope={scope}",
+            "since": selectors.continuity_since(today),
+        },
+    )

@@ -1,0 +1,735 @@
+"""Every change to deaths, their reviews and training records: one function per action. Each
+locks what it changes and writes the access log in the same transaction."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.dates import add_months
+from safeguard.core.models import Role
+from safeguard.learning.models import (
+    ALLOWED_TRANSITIONS,
+    SUPERVISION_TYPE_FOR_SENTENCE,
+    ActionStatus,
+    AgencyType,
+    CaseSnapshot,
+    Circumstances,
+    DeathNotification,
+    DeathReview,
+    HowNotified,
+    Reclassification,
+    ReviewAction,
+    ReviewFactor,
+    ReviewStatus,
+    ReviewTransition,
+    SupervisionType,
+    SystemicFactor,
+    TrainingCourse,
+    TrainingRecord,
+    TrainingSource,
+)
+from safeguard.learning.selectors import (
+    QA_ROLES,
+    REVIEWER_ROLES,
+    case_snapshot,
+    practitioner_conflict,
+    review_get_for,
+    staff_in_scope,
+)
+from safeguard.people.models import Person
+from safeguard.people.selectors import visible_people
+
+MAX_TEXT = 4000
+EARLIEST_DATE = dt.date(2000, 1, 1)
+
+
+class AlreadyRecorded(Exception):
+    """A death is already recorded for this person."""
+
+
+class IllegalTransition(Exception):
+    """The review cannot move to that state from where it is."""
+
+
+class StaleEdit(Exception):
+    """Someone else changed the review after this edit started."""
+
+
+def _text(value, name, errors, *, required=False, max_length=MAX_TEXT, message=None):
+    value = (value or "").strip()
+    if required and not value:
+        errors[name] = [message or f"Enter the {name.replace('_', ' ')}"]
+    elif len(value) > max_length:
+        errors[name] = [f"Use {max_length} characters or fewer"]
+    return value
+
+
+# ---- death notification ---------------------------------------------------------------------
+
+
+def on_death_hooks():
+    return [import_string(path) for path in getattr(settings, "SAFEGUARD_ON_DEATH", [])]
+
+
+def death_notification_record(
+    *,
+    person_id: int,
+    date_of_death: dt.date,
+    date_notified: dt.date,
+    how_notified: str,
+    circumstances: str,
+    place: str = "",
+    how_notified_detail: str = "",
+    supervision_type: str | None = None,
+    actor,
+    channel: str = Channel.WEB,
+    now=None,
+) -> DeathNotification:
+    """Record a death. In one transaction: the notification, an immutable snapshot of the case
+    as it stood, a review in state "notified", the access log, and every hook in
+    ``settings.SAFEGUARD_ON_DEATH`` (which close the person's open work, reminders and
+    check-ins). The snapshot is taken before the hooks run, so it shows what was open."""
+    if not actor.can_change_cases:
+        raise PermissionDenied("Your role can read cases but not change them.")
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    errors = {}
+    if date_of_death is None:
+        errors["date_of_death"] = ["Enter the date of death"]
+    elif date_of_death > today:
+        errors["date_of_death"] = ["The date of death must be today or in the past"]
+    if date_notified is None:
+        errors["date_notified"] = ["Enter the date probation learned of the death"]
+    elif date_notified > today:
+        errors["date_notified"] = [
+            "The date probation learned of the death must not be in the future"
+        ]
+    elif date_of_death and date_notified < date_of_death:
+        errors["date_notified"] = ["Probation cannot learn of a death before the date of death"]
+    if how_notified not in HowNotified.values:
+        errors["how_notified"] = ["Choose how probation learned of the death"]
+    if circumstances not in Circumstances.values:
+        errors["circumstances"] = ["Choose the apparent circumstances"]
+    if supervision_type and supervision_type not in SupervisionType.values:
+        errors["supervision_type"] = ["Choose court order or post-release supervision"]
+    place = _text(place, "place", errors, max_length=200)
+    how_notified_detail = _text(how_notified_detail, "how_notified_detail", errors, max_length=200)
+    if how_notified == HowNotified.OTHER and not how_notified_detail:
+        errors["how_notified_detail"] = ["Say how probation learned of the death"]
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        person = (
+            visible_people(actor)
+            .select_for_update(of=("self",))
+            .select_related("pdu")
+            .filter(pk=person_id)
+            .first()
+        )
+        if person is None:
+            raise Person.DoesNotExist
+        if DeathNotification.objects.filter(person=person).exists():
+            raise AlreadyRecorded("A death is already recorded for this person.")
+        if date_of_death < person.date_of_birth:
+            raise ValidationError(
+                {"date_of_death": ["The date of death must be after the date of birth"]}
+            )
+        facts = case_snapshot(person_id=person.pk, date_of_death=date_of_death, now=now)
+        notification = DeathNotification.objects.create(
+            person=person,
+            date_of_death=date_of_death,
+            date_notified=date_notified,
+            how_notified=how_notified,
+            how_notified_detail=how_notified_detail,
+            circumstances=circumstances,
+            place=place,
+            supervision_type=supervision_type
+            or SUPERVISION_TYPE_FOR_SENTENCE.get(person.sentence_type, SupervisionType.COURT_ORDER),
+            region_id=person.pdu.region_id,
+            pdu_id=person.pdu_id,
+            team_id=person.team_id,
+            practitioner_at_death_id=person.practitioner_id,
+            recorded_by=actor,
+        )
+        CaseSnapshot.objects.create(
+            notification=notification,
+            data=facts.data,
+            sex=facts.sex,
+            ethnicity=facts.ethnicity,
+            age_at_death=facts.age_at_death,
+            accommodation_status=facts.accommodation_status,
+            days_since_release=facts.days_since_release,
+        )
+        DeathReview.objects.create(notification=notification)
+        access_log_record(
+            actor=actor,
+            action=Action.CHANGE_PERSON,
+            channel=channel,
+            person=person,
+            detail=f"death recorded ({circumstances}); case snapshot taken",
+        )
+        for hook in on_death_hooks():
+            hook(person.pk, actor)
+    return notification
+
+
+def death_reclassify(
+    *, review_id: int, circumstances: str, reason: str, actor, channel: str = Channel.WEB
+) -> DeathNotification:
+    """Change the recorded circumstances, keeping the history (an inquest's finding, say)."""
+    errors = {}
+    if circumstances not in Circumstances.values:
+        errors["circumstances"] = ["Choose the circumstances"]
+    reason = _text(reason, "reason", errors, required=True, message="Say why it has changed")
+    if errors:
+        raise ValidationError(errors)
+    _visible_review(actor, review_id, channel)
+    with transaction.atomic():
+        review = review_get_for(user=actor, review_id=review_id, channel=channel, for_update=True)
+        if actor.role not in QA_ROLES and actor != review.reviewer:
+            raise PermissionDenied("Only the reviewer or a manager can reclassify a death.")
+        notification = DeathNotification.objects.select_for_update().get(pk=review.notification_id)
+        if notification.circumstances == circumstances:
+            raise ValidationError({"circumstances": ["That is already the recorded circumstance"]})
+        Reclassification.objects.create(
+            notification=notification,
+            from_circumstances=notification.circumstances,
+            to_circumstances=circumstances,
+            reason=reason,
+            changed_by=actor,
+        )
+        old = notification.circumstances
+        notification.circumstances = circumstances
+        notification.version += 1
+        notification.save(update_fields=["circumstances", "version"])
+        access_log_record(
+            actor=actor,
+            action=Action.CHANGE_PERSON,
+            channel=channel,
+            person=review.notification.person,
+            detail=f"death reclassified {old} -> {circumstances}",
+        )
+    return notification
+
+
+# ---- the review -----------------------------------------------------------------------------
+
+
+def _visible_review(actor, review_id, channel):
+    """Check visibility before the transaction, so that a refusal stays in the access log
+    (inside the transaction it would roll back with the 404)."""
+    review_get_for(user=actor, review_id=review_id, channel=channel)
+
+
+def _check_independent(staff, review, field_name, what):
+    n = review.notification
+    if practitioner_conflict(staff=staff, person_id=n.person_id, date_of_death=n.date_of_death):
+        raise ValidationError(
+            {
+                field_name: [
+                    f"{staff.display_name} held this case in the 12 months before the death and "
+                    f"cannot {what}"
+                ]
+            }
+        )
+
+
+def review_transition(
+    *,
+    review_id: int,
+    to: str,
+    actor,
+    reviewer=None,
+    note: str = "",
+    channel: str = Channel.WEB,
+) -> DeathReview:
+    """Move a review on: notified → in review (with an independent reviewer) → quality assured
+    (by someone else, independent too) → closed; quality assurance may send it back."""
+    if to not in ReviewStatus.values:
+        raise ValidationError({"to": [f"{to!r} is not a review state"]})
+    errors = {}
+    note = _text(note, "note", errors)
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    _visible_review(actor, review_id, channel)
+    with transaction.atomic():
+        review = review_get_for(user=actor, review_id=review_id, channel=channel, for_update=True)
+        current = review.status
+        if to not in ALLOWED_TRANSITIONS[ReviewStatus(current)]:
+            raise IllegalTransition(
+                f"A review that is {ReviewStatus(current).label.lower()} cannot move to "
+                f"{ReviewStatus(to).label.lower()}"
+            )
+        fields = ["status", "version"]
+        if current == ReviewStatus.NOTIFIED:  # → in review
+            reviewer = reviewer or actor
+            if actor.role not in REVIEWER_ROLES:
+                raise PermissionDenied("Your role cannot start a review.")
+            if reviewer != actor and actor.role not in QA_ROLES:
+                raise PermissionDenied("Only a manager can give a review to someone else.")
+            if reviewer.role not in REVIEWER_ROLES or not reviewer.is_active:
+                raise ValidationError(
+                    {"reviewer": ["Choose someone in a role that reviews deaths"]}
+                )
+            if not visible_people(reviewer).filter(pk=review.notification.person_id).exists():
+                raise ValidationError({"reviewer": ["The reviewer must be able to see this case"]})
+            _check_independent(reviewer, review, "reviewer", "review the death")
+            review.reviewer = reviewer
+            review.started_at = now
+            fields += ["reviewer", "started_at"]
+        elif to == ReviewStatus.QUALITY_ASSURED:
+            _check_manager(actor, review, "quality-assure the review")
+            missing = {}
+            if not review.summary.strip():
+                missing["summary"] = ["Write the summary of findings before quality assurance"]
+            if not review.learning.strip():
+                missing["learning"] = ["Write the systemic learning before quality assurance"]
+            if missing:
+                raise ValidationError(missing)
+            review.quality_assured_by = actor
+            review.quality_assured_at = now
+            fields += ["quality_assured_by", "quality_assured_at"]
+        elif to == ReviewStatus.IN_REVIEW:  # sent back from quality assurance
+            _check_manager(actor, review, "send the review back")
+            if not note:
+                raise ValidationError({"note": ["Say what more the review needs"]})
+            review.quality_assured_by = None
+            review.quality_assured_at = None
+            fields += ["quality_assured_by", "quality_assured_at"]
+        elif to == ReviewStatus.CLOSED:
+            _check_manager(actor, review, "close the review")
+            review.closed_by = actor
+            review.closed_at = now
+            fields += ["closed_by", "closed_at"]
+        review.status = to
+        review.version += 1
+        review.save(update_fields=fields)
+        ReviewTransition.objects.create(
+            review=review, from_status=current, to_status=to, note=note, by=actor
+        )
+        detail = f"death review {review.pk}: {current} -> {to}"
+        if to == ReviewStatus.IN_REVIEW and current == ReviewStatus.NOTIFIED:
+            detail += f" (reviewer {review.reviewer.username})"
+        access_log_record(
+            actor=actor,
+            action=Action.CHANGE_PERSON,
+            channel=channel,
+            person=review.notification.person,
+            detail=detail,
+        )
+    return review
+
+
+def _check_manager(actor, review, what):
+    if actor.role not in QA_ROLES:
+        raise PermissionDenied(f"Your role cannot {what}.")
+    if review.reviewer_id == actor.pk:
+        raise PermissionDenied(f"The reviewer cannot {what}: someone else must.")
+    n = review.notification
+    if practitioner_conflict(staff=actor, person_id=n.person_id, date_of_death=n.date_of_death):
+        raise PermissionDenied(
+            f"You held this case in the 12 months before the death and cannot {what}."
+        )
+
+
+def _reviewer_in_review(review, actor):
+    if review.status != ReviewStatus.IN_REVIEW:
+        raise IllegalTransition("The review can only be changed while it is in review")
+    if review.reviewer_id != actor.pk:
+        raise PermissionDenied("Only the reviewer can change the review.")
+
+
+def review_factor_code(
+    *, review_id: int, factor: str, evidence: str, actor, channel: str = Channel.WEB
+) -> tuple[ReviewFactor, bool]:
+    """Code a contributing factor with its evidence (coding it again replaces the evidence)."""
+    errors = {}
+    chosen = SystemicFactor.objects.filter(code=(factor or "").strip().upper(), active=True).first()
+    if chosen is None:
+        errors["factor"] = [f"{factor!r} is not a systemic factor"]
+    evidence = _text(
+        evidence, "evidence", errors, required=True, message="Enter the evidence for the factor"
+    )
+    if errors:
+        raise ValidationError(errors)
+    _visible_review(actor, review_id, channel)
+    with transaction.atomic():
+        review = review_get_for(user=actor, review_id=review_id, channel=channel, for_update=True)
+        _reviewer_in_review(review, actor)
+        coded, created = ReviewFactor.objects.update_or_create(
+            review=review, factor=chosen, defaults={"evidence": evidence, "coded_by": actor}
+        )
+        access_log_record(
+            actor=actor,
+            action=Action.CHANGE_PERSON,
+            channel=channel,
+            person=review.notification.person,
+            detail=f"death review {review.pk}: factor {chosen.code} coded",
+        )
+    return coded, created
+
+
+def review_factor_remove(
+    *, review_id: int, factor_id: int, actor, channel: str = Channel.WEB
+) -> None:
+    _visible_review(actor, review_id, channel)
+    with transaction.atomic():
+        review = review_get_for(user=actor, review_id=review_id, channel=channel, for_update=True)
+        _reviewer_in_review(review, actor)
+        deleted, _ = ReviewFactor.objects.filter(review=review, pk=factor_id).delete()
+        if not deleted:
+            raise ValidationError({"factor": ["That factor is not coded on this review"]})
+        access_log_record(
+            actor=actor,
+            action=Action.CHANGE_PERSON,
+            channel=channel,
+            person=review.notification.person,
+            detail=f"death review {review.pk}: factor removed",
+        )
+
+
+def review_findings_update(
+    *,
+    review_id: int,
+    version: int,
+    summary: str,
+    learning: str,
+    individual_practice: str = "",
+    actor,
+    channel: str = Channel.WEB,
+) -> DeathReview:
+    errors = {}
+    summary = _text(summary, "summary", errors, max_length=10000)
+    learning = _text(learning, "learning", errors, max_length=10000)
+    individual_practice = _text(individual_practice, "individual_practice", errors)
+    if errors:
+        raise ValidationError(errors)
+    _visible_review(actor, review_id, channel)
+    with transaction.atomic():
+        review = review_get_for(user=actor, review_id=review_id, channel=channel, for_update=True)
+        _reviewer_in_review(review, actor)
+        if review.version != version:
+            raise StaleEdit
+        review.summary = summary
+        review.learning = learning
+        review.individual_practice = individual_practice
+        review.version += 1
+        review.save(update_fields=["summary", "learning", "individual_practice", "version"])
+        access_log_record(
+            actor=actor,
+            action=Action.CHANGE_PERSON,
+            channel=channel,
+            person=review.notification.person,
+            detail=f"death review {review.pk}: findings updated",
+        )
+    return review
+
+
+def review_action_add(
+    *,
+    review_id: int,
+    agency_type: str,
+    owner: str,
+    description: str,
+    due_on: dt.date,
+    agency: str = "",
+    factor: str = "",
+    actor,
+    channel: str = Channel.WEB,
+) -> ReviewAction:
+    errors = {}
+    if agency_type not in AgencyType.values:
+        errors["agency_type"] = ["Choose the agency the action is for"]
+    agency = _text(agency, "agency", errors, max_length=160)
+    owner = _text(owner, "owner", errors, required=True, max_length=160)
+    description = _text(
+        description, "description", errors, required=True, message="Describe the action"
+    )
+    if due_on is None:
+        errors["due_on"] = ["Enter the date the action is due"]
+    elif due_on < timezone.localdate():
+        errors["due_on"] = ["The due date must be today or in the future"]
+    chosen = None
+    if factor:
+        chosen = SystemicFactor.objects.filter(code=factor.strip().upper()).first()
+        if chosen is None:
+            errors["factor"] = [f"{factor!r} is not a systemic factor"]
+    if errors:
+        raise ValidationError(errors)
+    _visible_review(actor, review_id, channel)
+    with transaction.atomic():
+        review = review_get_for(user=actor, review_id=review_id, channel=channel, for_update=True)
+        _reviewer_in_review(review, actor)
+        action = ReviewAction.objects.create(
+            review=review,
+            factor=chosen,
+            agency_type=agency_type,
+            agency=agency,
+            owner=owner,
+            description=description,
+            due_on=due_on,
+            created_by=actor,
+        )
+        access_log_record(
+            actor=actor,
+            action=Action.CHANGE_PERSON,
+            channel=channel,
+            person=review.notification.person,
+            detail=f"death review {review.pk}: action for {agency_type} added",
+        )
+    return action
+
+
+def review_action_complete(
+    *, review_id: int, action_id: int, completed_on: dt.date, actor, channel: str = Channel.WEB
+) -> ReviewAction:
+    """Actions go on after the review closes: the reviewer or a manager marks them done."""
+    if completed_on is None or completed_on > timezone.localdate():
+        raise ValidationError({"completed_on": ["The date done must be today or in the past"]})
+    _visible_review(actor, review_id, channel)
+    with transaction.atomic():
+        review = review_get_for(user=actor, review_id=review_id, channel=channel, for_update=True)
+        if actor.role not in QA_ROLES and review.reviewer_id != actor.pk:
+            raise PermissionDenied("Only the reviewer or a manager can record an action as done.")
+        action = (
+            ReviewAction.objects.select_for_update().filter(review=review, pk=action_id).first()
+        )
+        if action is None:
+            raise ValidationError({"action": ["No such action on this review"]})
+        if action.status == ActionStatus.DONE:
+            raise IllegalTransition("That action is already done")
+        if completed_on < _local(action.created_at):
+            raise ValidationError(
+                {"completed_on": ["The date done must be on or after the action was agreed"]}
+            )
+        action.status = ActionStatus.DONE
+        action.completed_on = completed_on
+        action.save(update_fields=["status", "completed_on"])
+        access_log_record(
+            actor=actor,
+            action=Action.CHANGE_PERSON,
+            channel=channel,
+            person=review.notification.person,
+            detail=f"death review {review.pk}: action {action.pk} done",
+        )
+    return action
+
+
+def _local(moment):
+    return timezone.localtime(moment).date()
+
+
+# ---- training ----------------------------------------------------------------------------------
+
+TRAINING_RECORDER_ROLES = frozenset(
+    {Role.SENIOR_PROBATION_OFFICER, Role.HEAD_OF_PDU, Role.REGIONAL_LEAD, Role.NATIONAL, Role.ADMIN}
+)
+
+
+def may_record_training(user) -> bool:
+    return getattr(user, "role", None) in TRAINING_RECORDER_ROLES
+
+
+def expiry_for(course: TrainingCourse, completed_on: dt.date) -> dt.date | None:
+    return add_months(completed_on, course.renewal_months) if course.renewal_months else None
+
+
+@dataclass
+class RowError:
+    line: int
+    field: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    already_recorded: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def rows_loaded(self):
+        return self.created + self.already_recorded
+
+
+def _parse_date(raw: str) -> dt.date | None:
+    raw = (raw or "").strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(raw, fmt).date()  # noqa: DTZ007 - a date, not a time
+        except ValueError:
+            continue
+    return None
+
+
+def training_records_import(
+    *, rows, actor, source: str = TrainingSource.IMPORT, channel: str = Channel.WEB
+) -> ImportReport:
+    """Load training completions. ``rows`` is a list of ``(line, {"username", "course",
+    "completed_on"})``. Every bad row is reported with its line and reason; the good rows are
+    loaded in one transaction; a completion already recorded (same person, course and day) is
+    counted, not added again, so an import can be run twice."""
+    if not may_record_training(actor):
+        raise PermissionDenied("Your role cannot record training.")
+    rows = list(rows)
+    report = ImportReport()
+    usernames = {(r.get("username") or "").strip() for _, r in rows}
+    staff_by_name = {
+        s.username: s
+        for s in staff_in_scope(actor).filter(username__in=[u for u in usernames if u])
+    }
+    courses = {c.code: c for c in TrainingCourse.objects.filter(active=True)}
+    today = timezone.localdate()
+    good: dict[tuple[int, int, dt.date], TrainingRecord] = {}
+    for line, row in rows:
+        username = (row.get("username") or "").strip()
+        code = (row.get("course") or "").strip().upper()
+        raw_date = (row.get("completed_on") or "").strip()
+        staff = staff_by_name.get(username)
+        course = courses.get(code)
+        completed_on = _parse_date(raw_date)
+        problem = None
+        if not username:
+            problem = ("username", "The username is missing")
+        elif staff is None:
+            problem = ("username", f"No member of staff in your area has the username {username!r}")
+        elif not code:
+            problem = ("course", "The course code is missing")
+        elif course is None:
+            problem = ("course", f"{code!r} is not a training course")
+        elif not raw_date:
+            problem = ("completed_on", "The completion date is missing")
+        elif completed_on is None:
+            problem = ("completed_on", f"{raw_date!r} is not a date like 2026-01-31 or 31/01/2026")
+        elif completed_on > today:
+            problem = ("completed_on", "The completion date is in the future")
+        elif completed_on < EARLIEST_DATE:
+            problem = ("completed_on", "The completion date is before 2000")
+        if problem:
+            report.errors.append(RowError(line=line, field=problem[0], message=problem[1]))
+            continue
+        key = (staff.pk, course.pk, completed_on)
+        if key in good:
+            report.already_recorded += 1
+            continue
+        good[key] = TrainingRecord(
+            staff=staff,
+            course=course,
+            completed_on=completed_on,
+            expires_on=expiry_for(course, completed_on),
+            source=source,
+            recorded_by=actor,
+        )
+    with transaction.atomic():
+        if good:
+            existing = set(
+                TrainingRecord.objects.filter(
+                    staff_id__in={k[0] for k in good}, course_id__in={k[1] for k in good}
+                ).values_list("staff_id", "course_id", "completed_on")
+            )
+            new = [record for key, record in good.items() if key not in existing]
+            report.already_recorded += len(good) - len(new)
+            TrainingRecord.objects.bulk_create(new, ignore_conflicts=True)
+            report.created = len(new)
+        access_log_record(
+            actor=actor,
+            action=Action.CHANGE_PERSON,
+            channel=channel,
+            detail=f"training records: {report.created} added, {report.already_recorded} "
+            f"already recorded, {len(report.errors)} rejected",
+        )
+    return report
+
+
+def training_record_add(
+    *, username: str, course: str, completed_on, actor, channel: str = Channel.WEB
+) -> ImportReport:
+    """One completion entered by hand: the import's rules, with errors named by field."""
+    report = training_records_import(
+        rows=[
+            (
+                1,
+                {
+                    "username": username,
+                    "course": course,
+                    "completed_on": completed_on.isoformat()
+                    if isinstance(completed_on, dt.date)
+                    else (completed_on or ""),
+                },
+            )
+        ],
+        actor=actor,
+        source=TrainingSource.ENTERED if channel == Channel.WEB else TrainingSource.API,
+        channel=channel,
+    )
+    if report.errors:
+        raise ValidationError({e.field: [e.message] for e in report.errors})
+    return report
+
+
+MAX_IMPORT_ROWS = 10000
+HEADER_ALIASES = {
+    "username": "username",
+    "staff": "username",
+    "staff_username": "username",
+    "course": "course",
+    "course_code": "course",
+    "completed_on": "completed_on",
+    "completed": "completed_on",
+    "date_completed": "completed_on",
+}
+REQUIRED_HEADERS = ("username", "course", "completed_on")
+
+
+def parse_training_csv(raw: bytes) -> tuple[list[tuple[int, dict]], list[RowError]]:
+    """Read an uploaded CSV (``username,course,completed_on``) into rows with their line
+    numbers. Problems with the file as a whole are reported against line 1."""
+    import csv
+    import io
+
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [RowError(1, "file", "The file is not a CSV file saved as UTF-8 text")]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], [RowError(1, "file", "The file is empty")]
+    except csv.Error as exc:
+        return [], [RowError(1, "file", f"The file could not be read as CSV: {exc}")]
+    columns = [HEADER_ALIASES.get(h.strip().lower().replace(" ", "_"), "") for h in header]
+    missing = [name for name in REQUIRED_HEADERS if name not in columns]
+    if missing:
+        return [], [
+            RowError(
+                1,
+                "file",
+                "The first line must name the columns username, course and completed_on "
+                f"(missing: {', '.join(missing)})",
+            )
+        ]
+    rows, errors = [], []
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            if len(rows) >= MAX_IMPORT_ROWS:
+                errors.append(
+                    RowError(line, "file", f"Only {MAX_IMPORT_ROWS} rows can be loaded at once")
+                )
+                break
+            row = {name: value for name, value in zip(columns, values, strict=False) if name}
+            rows.append((line, row))
+    except csv.Error as exc:
+        errors.append(RowError(reader.line_num, "file", f"The line could not be read: {exc}"))
+    return rows, errors

@@ -1,0 +1,217 @@
+"""Every GOV.UK Notify template Safeguard uses, declared here and nowhere else.
+
+Each template has the id it has in Notify, the personalisation fields it needs and the text it
+holds there, so that the text can be pasted into Notify (``manage.py notify_templates``), shown to
+staff before anything is sent and rendered by the fake Notify server exactly as Notify would.
+
+The words are for people who may be neurodivergent, anxious or find reading hard: short
+sentences, no jargon, nothing about offences, the day and time in full, and what to do if the
+time does not suit. Ids can be replaced per environment with ``NOTIFY_TEMPLATE_IDS`` (JSON).
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+
+SMS = "sms"
+EMAIL = "email"
+PLACEHOLDER = re.compile(r"\(\(([a-z_]+)\)\)")
+
+CRISIS_LINE = "If you need to talk to someone now, call Samaritans free on 116 123, day or night."
+
+
+class MissingPersonalisation(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Template:
+    key: str
+    channel: str
+    default_id: str
+    name: str
+    fields: tuple[str, ...]
+    body: str
+    subject: str = ""
+    # Fields that must not outlive the message (a check-in link): scrubbed once it is final.
+    secret_fields: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return getattr(settings, "NOTIFY_TEMPLATE_IDS", {}).get(self.key, self.default_id)
+
+    def placeholders(self) -> set[str]:
+        return set(PLACEHOLDER.findall(self.subject + self.body))
+
+    def check(self, personalisation: dict) -> None:
+        missing = [f for f in self.fields if f not in (personalisation or {})]
+        if missing:
+            raise MissingPersonalisation(f"{self.key} needs {', '.join(missing)}")
+
+    def render(self, personalisation: dict) -> tuple[str, str]:
+        """(subject, body) with every ((field)) filled in, as Notify does."""
+        self.check(personalisation)
+
+        def fill(text):
+            return PLACEHOLDER.sub(lambda m: str(personalisation.get(m.group(1), "")), text)
+
+        return fill(self.subject), fill(self.body)
+
+
+_REMINDER_FIELDS = ("first_name", "day", "time", "where", "practitioner")
+
+TEMPLATES: dict[str, Template] = {
+    t.key: t
+    for t in [
+        Template(
+            key="appointment_reminder_sms",
+            channel=SMS,
+            default_id="6f1c1f5e-2d0a-4b8e-9a53-0c3a1d6e7b01",
+            name="Appointment reminder (text)",
+            fields=_REMINDER_FIELDS,
+            body=(
+                "Hello ((first_name)). This is a reminder of your probation appointment on "
+                "((day)) at ((time)). ((where)) If you cannot come, please contact "
+                "((practitioner)) as soon as you can."
+            ),
+        ),
+        Template(
+            key="appointment_reminder_email",
+            channel=EMAIL,
+            default_id="6f1c1f5e-2d0a-4b8e-9a53-0c3a1d6e7b02",
+            name="Appointment reminder (email)",
+            fields=_REMINDER_FIELDS,
+            subject="Your probation appointment on ((day))",
+            body=(
+                "Hello ((first_name)),\n\n"
+                "This is a reminder of your probation appointment.\n\n"
+                "When: ((day)) at ((time))\n\n"
+                "((where))\n\n"
+                "Who: ((practitioner))\n\n"
+                "If you cannot come, or you need help with the cost of travel, please contact "
+                "your probation practitioner as soon as you can.\n\n" + CRISIS_LINE
+            ),
+        ),
+        Template(
+            key="appointment_moved_sms",
+            channel=SMS,
+            default_id="6f1c1f5e-2d0a-4b8e-9a53-0c3a1d6e7b03",
+            name="Appointment moved (text)",
+            fields=_REMINDER_FIELDS,
+            body=(
+                "Hello ((first_name)). Your probation appointment has changed. The new time is "
+                "((day)) at ((time)). ((where)) If this time is hard for you, please contact "
+                "((practitioner))."
+            ),
+        ),
+        Template(
+            key="appointment_moved_email",
+            channel=EMAIL,
+            default_id="6f1c1f5e-2d0a-4b8e-9a53-0c3a1d6e7b04",
+            name="Appointment moved (email)",
+            fields=_REMINDER_FIELDS,
+            subject="Your probation appointment has changed",
+            body=(
+                "Hello ((first_name)),\n\n"
+                "Your probation appointment has changed.\n\n"
+                "The new time is ((day)) at ((time)).\n\n"
+                "((where))\n\n"
+                "Who: ((practitioner))\n\n"
+                "If this time is hard for you, please contact your probation practitioner."
+            ),
+        ),
+        Template(
+            key="appointment_cancelled_sms",
+            channel=SMS,
+            default_id="6f1c1f5e-2d0a-4b8e-9a53-0c3a1d6e7b05",
+            name="Appointment cancelled (text)",
+            fields=("first_name", "day", "time", "practitioner"),
+            body=(
+                "Hello ((first_name)). Your probation appointment on ((day)) at ((time)) is "
+                "cancelled. You do not need to come. ((practitioner)) will tell you about your "
+                "next appointment."
+            ),
+        ),
+        Template(
+            key="appointment_cancelled_email",
+            channel=EMAIL,
+            default_id="6f1c1f5e-2d0a-4b8e-9a53-0c3a1d6e7b06",
+            name="Appointment cancelled (email)",
+            fields=("first_name", "day", "time", "practitioner"),
+            subject="Your probation appointment on ((day)) is cancelled",
+            body=(
+                "Hello ((first_name)),\n\n"
+                "Your probation appointment on ((day)) at ((time)) is cancelled. "
+                "You do not need to come.\n\n"
+                "((practitioner)) will tell you about your next appointment."
+            ),
+        ),
+        Template(
+            key="appointments_summary_sms",
+            channel=SMS,
+            default_id="6f1c1f5e-2d0a-4b8e-9a53-0c3a1d6e7b07",
+            name="Upcoming appointments (text)",
+            fields=("first_name", "period", "appointments"),
+            body=(
+                "Hello ((first_name)). Your probation appointments in the next ((period)):\n"
+                "((appointments))"
+            ),
+        ),
+        Template(
+            key="appointments_summary_email",
+            channel=EMAIL,
+            default_id="6f1c1f5e-2d0a-4b8e-9a53-0c3a1d6e7b08",
+            name="Upcoming appointments (email)",
+            fields=("first_name", "period", "appointments"),
+            subject="Your probation appointments in the next ((period))",
+            body=(
+                "Hello ((first_name)),\n\n"
+                "These are your probation appointments in the next ((period)):\n\n"
+                "((appointments))\n\n"
+                "If a time is hard for you, please contact your probation practitioner."
+            ),
+        ),
+        Template(
+            key="check_in_link_sms",
+            channel=SMS,
+            default_id="6f1c1f5e-2d0a-4b8e-9a53-0c3a1d6e7b09",
+            name="Check-in link (text)",
+            fields=("first_name", "link", "expires"),
+            secret_fields=("link",),
+            body=(
+                "Hello ((first_name)). It is time for your probation check-in. It takes about 5 "
+                "minutes. Open this link: ((link)) The link works until ((expires)). "
+                "If you need help now, call Samaritans free on 116 123."
+            ),
+        ),
+        Template(
+            key="check_in_link_email",
+            channel=EMAIL,
+            default_id="6f1c1f5e-2d0a-4b8e-9a53-0c3a1d6e7b10",
+            name="Check-in link (email)",
+            fields=("first_name", "link", "expires"),
+            secret_fields=("link",),
+            subject="Your probation check-in",
+            body=(
+                "Hello ((first_name)),\n\n"
+                "It is time for your probation check-in. It takes about 5 minutes.\n\n"
+                "Open this link: ((link))\n\n"
+                "The link works until ((expires)). It only works once.\n\n" + CRISIS_LINE
+            ),
+        ),
+    ]
+}
+
+
+def template(key: str) -> Template:
+    return TEMPLATES[key]
+
+
+def template_for(purpose: str, channel: str) -> Template:
+    """``template_for("appointment_reminder", "sms")``."""
+    return TEMPLATES[f"{purpose}_{channel}"]
+
+
+def by_id() -> dict[str, Template]:
+    return {t.id: t for t in TEMPLATES.values()}

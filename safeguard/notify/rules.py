@@ -1,0 +1,49 @@
+"""Work-item rules about messages (run by `safeguarding_scan`)."""
+
+from datetime import datetime, time, timedelta
+
+from django.db.models import DateField, Exists, F, OuterRef, Q, Value
+from django.utils import timezone
+
+from safeguard.core.workitems import WorkItemRule, assignee
+from safeguard.notify.models import Message, MessageStatus
+from safeguard.people.models import Person
+
+FAILURE_LOOKBACK_DAYS = 90
+
+
+def _contact_details_failed(today):
+    since = timezone.make_aware(
+        datetime.combine(today - timedelta(days=FAILURE_LOOKBACK_DAYS), time.min)
+    )
+    # Only while the failed number or address is still the one recorded: changing the
+    # person's contact details clears the item.
+    failed = Message.objects.filter(
+        person=OuterRef("pk"),
+        status=MessageStatus.PERMANENT_FAILURE,
+        completed_at__gte=since,
+    ).filter(
+        Q(channel="sms", recipient=OuterRef("mobile"))
+        | Q(channel="email", recipient=OuterRef("email"))
+    )
+    return (
+        Person.objects.filter(Exists(failed))
+        .annotate(
+            wi_subject_id=F("pk"),
+            wi_person_id=F("pk"),
+            wi_team_id=F("team_id"),
+            wi_assignee_id=assignee(""),
+            wi_due_on=Value(today, output_field=DateField()),
+        )
+        .order_by()
+    )
+
+
+CONTACT_DETAILS_FAILED = WorkItemRule(
+    code="contact_details_failed",
+    title="Reminders are not reaching this person",
+    subject_type="person",
+    candidates=_contact_details_failed,
+    action="Notify could not deliver to the mobile number or email address recorded. Check "
+    "and update the person's contact details.",
+)
