@@ -73,7 +73,9 @@ class Timing:
     key: str
     label: str
     samples: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # this process's CPU time per request
     queries: int = 0
+    sql_seconds: float = 0.0  # the request's queries, summed (one instrumented request)
     slowest_sql: str = ""
     slowest_ms: float = 0.0
     note: str = ""
@@ -219,9 +221,11 @@ def _time_requests(timing: Timing, request, *, samples: int, warmup: int, budget
             raise RuntimeError(f"{timing.label}: HTTP {response.status_code}")
     spent = 0.0
     for _ in range(samples):
+        cpu = time.process_time()
         started = time.perf_counter()
         response = request()
         timing.samples.append(time.perf_counter() - started)
+        timing.cpu.append(time.process_time() - cpu)
         spent += timing.samples[-1]
         if response.status_code != 200:
             raise RuntimeError(f"{timing.label}: HTTP {response.status_code}")
@@ -231,13 +235,15 @@ def _time_requests(timing: Timing, request, *, samples: int, warmup: int, budget
     with CaptureQueriesContext(connection) as captured:
         request()
     timing.queries = len(captured.captured_queries)
+    timing.sql_seconds = sum(float(q["time"]) for q in captured.captured_queries)
     if captured.captured_queries:
         slowest = max(captured.captured_queries, key=lambda q: float(q["time"]))
         timing.slowest_sql = slowest["sql"]
         timing.slowest_ms = float(slowest["time"]) * 1000
     print(
         f"  {timing.label}: median {_ms(timing.median)}, p95 {_ms(timing.p95)}, "
-        f"{timing.queries} queries"
+        f"Python CPU {_ms(statistics.median(timing.cpu))}, {timing.queries} queries taking "
+        f"{_ms(timing.sql_seconds)}"
     )
     return timing
 
@@ -463,11 +469,13 @@ def _report(args, seed_record, seeded_now, counts, timings, context, scan, refer
     add(
         f"- Requests: in-process `django.test.Client`, {args.warmup} warm-up then "
         f"{args.samples} samples each; server-side time including middleware, access-log write "
-        "and template rendering; queries counted on one extra request"
+        "and template rendering; queries counted and their time summed on one extra request; "
+        "Python CPU is this process's CPU time per request (median), which other processes "
+        "on the machine do not inflate"
     )
     add("")
-    add("| measure | target | median | p95 | n | queries | result |")
-    add("|---|---|---|---|---|---|---|")
+    add("| measure | target | median | p95 | n | queries | result | Python CPU, SQL time |")
+    add("|---|---|---|---|---|---|---|---|")
     if seed_record:
         when = "this run" if seeded_now else f"cached, seeded {seed_record['seeded_at']}"
         add(
@@ -480,7 +488,8 @@ def _report(args, seed_record, seeded_now, counts, timings, context, scan, refer
         add(
             f"| {t.label} | {'< ' + _ms(target) + ' median' if target else '-'} | "
             f"{_ms(t.median)} | {_ms(t.p95)} | {len(t.samples)} | {t.queries} | "
-            f"{_verdict(t.key, t.median)}{' (' + t.note + ')' if t.note else ''} |"
+            f"{_verdict(t.key, t.median)}{' (' + t.note + ')' if t.note else ''} | "
+            f"{_ms(statistics.median(t.cpu))}, {_ms(t.sql_seconds)} |"
         )
     if scan:
         times, referral_rules, registration_rules = scan

@@ -459,7 +459,7 @@ def seed_demo(
                 casework.finish()
             finally:
                 casework.close()
-    analyze(BULK_TABLES)
+    analyze([*BULK_TABLES, Staff, Staff.teams.through])
     if progress:
         progress(f"data written in {time.monotonic() - started:.1f} s; running the work-item scan")
     summary.scan_seconds, summary.work_items_raised = run_scan(today)
