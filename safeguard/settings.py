@@ -68,6 +68,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # PostgreSQL's JIT spends a second or more compiling the monitoring aggregates, which then
+    # run in a fraction of that (measured in BENCHMARKS.md); no query here gains from it.
+    # Behind PgBouncer, set it on the database instead: ALTER DATABASE ... SET jit = off.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = os.environ.get(
+        "DATABASE_OPTIONS", "-c jit=off"
+    )
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
 
 INSTALLED_APPS = [

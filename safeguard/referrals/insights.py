@@ -1,16 +1,17 @@
 """Referral monitoring (recommendation 2): set-based figures over the referrals a user may see."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case, CharField, Count, F, Q, Value, When
+from django.db.models import Case, CharField, Count, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from safeguard.core.models import Role
-from safeguard.insights.stats import percentiles_by_group
+from safeguard.core.models import PDU, LocalAuthority, Region, Role
+from safeguard.insights.stats import totals_by_each_key
 from safeguard.people.models import Ethnicity, Sex
 from safeguard.referrals.models import (
     AWAITING_DECISION,
+    Agency,
     Escalation,
     EscalationOutcome,
     ReferralKind,
@@ -45,29 +46,49 @@ def _age_band(today: date):
     return Case(*whens, default=Value("65 and over"), output_field=CharField())
 
 
-def _group_expression(group_by: str, today: date):
+def _group_expressions(today: date) -> dict:
+    """What each grouping groups by: ids where the label comes from a small table."""
     return {
-        "local_authority": Coalesce(
-            "agency__local_authority__name", "person__local_authority__name", Value("Unknown")
-        ),
-        "agency": F("agency__name"),
+        "local_authority": Coalesce("agency__local_authority_id", "person__local_authority_id"),
+        "agency": F("agency_id"),
         "kind": F("kind"),
         "sex": F("person__sex"),
         "ethnicity": F("person__ethnicity"),
         "age_band": _age_band(today),
-        "region": F("person__pdu__region__name"),
-        "pdu": F("person__pdu__name"),
-    }[group_by]
+        "region": F("person__pdu__region_id"),
+        "pdu": F("person__pdu_id"),
+    }
 
 
-def _label(group_by: str, key) -> str:
-    if group_by == "kind":
-        return ReferralKind(key).label if key in ReferralKind.values else str(key)
-    if group_by == "sex":
-        return Sex(key).label if key in Sex.values else str(key)
-    if group_by == "ethnicity":
-        return Ethnicity(key).label if key in Ethnicity.values else str(key)
-    return str(key)
+GROUPINGS = tuple(_group_expressions(date(2000, 1, 1)))
+NAMED_BY_ID = {
+    "local_authority": LocalAuthority,
+    "agency": Agency,
+    "region": Region,
+    "pdu": PDU,
+}
+
+
+def _labeller(group_by: str, keys):
+    """key -> label for one grouping; one query for the groupings named by id."""
+    if group_by in NAMED_BY_ID:
+        names = dict(
+            NAMED_BY_ID[group_by]
+            .objects.filter(pk__in=[k for k in keys if k is not None])
+            .order_by()
+            .values_list("pk", "name")
+        )
+        return lambda key: names.get(key, "Unknown")
+    choices = {"kind": ReferralKind, "sex": Sex, "ethnicity": Ethnicity}.get(group_by)
+    if choices is not None:
+        return lambda key: choices(key).label if key in choices.values else str(key)
+    return str
+
+
+def _start_of(day: date) -> datetime:
+    """The first instant of ``day`` in local time (a range on the column keeps its index and
+    its statistics, where a date cast per row loses both)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def filtered_referrals(
@@ -80,11 +101,11 @@ def filtered_referrals(
     pdu_id=None,
     local_authority_id=None,
 ):
-    qs = visible_referrals(user).exclude(status=ReferralStatus.DRAFT)
+    qs = visible_referrals(user).exclude(status=ReferralStatus.DRAFT).order_by()
     if date_from:
-        qs = qs.filter(sent_at__date__gte=date_from)
+        qs = qs.filter(sent_at__gte=_start_of(date_from))
     if date_to:
-        qs = qs.filter(sent_at__date__lte=date_to)
+        qs = qs.filter(sent_at__lt=_start_of(date_to + timedelta(days=1)))
     if kind:
         qs = qs.filter(kind=kind)
     if region_id:
@@ -99,58 +120,71 @@ def filtered_referrals(
     return qs
 
 
-def grouped_figures(qs, group_by: str, today: date) -> list[dict]:
-    """Per group: referrals, decisions, acceptance rate, working days to decision (median and
-    90th percentile) and how many went past their target."""
+COUNTED = ("accepted", "rejected", "awaiting", "closed_no_response", "past_target")
+
+
+def _facts(qs, group_bys, today: date):
+    """One row per referral: the keys it is grouped by and 0/1 for each thing counted."""
+
+    def flag(condition):
+        return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
     late_decision = Q(
         status__in=[ReferralStatus.ACCEPTED, ReferralStatus.REJECTED],
         decision_working_days__gt=F("agency__response_target_working_days"),
     )
     waiting_late = Q(status__in=AWAITING_DECISION, due_by__lt=today)
-    annotated = qs.annotate(group_key=_group_expression(group_by, today)).order_by()
-    rows = annotated.values("group_key").annotate(
-        referrals=Count("pk"),
-        accepted=Count("pk", filter=Q(status=ReferralStatus.ACCEPTED)),
-        rejected=Count("pk", filter=Q(status=ReferralStatus.REJECTED)),
-        awaiting=Count("pk", filter=Q(status__in=AWAITING_DECISION)),
-        no_response=Count("pk", filter=Q(status=ReferralStatus.CLOSED_NO_RESPONSE)),
-        past_target=Count("pk", filter=late_decision | waiting_late),
+    expressions = _group_expressions(today)
+    return qs.order_by().values(
+        **{f"by_{g}": expressions[g] for g in group_bys},
+        by_rejection_reason=F("rejection_reason"),
+        accepted=flag(Q(status=ReferralStatus.ACCEPTED)),
+        rejected=flag(Q(status=ReferralStatus.REJECTED)),
+        awaiting=flag(Q(status__in=AWAITING_DECISION)),
+        closed_no_response=flag(Q(status=ReferralStatus.CLOSED_NO_RESPONSE)),
+        past_target=flag(late_decision | waiting_late),
+        working_days=F("decision_working_days"),
     )
-    percentiles = percentiles_by_group(annotated, "group_key", "decision_working_days")
-    result = []
-    for row in rows:
-        decided = row["accepted"] + row["rejected"]
-        median, p90 = percentiles.get(row["group_key"], [None, None])
-        result.append(
-            {
-                "key": row["group_key"],
-                "label": _label(group_by, row["group_key"]),
-                "referrals": row["referrals"],
-                "decided": decided,
-                "accepted": row["accepted"],
-                "rejected": row["rejected"],
-                "awaiting": row["awaiting"],
-                "closed_no_response": row["no_response"],
-                "acceptance_rate": round(row["accepted"] / decided, 3) if decided else None,
-                "median_working_days": median,
-                "p90_working_days": p90,
-                "past_target": row["past_target"],
-            }
-        )
-    return sorted(result, key=lambda r: (-r["referrals"], r["label"]))
 
 
-def rejection_reasons(qs) -> list[dict]:
-    counts = dict(
-        qs.filter(status=ReferralStatus.REJECTED)
-        .order_by()
-        .values_list("rejection_reason")
-        .annotate(n=Count("pk"))
-    )
-    return [
-        {"reason": value, "label": label, "count": counts.get(value, 0)}
+def figures(qs, group_bys, today: date) -> tuple[dict[str, list[dict]], list[dict]]:
+    """Per group of each grouping in ``group_bys``: referrals, decisions, acceptance rate,
+    working days to decision (median and 90th percentile) and how many went past their target;
+    and the rejection reasons. One pass over the referrals on PostgreSQL."""
+    keys = [f"by_{g}" for g in group_bys] + ["by_rejection_reason"]
+    totals = totals_by_each_key(_facts(qs, group_bys, today), keys, list(COUNTED), "working_days")
+    tables = {}
+    for group_by in group_bys:
+        groups = totals[f"by_{group_by}"]
+        label = _labeller(group_by, groups)
+        rows = []
+        for key, row in groups.items():
+            decided = row["accepted"] + row["rejected"]
+            median, p90 = row["p"]
+            name = label(key)
+            rows.append(
+                {
+                    "key": name if group_by in NAMED_BY_ID else key,
+                    "label": name,
+                    "referrals": row["n"],
+                    "decided": decided,
+                    "accepted": row["accepted"],
+                    "rejected": row["rejected"],
+                    "awaiting": row["awaiting"],
+                    "closed_no_response": row["closed_no_response"],
+                    "acceptance_rate": round(row["accepted"] / decided, 3) if decided else None,
+                    "median_working_days": median,
+                    "p90_working_days": p90,
+                    "past_target": row["past_target"],
+                }
+            )
+        tables[group_by] = sorted(rows, key=lambda r: (-r["referrals"], r["label"]))
+    rejected = {k: row["rejected"] for k, row in totals["by_rejection_reason"].items()}
+    reasons = [
+        {"reason": value, "label": label, "count": rejected.get(value, 0)}
         for value, label in RejectionReason.choices
     ]
+    return tables, reasons
 
 
 def escalation_figures(qs) -> list[dict]:
@@ -188,14 +222,14 @@ def referral_figures(
     if date_from is None and date_to is None:
         date_from = today - timedelta(days=365)
     qs = filtered_referrals(user=user, date_from=date_from, date_to=date_to, kind=kind, **filters)
-    groups = grouped_figures(qs, group_by, today)
-    totals = grouped_figures(qs.annotate(), "kind", today)
+    group_bys = [group_by] if group_by == "kind" else [group_by, "kind"]
+    tables, reasons = figures(qs, group_bys, today)
     return {
         "group_by": group_by,
         "from": date_from,
         "to": date_to,
-        "groups": groups,
-        "by_kind": totals,
-        "rejection_reasons": rejection_reasons(qs),
+        "groups": tables[group_by],
+        "by_kind": tables["kind"],
+        "rejection_reasons": reasons,
         "escalations": escalation_figures(qs),
     }

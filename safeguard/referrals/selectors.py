@@ -4,13 +4,14 @@ from django.db.models import Prefetch, QuerySet
 
 from safeguard.assessments.selectors import latest_s42_indication
 from safeguard.core.models import Role, Staff
-from safeguard.people.selectors import case_record_get_for, visible_people
+from safeguard.people.selectors import case_record_get_for, visibility, visible_people
 from safeguard.referrals.catalogue import escalation_ladder
 from safeguard.referrals.models import Agency, Escalation, Referral
 
 
 def visible_referrals(user) -> QuerySet[Referral]:
-    return Referral.objects.filter(person__in=visible_people(user).values("pk"))
+    # The scoping rule applied to the referral's person in the same pass (see ``visibility``).
+    return Referral.objects.filter(visibility(user, via="person"))
 
 
 def referral_get_for(*, user, referral_id: int, channel: str, for_update=False) -> Referral:

@@ -246,13 +246,13 @@ def _monitoring_data(request):
     qs = insights.filtered_referrals(
         user=user, date_from=date_from, date_to=date_to, kind=kind, **filters
     )
-    tables = {key: insights.grouped_figures(qs, key, today) for key, _ in GROUPINGS}
+    tables, reasons = insights.figures(qs, [key for key, _ in GROUPINGS], today)
     return {
         "form": form,
         "date_from": date_from,
         "date_to": date_to,
         "tables": tables,
-        "rejection_reasons": insights.rejection_reasons(qs),
+        "rejection_reasons": reasons,
         "escalations": insights.escalation_figures(qs),
     }
 
