@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from safeguard.core.models import Role, Staff, WorkItem, WorkItemPriority, WorkItemStatus
@@ -66,7 +67,8 @@ class ScanResult:
 
 
 def scan(rule: WorkItemRule, *, today: date, person_ids: Iterable[int] | None = None) -> ScanResult:
-    """Raise and resolve ``rule``'s items, for everyone or for only ``person_ids``."""
+    """Raise and resolve ``rule``'s items, for everyone or for only ``person_ids``: two
+    statements, whatever the size of the caseload (no row passes through Python)."""
     # After a death the record is closed for day-to-day work: no rule raises anything for it.
     candidates = rule.candidates(today).filter(not_deceased("wi_person_id"))
     open_items = WorkItem.objects.filter(rule=rule.code, status=WorkItemStatus.OPEN)
@@ -76,36 +78,66 @@ def scan(rule: WorkItemRule, *, today: date, person_ids: Iterable[int] | None = 
         open_items = open_items.filter(person_id__in=person_ids)
 
     with transaction.atomic():
-        resolved = open_items.exclude(subject_id__in=candidates.values("wi_subject_id")).update(
-            status=WorkItemStatus.RESOLVED
+        now = timezone.now()
+        still_holds = candidates.filter(wi_subject_id=OuterRef("subject_id"))
+        resolved = open_items.filter(~Exists(still_holds)).update(
+            status=WorkItemStatus.RESOLVED, status_changed_at=now
         )
+        raised = _raise_new(rule, candidates, now)
+    return ScanResult(rule=rule.code, raised=raised, resolved=resolved)
 
-        already_open = WorkItem.objects.filter(
-            rule=rule.code,
-            subject_type=rule.subject_type,
-            status=WorkItemStatus.OPEN,
-            subject_id=OuterRef("wi_subject_id"),
-        )
-        fields = [*CANDIDATE_FIELDS]
-        if "wi_detail" in candidates.query.annotations:
-            fields.append("wi_detail")
-        new_rows = candidates.filter(~Exists(already_open)).values_list(*fields)
-        items = [
-            WorkItem(
-                rule=rule.code,
-                subject_type=rule.subject_type,
-                subject_id=row[0],
-                person_id=row[1],
-                team_id=row[2],
-                assigned_to_id=row[3],
-                due_on=row[4],
-                detail=(row[5] or "")[:300] if len(row) > 5 else "",
-                priority=rule.priority,
-            )
-            for row in new_rows.iterator(chunk_size=5000)
+
+def _raise_new(rule: WorkItemRule, candidates: QuerySet, now) -> int:
+    """INSERT ... SELECT one open item for each candidate without one. The partial unique index
+    turns a race with a concurrent scan into a skipped row (ON CONFLICT DO NOTHING)."""
+    already_open = WorkItem.objects.filter(
+        rule=rule.code,
+        subject_type=rule.subject_type,
+        status=WorkItemStatus.OPEN,
+        subject_id=OuterRef("wi_subject_id"),
+    )
+    has_detail = "wi_detail" in candidates.query.annotations
+    fields = [*CANDIDATE_FIELDS, *(["wi_detail"] if has_detail else [])]
+    select_sql, select_params = (
+        candidates.filter(~Exists(already_open)).values_list(*fields).query.sql_with_params()
+    )
+    q = connection.ops.quote_name
+    columns = [
+        "rule",
+        "subject_type",
+        "subject_id",
+        "person_id",
+        "team_id",
+        "assigned_to_id",
+        "due_on",
+        "detail",
+        "priority",
+        "status",
+        "raised_at",
+        "status_changed_at",
+    ]
+    detail = f"SUBSTR(COALESCE(c.{q('wi_detail')}, ''), 1, 300)" if has_detail else "''"
+    values = [f"c.{q(f)}" for f in CANDIDATE_FIELDS]
+    if connection.vendor == "postgresql":
+        # A rule may give a column as a bare parameter (say, no team), which PostgreSQL
+        # types as text inside the subquery; SQLite has no such types to match.
+        targets = ("subject_id", "person_id", "team_id", "assigned_to_id", "due_on")
+        values = [
+            f"CAST({v} AS {WorkItem._meta.get_field(t).db_type(connection)})"
+            for v, t in zip(values, targets, strict=True)
         ]
-        WorkItem.objects.bulk_create(items, batch_size=2000, ignore_conflicts=True)
-    return ScanResult(rule=rule.code, raised=len(items), resolved=resolved)
+    # Only quoted names are formatted in; every value is a parameter. "WHERE 1 = 1" tells
+    # SQLite's parser that ON CONFLICT belongs to the INSERT, not to a join.
+    sql = (
+        f"INSERT INTO {q(WorkItem._meta.db_table)} ({', '.join(q(c) for c in columns)}) "  # noqa: S608
+        f"SELECT %s, %s, {', '.join(values)}, {detail}, %s, %s, %s, %s FROM ({select_sql}) AS c "
+        "WHERE 1 = 1 ON CONFLICT DO NOTHING"
+    )
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    params = [rule.code, rule.subject_type, rule.priority, WorkItemStatus.OPEN, stamp, stamp]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *select_params])
+        return max(cursor.rowcount, 0)
 
 
 def scan_all(*, today: date, person_ids: Iterable[int] | None = None) -> list[ScanResult]:

@@ -26,6 +26,8 @@ def test_overdue_review_raises_one_item_for_the_practitioner_and_is_idempotent(o
     assert item.assigned_to == org["staff"]["practitioner"]
     assert item.subject_id == registration.pk and item.due_on == registration.next_review_date
     assert item.status == "open"
+    assert item.detail == registration.register_type.description
+    assert item.raised_at <= timezone.now() and item.raised_at.tzinfo is not None
 
 
 @pytest.mark.django_db
@@ -48,9 +50,12 @@ def test_the_item_resolves_itself_when_the_review_is_done(org):
         outcome="continue",
         actor=org["staff"]["practitioner"],
     )
+    raised_at = WorkItem.objects.get().raised_at
     result = workitems.scan(REVIEW_OVERDUE, today=timezone.localdate())
     assert result.resolved == 1
-    assert WorkItem.objects.get().status == "resolved"
+    item = WorkItem.objects.get()
+    assert item.status == "resolved"
+    assert item.status_changed_at > raised_at  # when it was resolved, for "done this week"
 
 
 @pytest.mark.django_db
