@@ -64,11 +64,12 @@ class ScanResult:
     rule: str
     raised: int
     resolved: int
+    reassigned: int = 0
 
 
 def scan(rule: WorkItemRule, *, today: date, person_ids: Iterable[int] | None = None) -> ScanResult:
-    """Raise and resolve ``rule``'s items, for everyone or for only ``person_ids``: two
-    statements, whatever the size of the caseload (no row passes through Python)."""
+    """Raise, resolve and re-home ``rule``'s items, for everyone or for only ``person_ids``:
+    three statements, whatever the size of the caseload (no row passes through Python)."""
     # After a death the record is closed for day-to-day work: no rule raises anything for it.
     candidates = rule.candidates(today).filter(not_deceased("wi_person_id"))
     open_items = WorkItem.objects.filter(rule=rule.code, status=WorkItemStatus.OPEN)
@@ -83,8 +84,46 @@ def scan(rule: WorkItemRule, *, today: date, person_ids: Iterable[int] | None = 
         resolved = open_items.filter(~Exists(still_holds)).update(
             status=WorkItemStatus.RESOLVED, status_changed_at=now
         )
+        reassigned = _rehome(rule, candidates)
         raised = _raise_new(rule, candidates, now)
-    return ScanResult(rule=rule.code, raised=raised, resolved=resolved)
+    return ScanResult(rule=rule.code, raised=raised, resolved=resolved, reassigned=reassigned)
+
+
+def _candidate_columns() -> list[str]:
+    """The candidate columns of subquery ``c``, typed as the work item's columns."""
+    q = connection.ops.quote_name
+    values = [f"c.{q(f)}" for f in CANDIDATE_FIELDS]
+    if connection.vendor != "postgresql":
+        return values
+    # A rule may give a column as a bare parameter (say, no team), which PostgreSQL types as
+    # text inside the subquery; SQLite has no such types to match.
+    targets = ("subject_id", "person_id", "team_id", "assigned_to_id", "due_on")
+    return [
+        f"CAST({v} AS {WorkItem._meta.get_field(t).db_type(connection)})"
+        for v, t in zip(values, targets, strict=True)
+    ]
+
+
+def _rehome(rule: WorkItemRule, candidates: QuerySet) -> int:
+    """Point open items at whoever the rule now names (the case moved to another practitioner
+    or team, an escalation to another holder): UPDATE ... FROM the candidates, only where it
+    changed."""
+    select_sql, select_params = candidates.values_list(*CANDIDATE_FIELDS).query.sql_with_params()
+    q = connection.ops.quote_name
+    table = q(WorkItem._meta.db_table)
+    subject, _, team, assignee, _ = _candidate_columns()
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    sql = (
+        f"UPDATE {table} SET {q('assigned_to_id')} = {assignee}, {q('team_id')} = {team} "  # noqa: S608
+        f"FROM ({select_sql}) AS c WHERE {table}.{q('rule')} = %s "
+        f"AND {table}.{q('subject_type')} = %s AND {table}.{q('status')} = %s "
+        f"AND {table}.{q('subject_id')} = {subject} "
+        f"AND ({table}.{q('assigned_to_id')} {differs} {assignee} "
+        f"OR {table}.{q('team_id')} {differs} {team})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*select_params, rule.code, rule.subject_type, WorkItemStatus.OPEN])
+        return max(cursor.rowcount, 0)
 
 
 def _raise_new(rule: WorkItemRule, candidates: QuerySet, now) -> int:
@@ -117,15 +156,7 @@ def _raise_new(rule: WorkItemRule, candidates: QuerySet, now) -> int:
         "status_changed_at",
     ]
     detail = f"SUBSTR(COALESCE(c.{q('wi_detail')}, ''), 1, 300)" if has_detail else "''"
-    values = [f"c.{q(f)}" for f in CANDIDATE_FIELDS]
-    if connection.vendor == "postgresql":
-        # A rule may give a column as a bare parameter (say, no team), which PostgreSQL
-        # types as text inside the subquery; SQLite has no such types to match.
-        targets = ("subject_id", "person_id", "team_id", "assigned_to_id", "due_on")
-        values = [
-            f"CAST({v} AS {WorkItem._meta.get_field(t).db_type(connection)})"
-            for v, t in zip(values, targets, strict=True)
-        ]
+    values = _candidate_columns()
     # Only quoted names are formatted in; every value is a parameter. "WHERE 1 = 1" tells
     # SQLite's parser that ON CONFLICT belongs to the INSERT, not to a join.
     sql = (

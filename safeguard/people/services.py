@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from safeguard.core import workitems
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.learning.guards import ensure_not_deceased
 from safeguard.people.models import Allocation, AllocationReason, Person
@@ -96,4 +97,6 @@ def person_allocate(
             person=person,
             detail=f"allocated ({reason})",
         )
+        # The new practitioner sees the case's work (and any handover item) straight away.
+        workitems.refresh_for_person_on_commit(person.pk, timezone.localdate())
     return allocation

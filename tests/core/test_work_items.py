@@ -193,3 +193,36 @@ def test_work_items_api(client, org):
     assert body["items"][0]["rule"] == "registration_review_overdue"
     bad = client.get("/api/v1/work-items?status=whatever", **headers)
     assert bad.status_code == 422 and bad["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.django_db
+def test_after_reallocation_the_new_practitioner_has_the_cases_work_at_once(
+    org, django_capture_on_commit_callbacks
+):
+    from safeguard.engagement.rules import HANDOVER_AFTER_REALLOCATION
+    from safeguard.people.services import person_allocate
+
+    person = org["people"]["mine"]
+    RegistrationFactory(person=person, code="ALSH")
+    OverdueRegistrationFactory(person=person, code="AMHL")
+    today = timezone.localdate()
+    workitems.scan(REVIEW_OVERDUE, today=today)
+    review = WorkItem.objects.get(rule=REVIEW_OVERDUE.code)
+    assert review.assigned_to == org["staff"]["practitioner"]
+
+    new_pp = org["staff"]["colleague"]
+    with django_capture_on_commit_callbacks(execute=True):
+        person_allocate(
+            person_id=person.pk,
+            practitioner=new_pp,
+            team=org["team"],
+            reason="practitioner_left",
+            actor=org["staff"]["spo"],
+        )
+    review.refresh_from_db()
+    assert review.status == "open" and review.assigned_to == new_pp  # the same item, moved
+    handover = WorkItem.objects.get(rule=HANDOVER_AFTER_REALLOCATION.code, status="open")
+    assert handover.assigned_to == new_pp
+    assert not WorkItem.objects.filter(
+        status="open", person=person, assigned_to=org["staff"]["practitioner"]
+    ).exists()
