@@ -4,7 +4,7 @@ from django.http import Http404
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.audit import Action, Channel, access_log_record, access_log_refusal
 from safeguard.people import selectors
 
 router = Router(tags=["people"])
@@ -157,9 +157,8 @@ def get_access_log(
 ):
     user = request.auth
     if not user.can_read_access_log:
-        access_log_record(
+        access_log_refusal(
             actor=user,
-            action=Action.REFUSED,
             channel=Channel.API,
             crn=crn.upper()[:16],
             detail="access log: role may not read it",

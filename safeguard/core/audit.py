@@ -1,9 +1,16 @@
 """The one way to write the access log."""
 
+from contextvars import ContextVar
+
+from django.db import connection
+
 from safeguard.core.models import AccessLogEntry
 
 Action = AccessLogEntry.Action
 Channel = AccessLogEntry.Channel
+
+# Refusals waiting for the end of the request (see ``access_log_refusal``); None outside one.
+_pending_refusals: ContextVar[list | None] = ContextVar("pending_refusals", default=None)
 
 
 def access_log_record(*, actor, action, channel, person=None, crn="", detail=""):
@@ -16,3 +23,39 @@ def access_log_record(*, actor, action, channel, person=None, crn="", detail="")
         channel=channel,
         detail=detail[:200],
     )
+
+
+def access_log_refusal(*, actor, channel, person=None, crn="", detail=""):
+    """Record a refused attempt. A refusal ends in an exception, which rolls back the
+    transaction it leaves, and with it anything written inside: so inside a transaction, during
+    a request, the entry is written when the request is over (``AccessLogMiddleware``)."""
+    entry = {
+        "actor": actor,
+        "action": Action.REFUSED,
+        "channel": channel,
+        "person": person,
+        "crn": crn,
+        "detail": detail,
+    }
+    pending = _pending_refusals.get()
+    if pending is not None and connection.in_atomic_block:
+        pending.append(entry)
+        return None
+    return access_log_record(**entry)
+
+
+class AccessLogMiddleware:
+    """Writes the refusals a request's rolled-back transactions would otherwise have lost."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _pending_refusals.set([])
+        try:
+            return self.get_response(request)
+        finally:
+            pending = _pending_refusals.get()
+            _pending_refusals.reset(token)
+            for entry in pending:
+                access_log_record(**entry)

@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from safeguard.core.audit import Action, access_log_record
+from safeguard.core.audit import access_log_refusal
 from safeguard.engagement.models import (
     Appointment,
     CheckIn,
@@ -39,9 +39,8 @@ CONTINUITY_MONTHS = 12
 
 
 def _refused(user, channel, what):
-    access_log_record(
+    access_log_refusal(
         actor=user,
-        action=Action.REFUSED,
         channel=channel,
         detail=f"{what}: not found or not visible",
     )

@@ -18,7 +18,7 @@ from safeguard.assessments.models import (
     ScreenStatus,
     VulnerabilityScreen,
 )
-from safeguard.core.audit import Action, access_log_record
+from safeguard.core.audit import access_log_refusal
 from safeguard.core.models import NATIONAL_ROLES, Role, Staff, Team, WorkItem, WorkItemStatus
 from safeguard.core.workitems import rules_by_code
 from safeguard.learning.guards import deceased, ensure_not_deceased, is_deceased  # noqa: F401
@@ -420,9 +420,8 @@ def review_get_for(*, user, review_id: int, channel: str, for_update=False) -> D
         qs = qs.select_for_update(of=("self",))
     review = qs.filter(pk=review_id).first()
     if review is None:
-        access_log_record(
+        access_log_refusal(
             actor=user,
-            action=Action.REFUSED,
             channel=channel,
             detail=f"death review {review_id}: not found or not visible",
         )

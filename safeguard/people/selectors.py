@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 
-from safeguard.core.audit import Action, access_log_record
+from safeguard.core.audit import Action, access_log_record, access_log_refusal
 from safeguard.core.models import NATIONAL_ROLES, PDU, Role, Team
 from safeguard.people.models import (
     AccommodationStatus,
@@ -82,9 +82,8 @@ def person_get_for(
         .first()
     )
     if person is None:
-        access_log_record(
+        access_log_refusal(
             actor=user,
-            action=Action.REFUSED,
             channel=channel,
             person=Person.objects.filter(crn=crn).first(),
             crn=crn,
@@ -105,9 +104,8 @@ def case_record_get_for(queryset, *, user, pk: int, channel: str, what: str, for
         queryset = queryset.select_for_update(of=("self",))
     record = queryset.filter(pk=pk).first()
     if record is None:
-        access_log_record(
+        access_log_refusal(
             actor=user,
-            action=Action.REFUSED,
             channel=channel,
             detail=f"{what} {pk}: not found or not visible",
         )

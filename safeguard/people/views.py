@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.audit import Action, Channel, access_log_record, access_log_refusal
 from safeguard.core.forms import add_service_errors
 from safeguard.core.models import Role
 from safeguard.people import selectors, services
@@ -192,9 +192,8 @@ def person_edit_details(request, crn):
 def person_access_log(request, crn):
     if not request.user.can_read_access_log:
         # Same answer as a case that does not exist: nothing to learn from probing.
-        access_log_record(
+        access_log_refusal(
             actor=request.user,
-            action=Action.REFUSED,
             channel=Channel.WEB,
             crn=crn.upper(),
             detail="access log: role may not read it",

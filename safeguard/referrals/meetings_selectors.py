@@ -12,7 +12,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySe
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from safeguard.core.audit import Action, access_log_record
+from safeguard.core.audit import access_log_refusal
 from safeguard.core.models import NATIONAL_ROLES, PDU, Region, Role, Team
 from safeguard.people.models import Person
 from safeguard.people.selectors import visible_people
@@ -62,9 +62,8 @@ def meeting_types() -> QuerySet[MeetingType]:
 
 
 def _refuse(user, channel, what: str):
-    access_log_record(
+    access_log_refusal(
         actor=user,
-        action=Action.REFUSED,
         channel=channel,
         detail=f"{what}: not found or not visible",
     )

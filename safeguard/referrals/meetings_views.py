@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.audit import Action, Channel, access_log_record, access_log_refusal
 from safeguard.core.forms import add_service_errors
 from safeguard.insights.charts import bar_chart
 from safeguard.insights.exports import csv_response, xlsx_response
@@ -94,9 +94,8 @@ def meeting_new(request):
     if request.method == "POST":
         valid = form.is_valid()
         for crn in form.refused_crns:
-            access_log_record(
+            access_log_refusal(
                 actor=request.user,
-                action=Action.REFUSED,
                 channel=Channel.WEB,
                 person=Person.objects.filter(crn=crn).first(),
                 crn=crn,

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from safeguard.core.models import AccessLogEntry
 from safeguard.referrals.models import Agency, Referral
 from tests.factories import (
     S42_ALL_MET,
@@ -177,6 +178,10 @@ def test_referrals_are_scoped_like_people(client, org):
         ).status_code
         == 403
     )
+    # The refused attempts are on record, although the service's transaction rolled back.
+    refused = AccessLogEntry.objects.filter(action="refused", detail__startswith="referral ")
+    assert set(refused.values_list("actor__username", flat=True)) == {pp.username, other.username}
+    assert not Referral.objects.get(pk=referral.pk).decided_at
 
 
 @pytest.mark.django_db
