@@ -141,6 +141,16 @@ TEMPLATES = [
 ]
 
 AUTH_USER_MODEL = "core.Staff"
+
+# One cache shared by every web worker and the task worker (rate limits on the public check-in
+# pages must count across processes, which a per-process memory cache would not). Its table is
+# created by a migration in the core app.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "safeguard_cache",
+    }
+}
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -318,3 +318,15 @@ def test_a_broken_rule_elsewhere_never_stops_the_crisis_page(
 
 
 BROKEN_RULE = None
+
+
+@pytest.mark.django_db
+def test_rate_limit_counts_are_shared_by_every_web_worker():
+    """Counts live in the database cache, which every gunicorn worker reads, not in one
+    process's memory: a count written here is in the shared table."""
+    from django.db import connection
+
+    cache.set("checkin:req:198.51.100.7", 5, 60)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM safeguard_cache")
+        assert cursor.fetchone()[0] >= 1
