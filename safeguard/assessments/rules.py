@@ -17,7 +17,7 @@ from safeguard.assessments.models import (
     VulnerabilityScreen,
 )
 from safeguard.core.models import WorkItemPriority
-from safeguard.core.workitems import WorkItemRule, assignee
+from safeguard.core.workitems import WorkItemRule, candidates_about_people
 from safeguard.people.models import CustodyStatus, Person
 
 
@@ -46,50 +46,39 @@ def screen_due_candidates(today: dt.date):
     first_screen_due = Cast(
         F("supervision_start") + dt.timedelta(days=policy.FIRST_SCREEN_WITHIN_DAYS), DateField()
     )
-    return (
-        Person.objects.filter(_under_supervision(today))
-        .filter(pre_release | lapsed)
-        .annotate(
-            wi_subject_id=F("pk"),
-            wi_person_id=F("pk"),
-            wi_team_id=F("team_id"),
-            wi_assignee_id=assignee(""),
-            wi_due_on=Case(
-                When(
-                    pre_release,
-                    then=Greatest(week_before_release, Value(today, output_field=DateField())),
-                ),
-                When(never_screened, then=first_screen_due),
-                default=Value(today, output_field=DateField()),
-                output_field=DateField(),
+    return candidates_about_people(
+        Person.objects.filter(_under_supervision(today)).filter(pre_release | lapsed),
+        person="",
+        due_on=Case(
+            When(
+                pre_release,
+                then=Greatest(week_before_release, Value(today, output_field=DateField())),
             ),
-            wi_detail=Case(
-                When(
-                    pre_release,
-                    then=Value(policy.SCREEN_DUE_TEXT[policy.ScreenDueReason.PRE_RELEASE]),
-                ),
-                When(
-                    never_screened,
-                    then=Value(policy.SCREEN_DUE_TEXT[policy.ScreenDueReason.NEVER_SCREENED]),
-                ),
-                default=Value(policy.SCREEN_DUE_TEXT[policy.ScreenDueReason.LAPSED]),
+            When(never_screened, then=first_screen_due),
+            default=Value(today, output_field=DateField()),
+            output_field=DateField(),
+        ),
+        detail=Case(
+            When(
+                pre_release,
+                then=Value(policy.SCREEN_DUE_TEXT[policy.ScreenDueReason.PRE_RELEASE]),
             ),
-        )
+            When(
+                never_screened,
+                then=Value(policy.SCREEN_DUE_TEXT[policy.ScreenDueReason.NEVER_SCREENED]),
+            ),
+            default=Value(policy.SCREEN_DUE_TEXT[policy.ScreenDueReason.LAPSED]),
+        ),
     )
 
 
 def safety_plan_review_overdue_candidates(today: dt.date):
-    return (
-        SafetyPlan.objects.filter(status=SafetyPlanStatus.ACTIVE, review_date__lt=today)
-        .filter(_under_supervision(today, "person__"))
-        .annotate(
-            wi_subject_id=F("pk"),
-            wi_person_id=F("person_id"),
-            wi_team_id=F("person__team_id"),
-            wi_assignee_id=assignee("person__"),
-            wi_due_on=F("review_date"),
-            wi_detail=Value("The safety plan's review date has passed"),
-        )
+    return candidates_about_people(
+        SafetyPlan.objects.filter(status=SafetyPlanStatus.ACTIVE, review_date__lt=today).filter(
+            _under_supervision(today, "person__")
+        ),
+        due_on=F("review_date"),
+        detail=Value("The safety plan's review date has passed"),
     )
 
 

@@ -16,7 +16,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import DateField, Exists, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -57,6 +57,30 @@ def assignee(person_prefix: str = "person__"):
         .values("pk")[:1]
     )
     return Coalesce(F(f"{person_prefix}practitioner_id"), Subquery(spo))
+
+
+def candidates_about_people(
+    queryset: QuerySet, *, due_on, person: str = "person", assigned_to=None, detail=None
+) -> QuerySet:
+    """``queryset`` with the values the scan reads (``wi_*``), for a rule whose subjects are
+    the rows themselves: records reached from a person through ``person`` (a foreign-key path
+    such as ``"referral__person"``), or people themselves with ``person=""``.
+
+    The item goes to ``assigned_to`` (an expression) or else the case's practitioner, or its
+    team's senior probation officer when unallocated; ``due_on`` is a date or an expression."""
+    prefix = f"{person}__" if person else ""
+    values = {
+        "wi_subject_id": F("pk"),
+        "wi_person_id": F(f"{prefix}id" if person else "pk"),
+        "wi_team_id": F(f"{prefix}team_id"),
+        "wi_assignee_id": assignee(prefix) if assigned_to is None else assigned_to,
+        "wi_due_on": due_on
+        if hasattr(due_on, "resolve_expression")
+        else Value(due_on, output_field=DateField()),
+    }
+    if detail is not None:
+        values["wi_detail"] = detail
+    return queryset.annotate(**values).order_by()
 
 
 @dataclass

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from safeguard.core.calendar import add_working_days, is_working_day
 from safeguard.core.models import Role, Staff, WorkItemPriority
-from safeguard.core.workitems import WorkItemRule, assignee
+from safeguard.core.workitems import WorkItemRule, candidates_about_people
 from safeguard.engagement.models import Appointment, CheckIn, Outcome, SelfHarmAnswer
 from safeguard.engagement.risk import at_risk_to_self
 from safeguard.engagement.selectors import MOVES_THRESHOLD, probation_moves_count
@@ -55,21 +55,14 @@ def team_spo(team_ref: str):
 
 
 def _missed_appointment_welfare(today):
-    return (
+    return candidates_about_people(
         Appointment.objects.filter(
             at_risk_to_self("person_id"),
             outcome=Outcome.FAILED_TO_ATTEND,
             welfare_checked_at__isnull=True,
             outcome_recorded_at__gte=_start_of(today - timedelta(days=WELFARE_LOOKBACK_DAYS)),
-        )
-        .annotate(
-            wi_subject_id=F("pk"),
-            wi_person_id=F("person_id"),
-            wi_team_id=F("person__team_id"),
-            wi_assignee_id=assignee("person__"),
-            wi_due_on=_today(today),
-        )
-        .order_by()
+        ),
+        due_on=today,
     )
 
 
@@ -85,17 +78,12 @@ MISSED_APPOINTMENT_WELFARE = WorkItemRule(
 
 
 def _moved_too_often(today):
-    return (
-        Person.objects.annotate(probation_moves=probation_moves_count(today))
-        .filter(probation_moves__gt=MOVES_THRESHOLD)
-        .annotate(
-            wi_subject_id=F("pk"),
-            wi_person_id=F("pk"),
-            wi_team_id=F("team_id"),
-            wi_assignee_id=assignee(""),
-            wi_due_on=_today(today),
-        )
-        .order_by()
+    return candidates_about_people(
+        Person.objects.annotate(probation_moves=probation_moves_count(today)).filter(
+            probation_moves__gt=MOVES_THRESHOLD
+        ),
+        person="",
+        due_on=today,
     )
 
 
@@ -112,28 +100,24 @@ APPOINTMENTS_MOVED_TOO_OFTEN = WorkItemRule(
 # ---- check-ins ----------------------------------------------------------------------------
 
 
-def _self_harm(today):
-    return CheckIn.objects.filter(
-        self_harm=SelfHarmAnswer.YES, followed_up_at__isnull=True
-    ).annotate(
-        wi_subject_id=F("pk"),
-        wi_person_id=F("person_id"),
-        wi_team_id=F("person__team_id"),
-        wi_due_on=_today(today),
-        wi_detail=Value("Said yes to thoughts of harming themselves", output_field=CharField()),
+def _self_harm(today, check_ins=CheckIn.objects, *, assigned_to=None):
+    return candidates_about_people(
+        check_ins.filter(self_harm=SelfHarmAnswer.YES, followed_up_at__isnull=True),
+        due_on=today,
+        assigned_to=assigned_to,
+        detail=Value("Said yes to thoughts of harming themselves", output_field=CharField()),
     )
 
 
 def _check_in_self_harm(today):
-    return _self_harm(today).annotate(wi_assignee_id=assignee("person__")).order_by()
+    return _self_harm(today)
 
 
 def _check_in_self_harm_duty(today):
-    return (
-        _self_harm(today)
-        .filter(out_of_hours=True)
-        .annotate(wi_assignee_id=team_spo("person__team_id"))
-        .order_by()
+    return _self_harm(
+        today,
+        CheckIn.objects.filter(out_of_hours=True),
+        assigned_to=team_spo("person__team_id"),
     )
 
 
@@ -158,18 +142,11 @@ CHECK_IN_SELF_HARM_DUTY = WorkItemRule(
 
 
 def _check_in_call_back(today):
-    return (
+    return candidates_about_people(
         CheckIn.objects.filter(
             call_back=True, completed_at__isnull=False, followed_up_at__isnull=True
-        )
-        .annotate(
-            wi_subject_id=F("pk"),
-            wi_person_id=F("person_id"),
-            wi_team_id=F("person__team_id"),
-            wi_assignee_id=assignee("person__"),
-            wi_due_on=_today(today),
-        )
-        .order_by()
+        ),
+        due_on=today,
     )
 
 
@@ -184,21 +161,14 @@ CHECK_IN_CALL_BACK = WorkItemRule(
 
 def _check_in_missed(today):
     now = timezone.now()
-    return (
+    return candidates_about_people(
         CheckIn.objects.filter(
             completed_at__isnull=True,
             followed_up_at__isnull=True,
             expires_at__lte=now,
             expires_at__gte=_start_of(today - timedelta(days=MISSED_CHECK_IN_LOOKBACK_DAYS)),
-        )
-        .annotate(
-            wi_subject_id=F("pk"),
-            wi_person_id=F("person_id"),
-            wi_team_id=F("person__team_id"),
-            wi_assignee_id=assignee("person__"),
-            wi_due_on=_today(today),
-        )
-        .order_by()
+        ),
+        due_on=today,
     )
 
 

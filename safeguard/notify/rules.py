@@ -2,10 +2,10 @@
 
 from datetime import datetime, time, timedelta
 
-from django.db.models import DateField, Exists, F, OuterRef, Q, Value
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from safeguard.core.workitems import WorkItemRule, assignee
+from safeguard.core.workitems import WorkItemRule, candidates_about_people
 from safeguard.notify.models import Message, MessageStatus
 from safeguard.people.models import Person
 
@@ -26,17 +26,7 @@ def _contact_details_failed(today):
         Q(channel="sms", recipient=OuterRef("mobile"))
         | Q(channel="email", recipient=OuterRef("email"))
     )
-    return (
-        Person.objects.filter(Exists(failed))
-        .annotate(
-            wi_subject_id=F("pk"),
-            wi_person_id=F("pk"),
-            wi_team_id=F("team_id"),
-            wi_assignee_id=assignee(""),
-            wi_due_on=Value(today, output_field=DateField()),
-        )
-        .order_by()
-    )
+    return candidates_about_people(Person.objects.filter(Exists(failed)), person="", due_on=today)
 
 
 CONTACT_DETAILS_FAILED = WorkItemRule(

@@ -2,18 +2,16 @@
 
 from django.db.models import (
     Case,
-    DateField,
     Exists,
     F,
     IntegerField,
     OuterRef,
     Subquery,
-    Value,
     When,
 )
 
 from safeguard.core.models import Role, Staff
-from safeguard.core.workitems import WorkItemRule, assignee
+from safeguard.core.workitems import WorkItemRule, candidates_about_people
 from safeguard.referrals.models import (
     AWAITING_DECISION,
     Escalation,
@@ -25,39 +23,24 @@ from safeguard.referrals.models import (
 
 
 def _referral_overdue(today):
-    return (
-        Referral.objects.filter(status__in=AWAITING_DECISION, due_by__lt=today)
-        .annotate(
-            wi_subject_id=F("pk"),
-            wi_person_id=F("person_id"),
-            wi_team_id=F("person__team_id"),
-            wi_assignee_id=assignee("person__"),
-            wi_due_on=F("due_by"),
-            wi_detail=F("agency__name"),
-        )
-        .order_by()
+    return candidates_about_people(
+        Referral.objects.filter(status__in=AWAITING_DECISION, due_by__lt=today),
+        due_on=F("due_by"),
+        detail=F("agency__name"),
     )
 
 
 def _rejected_while_indicated(today):
-    return (
+    return candidates_about_people(
         Referral.objects.filter(
             kind=ReferralKind.ASC_S42,
             status=ReferralStatus.REJECTED,
             s42_care_and_support_needs=True,
             s42_abuse_or_neglect=True,
             s42_unable_to_protect_self=True,
-        )
-        .exclude(Exists(Escalation.objects.filter(referral=OuterRef("pk"))))
-        .annotate(
-            wi_subject_id=F("pk"),
-            wi_person_id=F("person_id"),
-            wi_team_id=F("person__team_id"),
-            wi_assignee_id=assignee("person__"),
-            wi_due_on=Value(today, output_field=DateField()),
-            wi_detail=F("agency__name"),
-        )
-        .order_by()
+        ).exclude(Exists(Escalation.objects.filter(referral=OuterRef("pk")))),
+        due_on=today,
+        detail=F("agency__name"),
     )
 
 
@@ -71,17 +54,12 @@ def _holder_of(role, **match):
 
 
 def _escalation_to_answer(today):
-    return (
-        Escalation.objects.filter(status=EscalationStatus.OPEN, holder__isnull=False)
-        .annotate(
-            wi_subject_id=F("pk"),
-            wi_person_id=F("referral__person_id"),
-            wi_team_id=F("referral__person__team_id"),
-            wi_assignee_id=F("holder_id"),
-            wi_due_on=F("due_by"),
-            wi_detail=F("referral__agency__name"),
-        )
-        .order_by()
+    return candidates_about_people(
+        Escalation.objects.filter(status=EscalationStatus.OPEN, holder__isnull=False),
+        person="referral__person",
+        assigned_to=F("holder_id"),
+        due_on=F("due_by"),
+        detail=F("referral__agency__name"),
     )
 
 
@@ -101,17 +79,12 @@ def _escalation_overdue(today):
         default=_holder_of(Role.NATIONAL),
         output_field=IntegerField(),
     )
-    return (
-        Escalation.objects.filter(status=EscalationStatus.OPEN, due_by__lt=today)
-        .annotate(
-            wi_subject_id=F("pk"),
-            wi_person_id=F("referral__person_id"),
-            wi_team_id=F("referral__person__team_id"),
-            wi_assignee_id=next_holder,
-            wi_due_on=F("due_by"),
-            wi_detail=F("referral__agency__name"),
-        )
-        .order_by()
+    return candidates_about_people(
+        Escalation.objects.filter(status=EscalationStatus.OPEN, due_by__lt=today),
+        person="referral__person",
+        assigned_to=next_holder,
+        due_on=F("due_by"),
+        detail=F("referral__agency__name"),
     )
 
 

@@ -1,41 +1,28 @@
 """Work-item rules about registrations (run by `safeguarding_scan`)."""
 
-from django.db.models import DateField, F, Value
+from django.db.models import F
 
-from safeguard.core.workitems import WorkItemRule, assignee
+from safeguard.core.workitems import WorkItemRule, candidates_about_people
 from safeguard.people.models import Person
 from safeguard.registrations import hygiene
 from safeguard.registrations.models import Registration, RegistrationStatus
 
 
 def _review_overdue(today):
-    return (
-        Registration.objects.filter(status=RegistrationStatus.ACTIVE, next_review_date__lt=today)
-        .annotate(
-            wi_subject_id=F("pk"),
-            wi_person_id=F("person_id"),
-            wi_team_id=F("person__team_id"),
-            wi_assignee_id=assignee("person__"),
-            wi_due_on=F("next_review_date"),
-            wi_detail=F("register_type__description"),
-        )
-        .order_by()
+    return candidates_about_people(
+        Registration.objects.filter(status=RegistrationStatus.ACTIVE, next_review_date__lt=today),
+        due_on=F("next_review_date"),
+        detail=F("register_type__description"),
     )
 
 
 def _hygiene_problem(today):
     # Overdue reviews have their own rule; this one is about contradictions and loose ends.
     codes = [c for c in hygiene.rules() if c != "REVIEW_OVERDUE"]
-    return (
-        Person.objects.filter(hygiene.person_has_problem(today, codes=codes))
-        .annotate(
-            wi_subject_id=F("pk"),
-            wi_person_id=F("pk"),
-            wi_team_id=F("team_id"),
-            wi_assignee_id=assignee(""),
-            wi_due_on=Value(today, output_field=DateField()),
-        )
-        .order_by()
+    return candidates_about_people(
+        Person.objects.filter(hygiene.person_has_problem(today, codes=codes)),
+        person="",
+        due_on=today,
     )
 
 

@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce, Concat, Substr
 from django.db.models.functions.text import ConcatPair
 
 from safeguard.core.models import Role, Staff, WorkItemPriority
-from safeguard.core.workitems import WorkItemRule, assignee
+from safeguard.core.workitems import WorkItemRule, candidates_about_people
 from safeguard.releases import catalogue
 from safeguard.releases.catalogue import checklist
 from safeguard.releases.models import (
@@ -45,10 +45,6 @@ from safeguard.releases.selectors import (
     at_risk_condition,
     with_readiness,
 )
-
-
-def _today(today):
-    return Value(today, output_field=DateField())
 
 
 def _gap_names():
@@ -88,18 +84,10 @@ def _checkpoint(weeks: int, next_weeks: int | None):
         )
         if next_weeks is not None:
             plans = plans.filter(release_date__gt=today + dt.timedelta(weeks=next_weeks))
-        return (
-            with_readiness(plans, per_item=True)
-            .filter(open_count__gt=0)
-            .annotate(
-                wi_subject_id=F("pk"),
-                wi_person_id=F("person_id"),
-                wi_team_id=F("person__team_id"),
-                wi_assignee_id=assignee("person__"),
-                wi_due_on=_today(today),
-                wi_detail=_gap_names(),
-            )
-            .order_by()
+        return candidates_about_people(
+            with_readiness(plans, per_item=True).filter(open_count__gt=0),
+            due_on=today,
+            detail=_gap_names(),
         )
 
     return candidates
@@ -144,21 +132,15 @@ def _at_risk_no_accommodation(today: dt.date):
     night_secured = ReleasePlanItem.objects.filter(
         plan_id=OuterRef("pk"), key=catalogue.NIGHT_OF_RELEASE, status__in=SECURED_STATUSES
     )
-    return (
+    return candidates_about_people(
         ReleasePlan.objects.filter(
             at_risk_condition("person_id"),
             ~Exists(night_secured),
             status=PlanStatus.OPEN,
             release_date__lte=today + dt.timedelta(days=ESCALATE_WITHIN_DAYS),
-        )
-        .annotate(
-            wi_subject_id=F("pk"),
-            wi_person_id=F("person_id"),
-            wi_team_id=F("person__team_id"),
-            wi_assignee_id=Coalesce(team_spo("person__team_id"), F("person__practitioner_id")),
-            wi_due_on=_today(today),
-        )
-        .order_by()
+        ),
+        assigned_to=Coalesce(team_spo("person__team_id"), F("person__practitioner_id")),
+        due_on=today,
     )
 
 
@@ -197,19 +179,12 @@ def _first_days(today: dt.date):
         default=Value("Released"),
         output_field=CharField(),
     )
-    return (
+    return candidates_about_people(
         ReleasePlan.objects.filter(
             status=PlanStatus.RELEASED, released_on__gte=window[-1], released_on__lte=today
-        )
-        .annotate(
-            wi_subject_id=F("pk"),
-            wi_person_id=F("person_id"),
-            wi_team_id=F("person__team_id"),
-            wi_assignee_id=assignee("person__"),
-            wi_due_on=due,
-            wi_detail=released_to,
-        )
-        .order_by()
+        ),
+        due_on=due,
+        detail=released_to,
     )
 
 
