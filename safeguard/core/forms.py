@@ -1,13 +1,51 @@
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+T = TypeVar("T")
 
 
 def add_service_errors(form, error: ValidationError):
     """Show a service's ValidationError on the form, against the field it names if any."""
     if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
+        for field, field_messages in error.message_dict.items():
             target = field if field in form.fields else None
-            for message in messages:
+            for message in field_messages:
                 form.add_error(target, message)
     else:
         for message in error.messages:
             form.add_error(None, message)
+
+
+def submit_form(
+    request: HttpRequest,
+    form: BaseForm,
+    action: Callable[[Mapping[str, Any]], T],
+    *,
+    success: str | Callable[[T], str],
+    next_url: str | Callable[[T], str],
+    add_errors: Callable[[BaseForm, ValidationError], None] = add_service_errors,
+) -> HttpResponse | None:
+    """Run a form page's POST: the service call, then a flash message and a redirect.
+
+    On a POST whose form is valid, calls ``action(form.cleaned_data)``. If that raises
+    ``ValidationError`` the errors go on the form (``add_errors``, by default
+    ``add_service_errors``) and the answer is None; otherwise ``success`` is flashed and the
+    answer is a redirect to ``next_url``. ``success`` and ``next_url`` may be callables taking
+    what the action returned (a new record, say). On a GET or an invalid form the answer is
+    None too: the caller then renders the page, with the form's error summary if it has errors.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return None
+    messages.success(request, success(result) if callable(success) else success)
+    return redirect(next_url(result) if callable(next_url) else next_url)

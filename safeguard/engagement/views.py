@@ -8,11 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record
-from safeguard.core.forms import add_service_errors
+from safeguard.core.forms import add_service_errors, submit_form
 from safeguard.core.models import Role, Team
 from safeguard.engagement import checkins, selectors, services
 from safeguard.engagement.forms import (
@@ -62,6 +63,14 @@ def _appointment_of(request, person, appointment_id):
     if appointment.person_id != person.pk:
         raise Http404
     return appointment
+
+
+def _appointments_url(person):
+    return reverse("engagement:appointments", kwargs={"crn": person.crn})
+
+
+def _travel_url(person):
+    return reverse("engagement:travel", kwargs={"crn": person.crn})
 
 
 def _form_page(request, person, form, *, title, submit, intro="", appointment=None):
@@ -145,20 +154,22 @@ def appointment_reschedule(request, crn, appointment_id):
     person = _person(request, crn, change=True)
     appointment = _appointment_of(request, person, appointment_id)
     form = RescheduleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.appointment_reschedule(
-                appointment_id=appointment.pk,
-                starts_at=form.starts_at(),
-                moved_by=form.cleaned_data["moved_by"],
-                reason=form.cleaned_data["reason"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, "Appointment moved. They will be told the new time.")
-            return redirect("engagement:appointments", crn=person.crn)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.appointment_reschedule(
+            appointment_id=appointment.pk,
+            starts_at=form.starts_at(),
+            moved_by=data["moved_by"],
+            reason=data["reason"],
+            actor=request.user,
+        ),
+        success="Appointment moved. They will be told the new time.",
+        next_url=_appointments_url(person),
+        add_errors=_add_errors,
+    )
+    if response:
+        return response
     return _form_page(
         request,
         person,
@@ -175,16 +186,17 @@ def appointment_cancel(request, crn, appointment_id):
     person = _person(request, crn, change=True)
     appointment = _appointment_of(request, person, appointment_id)
     form = CancelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.appointment_cancel(
-                appointment_id=appointment.pk, actor=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Appointment cancelled")
-            return redirect("engagement:appointments", crn=person.crn)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.appointment_cancel(
+            appointment_id=appointment.pk, actor=request.user, **data
+        ),
+        success="Appointment cancelled",
+        next_url=_appointments_url(person),
+    )
+    if response:
+        return response
     return _form_page(
         request,
         person,
@@ -200,16 +212,17 @@ def appointment_outcome(request, crn, appointment_id):
     person = _person(request, crn, change=True)
     appointment = _appointment_of(request, person, appointment_id)
     form = OutcomeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.appointment_record_outcome(
-                appointment_id=appointment.pk, actor=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Outcome recorded")
-            return redirect("engagement:appointments", crn=person.crn)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.appointment_record_outcome(
+            appointment_id=appointment.pk, actor=request.user, **data
+        ),
+        success="Outcome recorded",
+        next_url=_appointments_url(person),
+    )
+    if response:
+        return response
     return _form_page(
         request,
         person,
@@ -227,16 +240,17 @@ def appointment_welfare(request, crn, appointment_id):
     if appointment.outcome != Outcome.FAILED_TO_ATTEND:
         raise Http404
     form = WelfareCheckForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.appointment_welfare_checked(
-                appointment_id=appointment.pk, note=form.cleaned_data["note"], actor=request.user
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Welfare check recorded")
-            return redirect("engagement:appointments", crn=person.crn)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.appointment_welfare_checked(
+            appointment_id=appointment.pk, note=data["note"], actor=request.user
+        ),
+        success="Welfare check recorded",
+        next_url=_appointments_url(person),
+    )
+    if response:
+        return response
     return _form_page(
         request,
         person,
@@ -263,24 +277,24 @@ def reminder_preferences(request, crn):
         "email": person.email,
     }
     form = ReminderPreferencesForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.reminder_preferences_save(
-                person_id=person.pk,
-                channel=data["channel"],
-                lead_times_hours=data["lead_times_hours"],
-                summary=data["summary"],
-                consent=data["consent"],
-                mobile=data["mobile"],
-                email=data["email"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Reminder preferences saved")
-            return redirect("engagement:appointments", crn=person.crn)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.reminder_preferences_save(
+            person_id=person.pk,
+            channel=data["channel"],
+            lead_times_hours=data["lead_times_hours"],
+            summary=data["summary"],
+            consent=data["consent"],
+            mobile=data["mobile"],
+            email=data["email"],
+            actor=request.user,
+        ),
+        success="Reminder preferences saved",
+        next_url=_appointments_url(person),
+    )
+    if response:
+        return response
     chosen = {int(v) for v in (form["lead_times_hours"].value() or []) if str(v).isdigit()}
     return render(
         request,
@@ -329,19 +343,18 @@ def person_check_ins(request, crn):
             checkins.check_in_schedule_stop(person_id=person.pk, actor=request.user)
             messages.success(request, "Regular check-ins stopped")
             return redirect("engagement:check_ins", crn=person.crn)
-        if form.is_valid():
-            try:
-                check_in = checkins.check_in_create(
-                    person_id=person.pk, actor=request.user, **form.cleaned_data
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                local = timezone.localtime(check_in.expires_at)
-                messages.success(
-                    request, f"Check-in link sent. It works until {local:%H:%M on %d %B}."
-                )
-                return redirect("engagement:check_ins", crn=person.crn)
+    response = submit_form(
+        request,
+        form,
+        lambda data: checkins.check_in_create(person_id=person.pk, actor=request.user, **data),
+        success=lambda check_in: (
+            "Check-in link sent. It works until "
+            f"{timezone.localtime(check_in.expires_at):%H:%M on %d %B}."
+        ),
+        next_url=reverse("engagement:check_ins", kwargs={"crn": person.crn}),
+    )
+    if response:
+        return response
     rows = (
         CheckIn.objects.filter(person=person)
         .select_related("followed_up_by")
@@ -372,19 +385,21 @@ def check_in_detail(request, crn, check_in_id):
     if check_in.person_id != person.pk:
         raise Http404
     form = FollowUpForm(request.POST or None)
-    if request.method == "POST":
-        if not request.user.can_change_cases:
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                checkins.check_in_follow_up(
-                    check_in_id=check_in.pk, note=form.cleaned_data["note"], actor=request.user
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, "Follow-up recorded")
-                return redirect("engagement:check_in", crn=person.crn, check_in_id=check_in.pk)
+    if request.method == "POST" and not request.user.can_change_cases:
+        raise PermissionDenied
+    response = submit_form(
+        request,
+        form,
+        lambda data: checkins.check_in_follow_up(
+            check_in_id=check_in.pk, note=data["note"], actor=request.user
+        ),
+        success="Follow-up recorded",
+        next_url=reverse(
+            "engagement:check_in", kwargs={"crn": person.crn, "check_in_id": check_in.pk}
+        ),
+    )
+    if response:
+        return response
     help_labels = dict(HELP_TOPICS)
     return render(
         request,
@@ -410,24 +425,24 @@ def person_travel(request, crn):
         person=person, starts_at__gte=timezone.now() - dt.timedelta(days=60)
     ).order_by("-starts_at")[:20]
     form = TravelRequestForm(request.POST or None, appointments=recent)
-    if request.method == "POST":
-        if not request.user.can_change_cases:
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                services.travel_request_create(
-                    person_id=person.pk,
-                    amount=form.cleaned_data["amount"],
-                    mode=form.cleaned_data["mode"],
-                    note=form.cleaned_data["note"],
-                    appointment_id=form.cleaned_data["appointment"],
-                    actor=request.user,
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, "Travel support requested")
-                return redirect("engagement:travel", crn=person.crn)
+    if request.method == "POST" and not request.user.can_change_cases:
+        raise PermissionDenied
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.travel_request_create(
+            person_id=person.pk,
+            amount=data["amount"],
+            mode=data["mode"],
+            note=data["note"],
+            appointment_id=data["appointment"],
+            actor=request.user,
+        ),
+        success="Travel support requested",
+        next_url=_travel_url(person),
+    )
+    if response:
+        return response
     rows = (
         TravelSupportRequest.objects.filter(person=person)
         .select_related("requested_by", "decided_by", "paid_by", "appointment")
@@ -462,19 +477,20 @@ def travel_decide(request, crn, request_id):
     person = _person(request, crn, change=True)
     travel = _travel_of(request, person, request_id)
     form = TravelDecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.travel_request_decide(
-                request_id=travel.pk,
-                approve=form.cleaned_data["decision"] == "approve",
-                note=form.cleaned_data["note"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Decision recorded")
-            return redirect("engagement:travel", crn=person.crn)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.travel_request_decide(
+            request_id=travel.pk,
+            approve=data["decision"] == "approve",
+            note=data["note"],
+            actor=request.user,
+        ),
+        success="Decision recorded",
+        next_url=_travel_url(person),
+    )
+    if response:
+        return response
     return render(
         request,
         "engagement/travel_decide.html",
@@ -487,14 +503,15 @@ def travel_paid(request, crn, request_id):
     person = _person(request, crn, change=True)
     travel = _travel_of(request, person, request_id)
     form = ConfirmForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.travel_request_mark_paid(request_id=travel.pk, actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Marked as paid")
-            return redirect("engagement:travel", crn=person.crn)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.travel_request_mark_paid(request_id=travel.pk, actor=request.user),
+        success="Marked as paid",
+        next_url=_travel_url(person),
+    )
+    if response:
+        return response
     return render(
         request,
         "engagement/travel_decide.html",

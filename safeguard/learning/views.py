@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record
-from safeguard.core.forms import add_service_errors
+from safeguard.core.forms import add_service_errors, submit_form
 from safeguard.core.models import NATIONAL_ROLES, PDU, Region, Role
 from safeguard.insights.charts import bar_chart
 from safeguard.insights.exports import csv_response, xlsx_response
@@ -705,25 +705,25 @@ def training_entry(request):
     form = forms.TrainingEntryForm(_posted(request), staff=staff, courses=courses)
     if request.method == "GET":
         _audit(request, "training entry page")
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            report = services.training_record_add(
-                username=data["staff"],
-                course=data["course"],
-                completed_on=data["completed_on"],
-                actor=user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, _rename(exc, {"username": "staff"}))
-        else:
-            messages.success(
-                request,
-                "Training recorded"
-                if report.created
-                else "That completion was already recorded: nothing was added",
-            )
-            return redirect("learning:training")
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.training_record_add(
+            username=data["staff"],
+            course=data["course"],
+            completed_on=data["completed_on"],
+            actor=user,
+        ),
+        success=lambda report: (
+            "Training recorded"
+            if report.created
+            else "That completion was already recorded: nothing was added"
+        ),
+        next_url=reverse("learning:training"),
+        add_errors=lambda form, exc: add_service_errors(form, _rename(exc, {"username": "staff"})),
+    )
+    if response:
+        return response
     return render(request, "learning/training_entry.html", {"form": form})
 
 

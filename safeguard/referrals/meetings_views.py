@@ -4,16 +4,16 @@ Thin: forms parse, services write, selectors read. A meeting outside the user's 
 exactly as a missing one is.
 """
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safeguard.core.audit import Action, Channel, access_log_record, access_log_refusal
-from safeguard.core.forms import add_service_errors
+from safeguard.core.forms import submit_form
 from safeguard.insights.charts import bar_chart
 from safeguard.insights.exports import csv_response, xlsx_response
 from safeguard.people.models import Person
@@ -85,6 +85,10 @@ def meeting_list(request):
     )
 
 
+def _meeting_url(meeting):
+    return reverse("referrals:meeting_detail", kwargs={"meeting_id": meeting.pk})
+
+
 @require_http_methods(["GET", "POST"])
 def meeting_new(request):
     _require_casework(request.user)
@@ -92,7 +96,7 @@ def meeting_new(request):
         request.POST or None, user=request.user, initial={"people": request.GET.get("crn", "")}
     )
     if request.method == "POST":
-        valid = form.is_valid()
+        form.is_valid()  # cleaning notes the CRNs the user may not see: log each refusal
         for crn in form.refused_crns:
             access_log_refusal(
                 actor=request.user,
@@ -101,24 +105,24 @@ def meeting_new(request):
                 crn=crn,
                 detail="meeting: CRN not found or not visible",
             )
-        if valid:
-            data = form.cleaned_data
-            try:
-                meeting = services.meeting_create(
-                    meeting_type_code=data["meeting_type"],
-                    held_on=data["held_on"],
-                    pdu_id=data["pdu"],
-                    chair=data["chair"],
-                    notes=data["notes"],
-                    person_ids=form.person_ids,
-                    invited_agency_ids=data["agencies"],
-                    actor=request.user,
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, f"{meeting.meeting_type.name} recorded")
-                return redirect("referrals:meeting_detail", meeting_id=meeting.pk)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.meeting_create(
+            meeting_type_code=data["meeting_type"],
+            held_on=data["held_on"],
+            pdu_id=data["pdu"],
+            chair=data["chair"],
+            notes=data["notes"],
+            person_ids=form.person_ids,
+            invited_agency_ids=data["agencies"],
+            actor=request.user,
+        ),
+        success=lambda meeting: f"{meeting.meeting_type.name} recorded",
+        next_url=_meeting_url,
+    )
+    if response:
+        return response
     chosen = {str(v) for v in (form["agencies"].value() or [])}
     return render(request, "referrals/meetings/new.html", {"form": form, "chosen_agencies": chosen})
 
@@ -186,18 +190,17 @@ def meeting_record_attendance(request, meeting_id):
     )
     attendance = selectors.meeting_attendance(meeting=meeting)
     form = AttendanceForm(request.POST, attendance=attendance)
-    if form.is_valid():
-        try:
-            services.meeting_record_attendance(
-                meeting_id=meeting.pk,
-                attended_agency_ids=form.cleaned_data["attended"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Attendance saved")
-            return redirect("referrals:meeting_detail", meeting_id=meeting.pk)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.meeting_record_attendance(
+            meeting_id=meeting.pk, attended_agency_ids=data["attended"], actor=request.user
+        ),
+        success="Attendance saved",
+        next_url=_meeting_url(meeting),
+    )
+    if response:
+        return response
     return _detail(request, meeting, attendance_form=form)
 
 
@@ -212,22 +215,22 @@ def meeting_add_action(request, meeting_id):
         attendance=selectors.meeting_attendance(meeting=meeting),
         people=selectors.meeting_people(user=request.user, meeting=meeting),
     )
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.meeting_add_action(
-                meeting_id=meeting.pk,
-                owner_agency_id=data["owner_agency"],
-                description=data["description"],
-                due_on=data["due_on"],
-                person_id=data["person"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Action added")
-            return redirect("referrals:meeting_detail", meeting_id=meeting.pk)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.meeting_add_action(
+            meeting_id=meeting.pk,
+            owner_agency_id=data["owner_agency"],
+            description=data["description"],
+            due_on=data["due_on"],
+            person_id=data["person"],
+            actor=request.user,
+        ),
+        success="Action added",
+        next_url=_meeting_url(meeting),
+    )
+    if response:
+        return response
     return _detail(request, meeting, action_form=form)
 
 
@@ -238,19 +241,20 @@ def meeting_action_done(request, meeting_id, action_id):
         user=request.user, meeting_id=meeting_id, channel=Channel.WEB
     )
     form = CompleteActionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.meeting_complete_action(
-                meeting_id=meeting.pk,
-                action_id=action_id,
-                completed_on=form.cleaned_data["completed_on"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Action marked as done")
-            return redirect("referrals:meeting_detail", meeting_id=meeting.pk)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.meeting_complete_action(
+            meeting_id=meeting.pk,
+            action_id=action_id,
+            completed_on=data["completed_on"],
+            actor=request.user,
+        ),
+        success="Action marked as done",
+        next_url=_meeting_url(meeting),
+    )
+    if response:
+        return response
     errors = [e for errors in form.errors.values() for e in errors]
     return _detail(request, meeting, done_errors=[(action_id, e) for e in errors])
 

@@ -3,11 +3,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record
-from safeguard.core.forms import add_service_errors
+from safeguard.core.forms import add_service_errors, submit_form
 from safeguard.people.models import Person
 from safeguard.people.selectors import person_get_for, visible_people
 from safeguard.registrations import hygiene, selectors, services
@@ -58,16 +59,17 @@ def registration_review(request, crn, registration_id):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
     registration = _registration_of(request, person, registration_id)
     form = RegistrationReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.registration_review(
-                registration_id=registration.pk, actor=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Review of {registration.register_type.description} saved")
-            return redirect("people:detail", crn=person.crn)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.registration_review(
+            registration_id=registration.pk, actor=request.user, **data
+        ),
+        success=f"Review of {registration.register_type.description} saved",
+        next_url=reverse("people:detail", kwargs={"crn": person.crn}),
+    )
+    if response:
+        return response
     return render(
         request,
         "registrations/review.html",
@@ -80,16 +82,17 @@ def registration_end(request, crn, registration_id):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
     registration = _registration_of(request, person, registration_id)
     form = RegistrationEndForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.registration_end(
-                registration_id=registration.pk, actor=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"{registration.register_type.description} ended")
-            return redirect("people:detail", crn=person.crn)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.registration_end(
+            registration_id=registration.pk, actor=request.user, **data
+        ),
+        success=f"{registration.register_type.description} ended",
+        next_url=reverse("people:detail", kwargs={"crn": person.crn}),
+    )
+    if response:
+        return response
     return render(
         request,
         "registrations/end.html",
