@@ -52,3 +52,34 @@ def test_make_reject_and_escalate_a_referral(page, live_server, home_team):
     page.wait_for_selector("text=Not escalated", state="detached")
     assert Escalation.objects.get().holder.username == "ref.spo"
     assert_accessible(page)
+
+
+def test_a_regional_lead_reads_referral_monitoring_with_charts_beside_tables(
+    page, live_server, home_team
+):
+    """The monitoring page: each chart an image with a text alternative, its table beside it,
+    the filter form's errors in a summary, and the exports linked; all passing axe-core."""
+    from safeguard.referrals.models import Agency
+    from tests.factories import SentReferralFactory
+
+    StaffFactory(username="ref.region", role=Role.REGIONAL_LEAD, region=home_team.pdu.region)
+    person = PersonFactory(crn="D000002", team=home_team, last_name="Okafor")
+    agency = Agency.objects.filter(kind="adult_social_care", region=home_team.pdu.region).first()
+    SentReferralFactory(person=person, agency=agency)
+
+    sign_in(page, live_server.url, "ref.region", PASSWORD)
+    page.goto(f"{live_server.url}/insights/referrals/")
+    charts = page.locator("img[src^='data:image/svg+xml']")
+    assert charts.count() >= 6
+    assert all(
+        (charts.nth(i).get_attribute("alt") or "").endswith("The figures are in the table.")
+        for i in range(charts.count())
+    )
+    assert page.locator("table").count() >= 6
+    assert page.locator("a[href*='export.csv']").count() == 1
+    assert_accessible(page)
+
+    page.fill("#id_date_from", "99/99/2026")
+    page.click("button:text('Apply filters')")
+    page.wait_for_selector(".govuk-error-summary")
+    assert_accessible(page)
