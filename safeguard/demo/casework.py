@@ -31,10 +31,12 @@ duplicates), and demo.practitioner's caseload gets a fixed set of them to show (
 from __future__ import annotations
 
 import bisect
+import gc
 import json
 import math
 import multiprocessing
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
@@ -406,6 +408,36 @@ class _Ref:
     escalations: list[dict] = field(default_factory=list)
 
 
+@dataclass
+class CaseContext:
+    """One person as the builders that follow casework see it (``CaseworkBuilder.extras``):
+    the person's row, the demo features marked for them, their registrations and allocations,
+    and ``facts`` that one builder leaves for the next (screens before release plans before
+    appointments)."""
+
+    person: dict
+    features: tuple
+    registrations: list[_Reg]
+    allocations: list[dict]
+    facts: dict = field(default_factory=dict)
+
+    def holder_on(self, day: date):
+        """The practitioner who held the case on ``day`` (None while the team held it)."""
+        for allocation in reversed(self.allocations):
+            if allocation["started_on"] <= day:
+                return allocation["practitioner_id"]
+        return self.allocations[0]["practitioner_id"] if self.allocations else None
+
+    def codes_active_on(self, day: date) -> frozenset[str]:
+        """The register codes active on ``day``, as ``active_registration_codes`` would have
+        answered then."""
+        return frozenset(
+            r.code
+            for r in self.registrations
+            if r.row["start_date"] <= day and (r.row["ended_on"] is None or r.row["ended_on"] > day)
+        )
+
+
 # The same calendar functions the services use, remembered: the seed asks them the same
 # questions hundreds of thousands of times.
 add_months = cache(dates.add_months)
@@ -460,16 +492,46 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return k
 
 
+@contextmanager
+def _cyclic_gc_paused():
+    """Pause the cyclic garbage collector while a batch's rows are made or written: they are
+    plain dicts and lists without cycles, and at national scale the collector spends a quarter
+    of the time walking them and the builders' caches over and over. Whatever is garbage is
+    collected when it runs again."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 _WORKER_BUILDER: CaseworkBuilder | None = None
 
 
-def _generate_in_worker(batch, people):
+def _generate_in_worker(batch, people, allocations):
     """Runs in a forked worker: only makes rows, never touches the database."""
-    return _WORKER_BUILDER._generate(batch, people)
+    with _cyclic_gc_paused():
+        return _WORKER_BUILDER._generate(batch, people, allocations)
 
 
 class CaseworkBuilder:
-    def __init__(self, seed, today: date, teams, counts: CaseworkCounts, workers: int = 0):
+    """Registrations, referrals and escalations; then, for each person, the ``extras``: builders
+    of later features' data (screens, release plans, appointments) that follow the same pattern.
+    Each extra has ``begin(batch)`` (seed its random streams for the batch), ``person(case)``
+    (make one person's rows from a ``CaseContext``), ``end()`` (the batch's rows, picklable) and
+    ``write(rows)`` (insert them). Extras run in the worker process with casework, in order,
+    unless one says ``in_writer = True``: that one runs in this process as each batch is
+    written, after the others, with the ``facts`` they left but not the registrations. Which
+    process makes the rows changes nothing in them; it keeps both processes busy."""
+
+    def __init__(
+        self, seed, today: date, teams, counts: CaseworkCounts, workers: int = 0, extras=()
+    ):
+        self.extras = [e for e in extras if not getattr(e, "in_writer", False)]
+        self.writer_extras = [e for e in extras if getattr(e, "in_writer", False)]
         self.seed = seed
         self.today = today
         self.yesterday = today - timedelta(days=1)
@@ -580,30 +642,40 @@ class CaseworkBuilder:
         if features:
             self.features[person["crn"]] = tuple(features)
 
-    def add(self, people: list[dict]):
-        """Write the casework of ``people`` (rows already written, with their ids).
+    def add(self, people: list[dict], allocations: list[list[dict]] | None = None):
+        """Write the casework of ``people`` (rows already written, with their ids) and, for the
+        extras, their ``allocations`` (each person's, oldest first).
 
         With workers, the rows are made in another process while this one goes on with the
         next people, and written in the order the batches came, so that the data (ids
         included) is the same with or without workers."""
         batch = self.batches
         self.batches += 1
+        allocations = allocations if allocations is not None else [[] for _ in people]
         if not self.workers:
-            self._write(*self._generate(batch, people))
+            with _cyclic_gc_paused():
+                self._write(batch, people, allocations, *self._generate(batch, people, allocations))
             return
         if self.pool is None:
             global _WORKER_BUILDER
             _WORKER_BUILDER = self  # the forked workers use a copy of this builder
             self.pool = multiprocessing.get_context("fork").Pool(self.workers)
-        self.in_flight.append(self.pool.apply_async(_generate_in_worker, (batch, people)))
+        result = self.pool.apply_async(_generate_in_worker, (batch, people, allocations))
+        self.in_flight.append((batch, people, allocations, result))
         while len(self.in_flight) > self.workers:
-            self._write(*self.in_flight.pop(0).get())
+            self._write_next()
 
     def finish(self):
         """Write what the workers still hold."""
         while self.in_flight:
-            self._write(*self.in_flight.pop(0).get())
+            self._write_next()
         self.close()
+
+    def _write_next(self):
+        batch, people, allocations, result = self.in_flight.pop(0)
+        rows = result.get()
+        with _cyclic_gc_paused():
+            self._write(batch, people, allocations, *rows)
 
     def close(self):
         """Stop the workers (also when the run failed)."""
@@ -611,19 +683,28 @@ class CaseworkBuilder:
             self.pool.terminate()
             self.pool = None
 
-    def _generate(self, batch: int, people: list[dict]) -> tuple[list[_Reg], list[_Ref]]:
+    def _generate(self, batch: int, people: list[dict], allocations: list[list[dict]]):
         # Each batch has its own random streams: the same rows whichever process makes them.
         self.reg_rng = random.Random(f"{self.seed}:registrations:{batch}")
         self.ref_rng = random.Random(f"{self.seed}:referrals:{batch}")
+        for extra in self.extras:
+            extra.begin(batch)
         regs: list[_Reg] = []
         refs: list[_Ref] = []
-        for person in people:
+        facts = []  # each person's, for the extras that run as the batch is written
+        for person, person_allocations in zip(people, allocations, strict=True):
             features = self.features.get(person["crn"], ())
-            regs.extend(self._registrations(person, features))
+            person_regs = self._registrations(person, features)
+            regs.extend(person_regs)
             refs.extend(self._referrals(person, features))
-        return regs, refs
+            if self.extras or self.writer_extras:
+                case = CaseContext(person, features, person_regs, person_allocations)
+                for extra in self.extras:
+                    extra.person(case)
+                facts.append(case.facts)
+        return regs, refs, [extra.end() for extra in self.extras], facts
 
-    def _write(self, regs: list[_Reg], refs: list[_Ref]):
+    def _write(self, batch, people, allocations, regs, refs, extra_rows, facts):
         from safeguard.demo.generate import insert_rows
 
         insert_rows(Registration, [r.row for r in regs])
@@ -644,6 +725,21 @@ class CaseworkBuilder:
         self.counts.reviews += len(reviews)
         self.counts.referrals += len(refs)
         self.counts.escalations += len(escalations)
+        for extra, rows in zip(self.extras, extra_rows, strict=True):
+            extra.write(rows)
+        if not self.writer_extras:
+            return
+        for extra in self.writer_extras:
+            extra.begin(batch)
+        for person, person_allocations, person_facts in zip(
+            people, allocations, facts, strict=True
+        ):
+            features = self.features.get(person["crn"], ())
+            case = CaseContext(person, features, [], person_allocations, person_facts)
+            for extra in self.writer_extras:
+                extra.person(case)
+        for extra in self.writer_extras:
+            extra.write(extra.end())
 
     # -- registrations
 
@@ -866,7 +962,8 @@ class CaseworkBuilder:
         # ADVP and ADVV together carry a note explaining why, except for a few.
         da_no_notes = "da_both_no_notes" in features or rng.random() < DA_NO_NOTES_SHARE
         if da_no_notes and not {"ADVP", "ADVV"} <= active_codes:
-            for code in {"ADVP", "ADVV"} - active_codes:
+            # Sorted: a set's order changes from one process to the next (hash randomisation).
+            for code in sorted({"ADVP", "ADVV"} - active_codes):
                 regs.append(self._active(rng, code, person, info, earliest))
                 active_codes.add(code)
         if {"ADVP", "ADVV"} <= active_codes:

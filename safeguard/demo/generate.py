@@ -3,8 +3,12 @@
 ``seed_demo(people=N, seed=S)`` builds staff for every team, PDU and region, ``N`` people on
 probation spread over every team with their allocation history, their registrations (about six
 a person, with reviews and history), referrals to partner agencies (about 200,000 for 240,000
-people) and escalations (about 20,000), and the fixed demo sign-ins; then it runs the work-item
-scan so that "My work" is filled. Casework is in ``casework.py``.
+people) and escalations (about 20,000), vulnerability screens and safety plans, pre-release
+plans for people due for release in the next 12 weeks, appointments with their outcomes,
+reminder preferences and the outbox, and the fixed demo sign-ins; then it runs the work-item
+scan so that "My work" is filled. Casework is in ``casework.py``; screens and safety plans in
+``screens.py``, release plans in ``release_plans.py``, appointments and reminders in
+``appointments.py``, each given every batch of people by casework's per-batch hook.
 The same ``N``, ``seed`` and date give the same data: every random choice comes from
 ``random.Random`` streams seeded from ``seed``, in a fixed order, and every date is relative to
 ``timezone.localdate()``.
@@ -45,6 +49,7 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from safeguard.assessments.models import SafetyPlan, VulnerabilityScreen
 from safeguard.core.models import (
     PDU,
     AccessLogEntry,
@@ -55,7 +60,12 @@ from safeguard.core.models import (
     Team,
     WorkItem,
 )
+from safeguard.demo.appointments import AppointmentsBuilder
 from safeguard.demo.casework import CaseworkBuilder, CaseworkCounts
+from safeguard.demo.release_plans import ReleasePlansBuilder
+from safeguard.demo.screens import ScreensBuilder
+from safeguard.engagement.models import Appointment, ReminderPreferences
+from safeguard.notify.models import Message
 from safeguard.people.models import (
     AccommodationStatus,
     Allocation,
@@ -71,6 +81,7 @@ from safeguard.people.models import (
 )
 from safeguard.referrals.models import Escalation, Referral
 from safeguard.registrations.models import Registration, RegistrationReview
+from safeguard.releases.models import ReleasePlan, ReleasePlanItem
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -89,19 +100,30 @@ DEMO_TEAM_OTHERS = 30  # cases for the rest of demo.practitioner's team, at any 
 EXCLUDED_CRN = "X900001"
 RESTRICTED_CRN = "X900002"
 DEFAULT_DEMO_PASSWORD = "safeguard-demo"
-# What demo.practitioner's caseload shows of registrations and referrals, by position in the
-# caseload (see ``demo_caseload_profiles``; the features are made in ``casework.py``).
+# What demo.practitioner's caseload shows of registrations, referrals, screens, safety plans,
+# appointments and release plans, by position in the caseload (see ``demo_caseload_profiles``;
+# the features are made in ``casework.py``, ``screens.py``, ``appointments.py`` and
+# ``release_plans.py``). Apart from these, the caseload is screened in time, its safety plans
+# are reviewed in time and its missed appointments have their welfare checks.
 DEMO_CASEWORK = {
     0: ("two_rosh",),  # contradictory registrations: two RoSH levels active
     1: ("overdue",),  # two registration reviews overdue
     2: ("da_both_no_notes",),  # domestic abuse victim and perpetrator, no note
-    3: ("rvln_ended",),  # RVLN ended while ALSH is active
+    # RVLN ended while ALSH is active; in custody, released in about 5 weeks with gaps in the
+    # release plan (nowhere to stay the first night yet)
+    3: ("rvln_ended", "release_gaps"),
     4: ("referral_past_due",),  # an ASC referral past its response date
     5: ("owner_left",),  # registrations owned by a practitioner who has left
     6: ("long_history",),  # 40 registrations: the important ones must not be buried
     9: ("s42_rejected_indicated",),  # ASC rejected an s42 referral meeting all three parts
     12: ("escalated_l1",),  # a rejection escalated to level 1, held by demo.spo
+    18: ("safety_plan_overdue",),  # risk to self high; the safety plan's review date has passed
+    20: ("screen_due",),  # no vulnerability screen in the last 6 months
+    24: ("reminders_tomorrow",),  # an appointment tomorrow with text reminders
+    30: ("missed_at_risk",),  # at risk to self, failed to attend: welfare follow-up due
 }
+# Marks every person of demo.practitioner's caseload for the builders that keep it tidy.
+DEMO_CASELOAD_MARK = "demo_caseload"
 
 # ---- proportions ----------------------------------------------------------------------------
 
@@ -307,6 +329,8 @@ class Summary:
     allocations: int = 0
     limited_access: int = 0
     casework: CaseworkCounts = field(default_factory=CaseworkCounts)
+    # Rows of the later features (screens, plans, appointments, messages), by plain name.
+    more: Counter = field(default_factory=Counter)
     staff: Counter = field(default_factory=Counter)
     seconds: float = 0.0  # everything, the scan included
     scan_seconds: float = 0.0
@@ -353,6 +377,18 @@ def demo_staff():
 # generator fills it at national scale. Going through the ORM would write a history record for
 # every row deleted.
 RAW_PEOPLE_TABLES = [
+    Message,
+    ReleasePlanItem.history.model,
+    ReleasePlanItem,
+    ReleasePlan.history.model,
+    ReleasePlan,
+    ReminderPreferences.history.model,
+    ReminderPreferences,
+    Appointment.history.model,
+    Appointment,
+    SafetyPlan.history.model,
+    SafetyPlan,
+    VulnerabilityScreen,
     Escalation.history.model,
     Escalation,
     Referral.history.model,
@@ -367,7 +403,21 @@ RAW_PEOPLE_TABLES = [
 ]
 # Tables written at national scale: loaded without their foreign keys and secondary indexes
 # (see ``bulk_load``) and analysed before the scan runs.
-BULK_TABLES = [Person, Allocation, Registration, RegistrationReview, Referral, Escalation]
+BULK_TABLES = [
+    Person,
+    Allocation,
+    Registration,
+    RegistrationReview,
+    Referral,
+    Escalation,
+    VulnerabilityScreen,
+    SafetyPlan,
+    ReleasePlan,
+    ReleasePlanItem,
+    Appointment,
+    ReminderPreferences,
+    Message,
+]
 
 
 def purge(*, replace: bool) -> None:
@@ -453,13 +503,21 @@ def seed_demo(
             purge(replace=replace)
             summary = Summary()
             staff = StaffBuilder(seed, summary).build()
-            casework = CaseworkBuilder(seed, today, staff.teams, summary.casework, workers)
+            extras = [
+                builder(seed, today, staff.teams, summary.more)
+                for builder in (ScreensBuilder, ReleasePlansBuilder, AppointmentsBuilder)
+            ]
+            casework = CaseworkBuilder(
+                seed, today, staff.teams, summary.casework, workers, extras=extras
+            )
             try:
                 PeopleBuilder(seed, today, staff, summary, progress, casework).build(people)
                 casework.finish()
             finally:
                 casework.close()
-    analyze([*BULK_TABLES, Staff, Staff.teams.through])
+    # Every table, not only those written in bulk: the small ones that migrations load
+    # (agencies, limited-access lists) steer the join plans as much as the big ones.
+    analyze()
     if progress:
         progress(f"data written in {time.monotonic() - started:.1f} s; running the work-item scan")
     summary.scan_seconds, summary.work_items_raised = run_scan(today)
@@ -539,13 +597,17 @@ def _run_pending_checks(cursor):
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
-def analyze(models_to_analyze) -> None:
-    """PostgreSQL only: refresh the planner's statistics of freshly filled tables, so that the
-    scan and the first pages after seeding get good plans without waiting for autovacuum."""
+def analyze(models_to_analyze=None) -> None:
+    """PostgreSQL only: refresh the planner's statistics of freshly filled tables (every table
+    when none are named), so that the scan and the first pages after seeding get good plans
+    without waiting for autovacuum."""
     if connection.vendor != "postgresql":
         return
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
+        if models_to_analyze is None:
+            cursor.execute("ANALYZE")
+            return
         for model in models_to_analyze:
             cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")
 
@@ -721,7 +783,22 @@ def insert_rows(model, rows: list[dict]) -> None:
         _copy_rows(model, rows)
         return
     objects = [model(**row) for row in rows]
-    model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+    # A value given for an ``auto_now``/``auto_now_add`` field (when a record was made, as the
+    # generator decided) is kept, as COPY keeps it: bulk_create would put the time of the run.
+    given = [
+        f
+        for f in model._meta.concrete_fields
+        if (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
+        and f.attname in rows[0]
+    ]
+    saved = [(f, f.auto_now, f.auto_now_add) for f in given]
+    try:
+        for f in given:
+            f.auto_now = f.auto_now_add = False
+        model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
     for row, obj in zip(rows, objects, strict=True):
         row["id"] = obj.pk
 
@@ -753,6 +830,8 @@ def _copy_rows(model, rows: list[dict]) -> None:
         if isinstance(f, models.JSONField):
             json_fields.append(len(columns))  # its position in the row, after the id
     names = ", ".join(quote(c) for c in [meta.pk.column, *(c[1] for c in columns)])
+    # JSON values shared by many rows are encoded once (each kept, so that its id stays its own).
+    texts: dict[int, tuple[object, str]] = {}
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -767,7 +846,11 @@ def _copy_rows(model, rows: list[dict]) -> None:
                     for a, _, fixed, make in columns
                 ]
                 for i in json_fields:
-                    values[i] = json.dumps(values[i])
+                    value = values[i]
+                    known = texts.get(id(value))
+                    if known is None:
+                        known = texts[id(value)] = (value, json.dumps(value))
+                    values[i] = known[1]
                 copy.write_row(values)
 
 
@@ -816,7 +899,7 @@ class PeopleBuilder:
         for profile in demo_caseload_profiles(DEMO_CASELOAD):
             person = self._person(demo, practitioner.pk, profile)
             if self.casework:
-                self.casework.mark(person, profile.get("casework", ()))
+                self.casework.mark(person, (*profile.get("casework", ()), DEMO_CASELOAD_MARK))
         for k in range(DEMO_TEAM_OTHERS):
             holder = None if k == DEMO_TEAM_OTHERS - 1 else others[k % len(others)]
             self._person(demo, holder)
@@ -877,7 +960,9 @@ class PeopleBuilder:
                 allocations.append(allocation)
         insert_rows(Allocation, allocations)
         if self.casework:
-            self.casework.add([person for person, _ in self.pending])
+            self.casework.add(
+                [person for person, _ in self.pending], [rows for _, rows in self.pending]
+            )
         self.summary.people += len(self.pending)
         self.summary.allocations += len(allocations)
         self.pending = []
@@ -969,6 +1054,8 @@ class PeopleBuilder:
         mobile = phone = email = address = postcode = ""
         if rng.random() < MOBILE_SHARE:
             mobile = f"07700 900{rng.randint(0, 999):03d}"
+        if profile.get("mobile") and not mobile:
+            mobile = "07700 900982"  # the demo's text reminders need a number (no random draw)
         if rng.random() < LANDLINE_SHARE:
             phone = f"01632 960{rng.randint(0, 999):03d}"
         if rng.random() < EMAIL_SHARE:
@@ -1136,6 +1223,8 @@ def demo_caseload_profiles(n: int = DEMO_CASELOAD) -> list[dict]:
             p["ethnicity"], p["interpreter"] = Ethnicity.WHITE_OTHER, "Polish"
         if k in DEMO_CASEWORK:
             p["casework"] = DEMO_CASEWORK[k]
+            if "reminders_tomorrow" in DEMO_CASEWORK[k]:
+                p["mobile"] = True
         profiles.append(p)
     return profiles
 
@@ -1143,9 +1232,25 @@ def demo_caseload_profiles(n: int = DEMO_CASELOAD) -> list[dict]:
 # ---- checking ---------------------------------------------------------------------------------
 
 
+def _fields_except(model, *names) -> list[str]:
+    """The model's own columns, less ``names``, ids and relations (named explicitly instead)."""
+    return [
+        f.name
+        for f in model._meta.concrete_fields
+        if f.name not in {"id", *names} and not f.is_relation
+    ]
+
+
+def _canonical(value):
+    """JSON values in one form whatever the database (PostgreSQL's jsonb reorders keys)."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
 def fingerprint() -> str:
-    """A hash of the demo data in a fixed order, without ids or timestamps: equal for two
-    runs with the same number of people, seed and date."""
+    """A hash of the demo data in a fixed order, without ids or the time of the run: equal for
+    two runs with the same number of people, seed and date, on SQLite and PostgreSQL alike."""
     digest = hashlib.sha256()
     skip = {"id", "created_at", "updated_at", "pdu", "team", "practitioner", "local_authority"}
     fields = [f.name for f in Person._meta.concrete_fields if f.name not in skip]
@@ -1231,6 +1336,46 @@ def fingerprint() -> str:
             "resolved_at",
             "resolved_by__username",
         ),
+        VulnerabilityScreen.objects.order_by("person__crn", "completed_at", "pk").values_list(
+            "person__crn",
+            "questionnaire_version__version",
+            "completed_by__username",
+            *_fields_except(VulnerabilityScreen),
+        ),
+        SafetyPlan.objects.order_by("person__crn", "version").values_list(
+            "person__crn", "created_by__username", *_fields_except(SafetyPlan)
+        ),
+        ReleasePlan.objects.order_by("person__crn", "release_date").values_list(
+            "person__crn",
+            "release_pdu__code",
+            "released_recorded_by__username",
+            "accommodation_confirmed_by__username",
+            *_fields_except(ReleasePlan),
+        ),
+        ReleasePlanItem.objects.order_by(
+            "plan__person__crn", "plan__release_date", "key"
+        ).values_list(
+            "plan__person__crn",
+            "plan__release_date",
+            "updated_by__username",
+            *_fields_except(ReleasePlanItem, "plan"),
+        ),
+        Appointment.objects.order_by("person__crn", "starts_at", "created_at", "pk").values_list(
+            "person__crn",
+            "practitioner__username",
+            "outcome_recorded_by__username",
+            "rescheduled_from__starts_at",
+            "welfare_checked_by__username",
+            "created_by__username",
+            *_fields_except(Appointment),
+        ),
+        ReminderPreferences.objects.order_by("person__crn").values_list(
+            "person__crn", "recorded_by__username", *_fields_except(ReminderPreferences)
+        ),
+        # The topic names an appointment by id: its person and start stand for it instead.
+        Message.objects.order_by(
+            "person__crn", "scheduled_for", "channel", "kind", "reference"
+        ).values_list("person__crn", *_fields_except(Message, "topic")),
         Staff.objects.filter(username__startswith=DEMO_USERNAME_PREFIX)
         .order_by("username", "teams__pdu__code", "teams__name")
         .values_list(
@@ -1250,5 +1395,5 @@ def fingerprint() -> str:
     ]
     for query in queries:
         for row in query.iterator(chunk_size=5000):
-            digest.update(repr(row).encode())
+            digest.update(repr(tuple(_canonical(value) for value in row)).encode())
     return digest.hexdigest()

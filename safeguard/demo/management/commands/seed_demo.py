@@ -9,7 +9,8 @@ from safeguard.demo import generate
 class Command(BaseCommand):
     help = (
         "Create synthetic staff, people on probation with their allocation history, "
-        "registrations, referrals and escalations for demonstrations and load tests, then run "
+        "registrations, referrals and escalations, vulnerability screens and safety plans, "
+        "release plans, appointments and reminders for demonstrations and load tests, then run "
         "the work-item scan. The same --people, --seed and date always give the same data. "
         "Never runs in production."
     )
@@ -29,8 +30,9 @@ class Command(BaseCommand):
             "--replace",
             action="store_true",
             help="Delete existing people, their allocations, registrations, referrals, "
-            "limited-access entries, work items, history and access log, and the staff an "
-            "earlier run created, then seed again.",
+            "screens, safety plans, release plans, appointments, reminder preferences and "
+            "messages, limited-access entries, work items, history and access log, and the "
+            "staff an earlier run created, then seed again.",
         )
         group.add_argument(
             "--if-empty",
@@ -82,6 +84,8 @@ class Command(BaseCommand):
                 f"{work.referrals} referrals, {work.escalations} escalations."
             )
         )
+        if summary.more:
+            write("  Also: " + ", ".join(f"{n} {name}" for name, n in summary.more.items()) + ".")
         write(
             f"  Work-item scan: {summary.work_items_raised} items raised in "
             f"{summary.scan_seconds:.1f} s (included above)."
