@@ -117,3 +117,16 @@ def test_the_caseload_report_agrees_with_the_person_view(client, person, home_te
     assert f"/people/{person.crn}/" in html and f"/people/{other.crn}/" in html
     only_rosh = client.get("/registrations/hygiene/?rule=ROSH_MULTIPLE").content.decode()
     assert f"/people/{person.crn}/" in only_rosh and f"/people/{other.crn}/" not in only_rosh
+
+
+@pytest.mark.django_db
+def test_each_person_gets_their_own_problems_from_the_query_compiled_once(person, home_team):
+    """The one-person query is compiled once a day and reused: it must answer for whoever asks."""
+    other = PersonFactory(team=home_team, practitioner=person.practitioner, rosh_level="high")
+    RegistrationFactory(person=person, code="RHRH")
+    RegistrationFactory(person=person, code="RMRH")
+    RegistrationFactory(person=other, code="RHRH")
+    OverdueRegistrationFactory(person=other, code="AMHL")
+    assert rules_for(person) == {"ROSH_MULTIPLE", "ROSH_MISMATCH"}
+    assert rules_for(other) == {"REVIEW_OVERDUE"}
+    assert rules_for(person) == {"ROSH_MULTIPLE", "ROSH_MISMATCH"}
