@@ -181,83 +181,67 @@ def appointment_reschedule(request, crn, appointment_id):
     )
 
 
-@require_http_methods(["GET", "POST"])
-def appointment_cancel(request, crn, appointment_id):
+def _appointment_action(
+    request, crn, appointment_id, *, form_class, action, success, title, submit, applies=None
+):
+    """A form about one appointment whose service takes its id, the user and the form's data."""
     person = _person(request, crn, change=True)
     appointment = _appointment_of(request, person, appointment_id)
-    form = CancelForm(request.POST or None)
+    if applies is not None and not applies(appointment):
+        raise Http404
+    form = form_class(request.POST or None)
     response = submit_form(
         request,
         form,
-        lambda data: services.appointment_cancel(
-            appointment_id=appointment.pk, actor=request.user, **data
-        ),
-        success="Appointment cancelled",
+        lambda data: action(appointment_id=appointment.pk, actor=request.user, **data),
+        success=success,
         next_url=_appointments_url(person),
     )
     if response:
         return response
-    return _form_page(
+    return _form_page(request, person, form, title=title, submit=submit, appointment=appointment)
+
+
+@require_http_methods(["GET", "POST"])
+def appointment_cancel(request, crn, appointment_id):
+    return _appointment_action(
         request,
-        person,
-        form,
+        crn,
+        appointment_id,
+        form_class=CancelForm,
+        action=services.appointment_cancel,
+        success="Appointment cancelled",
         title="Cancel an appointment",
         submit="Cancel appointment",
-        appointment=appointment,
     )
 
 
 @require_http_methods(["GET", "POST"])
 def appointment_outcome(request, crn, appointment_id):
-    person = _person(request, crn, change=True)
-    appointment = _appointment_of(request, person, appointment_id)
-    form = OutcomeForm(request.POST or None)
-    response = submit_form(
+    return _appointment_action(
         request,
-        form,
-        lambda data: services.appointment_record_outcome(
-            appointment_id=appointment.pk, actor=request.user, **data
-        ),
+        crn,
+        appointment_id,
+        form_class=OutcomeForm,
+        action=services.appointment_record_outcome,
         success="Outcome recorded",
-        next_url=_appointments_url(person),
-    )
-    if response:
-        return response
-    return _form_page(
-        request,
-        person,
-        form,
         title="Record the outcome",
         submit="Save outcome",
-        appointment=appointment,
     )
 
 
 @require_http_methods(["GET", "POST"])
 def appointment_welfare(request, crn, appointment_id):
-    person = _person(request, crn, change=True)
-    appointment = _appointment_of(request, person, appointment_id)
-    if appointment.outcome != Outcome.FAILED_TO_ATTEND:
-        raise Http404
-    form = WelfareCheckForm(request.POST or None)
-    response = submit_form(
+    return _appointment_action(
         request,
-        form,
-        lambda data: services.appointment_welfare_checked(
-            appointment_id=appointment.pk, note=data["note"], actor=request.user
-        ),
+        crn,
+        appointment_id,
+        form_class=WelfareCheckForm,
+        action=services.appointment_welfare_checked,
+        applies=lambda appointment: appointment.outcome == Outcome.FAILED_TO_ATTEND,
         success="Welfare check recorded",
-        next_url=_appointments_url(person),
-    )
-    if response:
-        return response
-    return _form_page(
-        request,
-        person,
-        form,
         title="Record a welfare check",
         submit="Save welfare check",
-        appointment=appointment,
     )
 
 
