@@ -29,13 +29,15 @@ def submit_form(
     *,
     success: str | Callable[[T], str],
     next_url: str | Callable[[T], str],
-    add_errors: Callable[[BaseForm, ValidationError], None] = add_service_errors,
+    add_errors: Callable[[BaseForm, Exception], None] = add_service_errors,
+    refusals: tuple[type[Exception], ...] = (ValidationError,),
 ) -> HttpResponse | None:
     """Run a form page's POST: the service call, then a flash message and a redirect.
 
     On a POST whose form is valid, calls ``action(form.cleaned_data)``. If that raises
-    ``ValidationError`` the errors go on the form (``add_errors``, by default
-    ``add_service_errors``) and the answer is None; otherwise ``success`` is flashed and the
+    ``ValidationError`` (or another of ``refusals``, the service's own refusals such as a stale
+    edit) the errors go on the form (``add_errors``, by default ``add_service_errors``) and the
+    answer is None; otherwise ``success`` is flashed and the
     answer is a redirect to ``next_url``. ``success`` and ``next_url`` may be callables taking
     what the action returned (a new record, say). On a GET or an invalid form the answer is
     None too: the caller then renders the page, with the form's error summary if it has errors.
@@ -44,7 +46,7 @@ def submit_form(
         return None
     try:
         result = action(form.cleaned_data)
-    except ValidationError as exc:
+    except refusals as exc:
         add_errors(form, exc)
         return None
     messages.success(request, success(result) if callable(success) else success)

@@ -155,23 +155,58 @@ def review_detail(request, review_id):
     )
 
 
-def _service_call(form, call):
-    """Run a service; put its validation errors on the form. True when it succeeded."""
-    try:
-        call()
-    except ValidationError as exc:
+REVIEW_REFUSALS = (ValidationError, services.IllegalTransition, services.StaleEdit)
+
+
+def _review_errors(form, exc):
+    """A review service's refusal, on the form."""
+    if isinstance(exc, ValidationError):
         add_service_errors(form, exc)
-    except services.IllegalTransition as exc:
-        form.add_error(None, str(exc))
-    except services.StaleEdit:
+    elif isinstance(exc, services.StaleEdit):
         form.add_error(
             None,
             "Someone else changed this review while you were editing it. Your changes have "
             "not been saved. Check the review and make your changes again.",
         )
     else:
-        return True
-    return False
+        form.add_error(None, str(exc))
+
+
+def _service_call(form, call):
+    """Run a service; put its refusal on the form. True when it succeeded."""
+    try:
+        call()
+    except REVIEW_REFUSALS as exc:
+        _review_errors(form, exc)
+        return False
+    return True
+
+
+def _review_form(request, review, form, action, *, success, title, submit, intro=""):
+    """A form on a review (learning/review_form.html) whose service takes the form's data."""
+    response = submit_form(
+        request,
+        form,
+        action,
+        success=success,
+        next_url=reverse("learning:review", kwargs={"review_id": review.pk}),
+        add_errors=_review_errors,
+        refusals=REVIEW_REFUSALS,
+    )
+    if response:
+        return response
+    return render(
+        request,
+        "learning/review_form.html",
+        {
+            "review": review,
+            "person": review.notification.person,
+            "form": form,
+            "title": title,
+            "intro": intro,
+            "submit": submit,
+        },
+    )
 
 
 def _require_reviewer_or_manager(request, review):
@@ -267,28 +302,16 @@ def review_findings(request, review_id):
             "individual_practice": review.individual_practice,
         },
     )
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _service_call(
-            form,
-            lambda: services.review_findings_update(
-                review_id=review.pk, actor=request.user, **form.cleaned_data
-            ),
-        )
-    ):
-        messages.success(request, "Findings saved")
-        return _back_to_review(review)
-    return render(
+    return _review_form(
         request,
-        "learning/review_form.html",
-        {
-            "review": review,
-            "person": review.notification.person,
-            "form": form,
-            "title": "Findings and learning",
-            "submit": "Save findings",
-        },
+        review,
+        form,
+        lambda data: services.review_findings_update(
+            review_id=review.pk, actor=request.user, **data
+        ),
+        success="Findings saved",
+        title="Findings and learning",
+        submit="Save findings",
     )
 
 
@@ -337,28 +360,14 @@ def review_action_add(request, review_id):
     if review.reviewer_id != request.user.pk:
         raise PermissionDenied
     form = forms.ActionForm(_posted(request), factors=list(selectors.systemic_factors()))
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _service_call(
-            form,
-            lambda: services.review_action_add(
-                review_id=review.pk, actor=request.user, **form.cleaned_data
-            ),
-        )
-    ):
-        messages.success(request, "Action added")
-        return _back_to_review(review)
-    return render(
+    return _review_form(
         request,
-        "learning/review_form.html",
-        {
-            "review": review,
-            "person": review.notification.person,
-            "form": form,
-            "title": "Add an action for an agency",
-            "submit": "Add action",
-        },
+        review,
+        form,
+        lambda data: services.review_action_add(review_id=review.pk, actor=request.user, **data),
+        success="Action added",
+        title="Add an action for an agency",
+        submit="Add action",
     )
 
 
@@ -372,32 +381,20 @@ def review_action_done(request, review_id, action_id):
     form = forms.ActionDoneForm(
         _posted(request), initial={"completed_on": timezone.localdate().strftime("%d/%m/%Y")}
     )
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _service_call(
-            form,
-            lambda: services.review_action_complete(
-                review_id=review.pk,
-                action_id=action.pk,
-                completed_on=form.cleaned_data["completed_on"],
-                actor=request.user,
-            ),
-        )
-    ):
-        messages.success(request, "Action recorded as done")
-        return _back_to_review(review)
-    return render(
+    return _review_form(
         request,
-        "learning/review_form.html",
-        {
-            "review": review,
-            "person": review.notification.person,
-            "form": form,
-            "title": "Record an action as done",
-            "intro": action.description,
-            "submit": "Save",
-        },
+        review,
+        form,
+        lambda data: services.review_action_complete(
+            review_id=review.pk,
+            action_id=action.pk,
+            completed_on=data["completed_on"],
+            actor=request.user,
+        ),
+        success="Action recorded as done",
+        title="Record an action as done",
+        intro=action.description,
+        submit="Save",
     )
 
 
@@ -406,31 +403,17 @@ def review_reclassify(request, review_id):
     review = _review(request, review_id)
     _require_reviewer_or_manager(request, review)
     form = forms.ReclassifyForm(_posted(request))
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _service_call(
-            form,
-            lambda: services.death_reclassify(
-                review_id=review.pk, actor=request.user, **form.cleaned_data
-            ),
-        )
-    ):
-        messages.success(request, "Circumstances reclassified")
-        return _back_to_review(review)
-    return render(
+    return _review_form(
         request,
-        "learning/review_form.html",
-        {
-            "review": review,
-            "person": review.notification.person,
-            "form": form,
-            "title": "Reclassify the circumstances",
-            "intro": "Currently recorded: "
-            + review.notification.get_circumstances_display()
-            + ". The change and its reason are kept in the history.",
-            "submit": "Reclassify",
-        },
+        review,
+        form,
+        lambda data: services.death_reclassify(review_id=review.pk, actor=request.user, **data),
+        success="Circumstances reclassified",
+        title="Reclassify the circumstances",
+        intro="Currently recorded: "
+        + review.notification.get_circumstances_display()
+        + ". The change and its reason are kept in the history.",
+        submit="Reclassify",
     )
 
 

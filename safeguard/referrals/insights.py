@@ -60,7 +60,6 @@ def _group_expressions(today: date) -> dict:
     }
 
 
-GROUPINGS = tuple(_group_expressions(date(2000, 1, 1)))
 NAMED_BY_ID = {
     "local_authority": LocalAuthority,
     "agency": Agency,

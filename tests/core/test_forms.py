@@ -108,6 +108,28 @@ def test_errors_can_be_put_on_the_form_another_way():
     assert form.errors == {"note": ["Too long"]}
 
 
+def test_a_services_own_refusals_go_on_the_form_when_named():
+    class StaleEdit(Exception):
+        pass
+
+    request = _request("post", {"note": "hello"})
+    form = NoteForm(request.POST)
+
+    def say_stale(form, exc):
+        form.add_error(None, "Someone else changed it")
+
+    response = _submit(
+        request,
+        form,
+        Recorder(StaleEdit()),
+        add_errors=say_stale,
+        refusals=(ValidationError, StaleEdit),
+    )
+    assert response is None
+    assert form.non_field_errors() == ["Someone else changed it"]
+    assert _flashed(request) == []
+
+
 def test_success_flashes_the_message_and_redirects():
     request = _request("post", {"note": "hello"})
     form = NoteForm(request.POST)
