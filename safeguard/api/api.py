@@ -8,6 +8,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from safeguard.api.auth import StaffToken
 from safeguard.api.problems import problem
+from safeguard.core.errors import DomainError
 
 api = NinjaAPI(
     title="Safeguard API",
@@ -67,6 +68,14 @@ def _domain_invalid(request, exc):
         detail="; ".join(e["message"] for e in errors),
         errors=errors,
     )
+
+
+@api.exception_handler(DomainError)
+def _refused(request, exc):
+    """Every service refusal, mapped once: stale edit and illegal transition 409, closed
+    record 409, not permitted 403."""
+    errors = [{"field": exc.field or "", "message": exc.message}]
+    return problem(request, status=exc.status, title=exc.title, detail=exc.message, errors=errors)
 
 
 @api.exception_handler(Http404)

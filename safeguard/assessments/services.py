@@ -18,7 +18,7 @@ from safeguard.assessments.models import (
 from safeguard.assessments.selectors import active_registration_codes
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.workitems import refresh_for_person_on_commit
-from safeguard.learning.guards import ensure_not_deceased
+from safeguard.people.deaths import ensure_not_deceased
 from safeguard.people.models import Person
 from safeguard.people.selectors import visible_people
 from safeguard.people.services import StaleEdit

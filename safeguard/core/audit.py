@@ -2,18 +2,42 @@
 
 from contextvars import ContextVar
 
-from django.db import connection
+from django.db import connection, models
 
 from safeguard.core.models import AccessLogEntry
 
 Action = AccessLogEntry.Action
 Channel = AccessLogEntry.Channel
 
+
+class AuditEvent(models.TextChoices):
+    """Base of every area's vocabulary of changes. An area declares its own, for example::
+
+        class ReferralEvent(AuditEvent):
+            SENT = "referral.sent", "Sent a referral"
+
+    Values are "<area>.<what happened>"; the gate (``safeguard.people.gate``) writes them.
+    """
+
+
+def audit_vocabulary() -> dict[str, str]:
+    """Every declared event, value -> label, from every area's ``AuditEvent`` subclass."""
+    events = {}
+    pending = list(AuditEvent.__subclasses__())
+    while pending:
+        vocabulary = pending.pop()
+        pending.extend(vocabulary.__subclasses__())
+        events.update({member.value: member.label for member in vocabulary})
+    return events
+
+
 # Refusals waiting for the end of the request (see ``access_log_refusal``); None outside one.
 _pending_refusals: ContextVar[list | None] = ContextVar("pending_refusals", default=None)
 
 
-def access_log_record(*, actor, action, channel, person=None, crn="", detail=""):
+def access_log_record(
+    *, actor, action, channel, person=None, crn="", detail="", event="", changes=None
+):
     """Append one entry. Callers inside a transaction get the entry in the same transaction."""
     return AccessLogEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
@@ -22,6 +46,8 @@ def access_log_record(*, actor, action, channel, person=None, crn="", detail="")
         action=action,
         channel=channel,
         detail=detail[:200],
+        event=event,
+        changes=changes or {},
     )
 
 

@@ -7,12 +7,18 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from safeguard.core.errors import DomainError, NotPermitted
+
 T = TypeVar("T")
 
 
-def add_service_errors(form, error: ValidationError):
-    """Show a service's ValidationError on the form, against the field it names if any."""
-    if hasattr(error, "error_dict"):
+def add_service_errors(form, error: ValidationError | DomainError):
+    """Show a service's refusal on the form (the GOV.UK error summary), against the field it
+    names if the form has that field."""
+    if isinstance(error, DomainError):
+        target = error.field if error.field in form.fields else None
+        form.add_error(target, error.message)
+    elif hasattr(error, "error_dict"):
         for field, field_messages in error.message_dict.items():
             target = field if field in form.fields else None
             for message in field_messages:
@@ -30,13 +36,13 @@ def submit_form(
     success: str | Callable[[T], str],
     next_url: str | Callable[[T], str],
     add_errors: Callable[[BaseForm, Exception], None] = add_service_errors,
-    refusals: tuple[type[Exception], ...] = (ValidationError,),
+    refusals: tuple[type[Exception], ...] = (ValidationError, DomainError),
 ) -> HttpResponse | None:
     """Run a form page's POST: the service call, then a flash message and a redirect.
 
     On a POST whose form is valid, calls ``action(form.cleaned_data)``. If that raises
-    ``ValidationError`` (or another of ``refusals``, the service's own refusals such as a stale
-    edit) the errors go on the form (``add_errors``, by default ``add_service_errors``) and the
+    ``ValidationError`` or a ``DomainError`` (a stale edit, an illegal transition, a closed
+    record; ``NotPermitted`` is left to answer 403) the errors go on the form (``add_errors``, by default ``add_service_errors``) and the
     answer is None; otherwise ``success`` is flashed and the
     answer is a redirect to ``next_url``. ``success`` and ``next_url`` may be callables taking
     what the action returned (a new record, say). On a GET or an invalid form the answer is
@@ -46,6 +52,8 @@ def submit_form(
         return None
     try:
         result = action(form.cleaned_data)
+    except NotPermitted:
+        raise
     except refusals as exc:
         add_errors(form, exc)
         return None

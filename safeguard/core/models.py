@@ -3,7 +3,10 @@
 import hashlib
 
 from django.contrib.auth.models import AbstractUser
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+
+from safeguard.core.capabilities import Capability, has_capability
 
 
 class Region(models.Model):
@@ -78,12 +81,7 @@ class Role(models.TextChoices):
 
 # Roles that see every case in the country (limited-access lists still apply to them).
 NATIONAL_ROLES = frozenset({Role.NATIONAL, Role.INSPECTOR, Role.ADMIN})
-# Roles that may change a person's record; the others only read.
-CASEWORK_ROLES = frozenset(
-    {Role.PRACTITIONER, Role.SENIOR_PROBATION_OFFICER, Role.HEAD_OF_PDU, Role.REGIONAL_LEAD}
-)
-# Roles that may read a case's access log.
-ACCESS_LOG_ROLES = frozenset({Role.NATIONAL, Role.ADMIN})
+# What each role may do is data: see capabilities.toml and safeguard.core.capabilities.
 
 
 class Staff(AbstractUser):
@@ -114,11 +112,11 @@ class Staff(AbstractUser):
 
     @property
     def can_change_cases(self):
-        return self.role in CASEWORK_ROLES
+        return has_capability(self, Capability.CHANGE_CASES)
 
     @property
     def can_read_access_log(self):
-        return self.role in ACCESS_LOG_ROLES
+        return has_capability(self, Capability.READ_ACCESS_LOG)
 
 
 class ApiToken(models.Model):
@@ -163,6 +161,10 @@ class AccessLogEntry(models.Model):
     action = models.CharField(max_length=32, choices=Action.choices)
     channel = models.CharField(max_length=16, choices=Channel.choices)
     detail = models.CharField(max_length=200, blank=True)
+    # For a change: the typed event (one of an area's ``AuditEvent`` vocabularies, such as
+    # "referral.sent") and, where they matter, the record changed and its old and new values.
+    event = models.CharField(max_length=64, blank=True, db_index=True)
+    changes = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
 
     class Meta:
         verbose_name_plural = "access log entries"

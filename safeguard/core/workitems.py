@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from safeguard.core.models import Role, Staff, WorkItem, WorkItemPriority, WorkItemStatus
-from safeguard.learning.guards import not_deceased
+from safeguard.people.deaths import not_deceased
 
 CANDIDATE_FIELDS = ("wi_subject_id", "wi_person_id", "wi_team_id", "wi_assignee_id", "wi_due_on")
 

@@ -21,7 +21,6 @@ from safeguard.assessments.models import (
 from safeguard.core.audit import access_log_refusal
 from safeguard.core.models import NATIONAL_ROLES, Role, Staff, Team, WorkItem, WorkItemStatus
 from safeguard.core.workitems import rules_by_code
-from safeguard.learning.guards import deceased, ensure_not_deceased, is_deceased  # noqa: F401
 from safeguard.learning.models import (
     CaseSnapshot,
     DeathNotification,
@@ -31,6 +30,7 @@ from safeguard.learning.models import (
     ReviewTransition,
     SystemicFactor,
 )
+from safeguard.people.deaths import deceased, ensure_not_deceased, is_deceased  # noqa: F401
 from safeguard.people.models import Allocation, AllocationReason, LimitedAccess, Person
 from safeguard.people.selectors import visible_people
 from safeguard.referrals.models import Escalation, Referral, ReferralStatus

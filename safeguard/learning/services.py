@@ -11,8 +11,11 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.capabilities import Capability, require_capability
 from safeguard.core.dates import add_months
+from safeguard.core.errors import IllegalTransition, StaleEdit  # noqa: F401 (re-exported)
 from safeguard.core.models import Role
+from safeguard.learning.audit import DeathEvent
 from safeguard.learning.models import (
     ALLOWED_TRANSITIONS,
     SUPERVISION_TYPE_FOR_SENTENCE,
@@ -42,23 +45,16 @@ from safeguard.learning.selectors import (
     review_get_for,
     staff_in_scope,
 )
-from safeguard.people.models import Person
+from safeguard.people.deaths import person_close_on_death
+from safeguard.people.gate import person_change
 from safeguard.people.selectors import visible_people
 
 MAX_TEXT = 4000
 EARLIEST_DATE = dt.date(2000, 1, 1)
 
 
-class AlreadyRecorded(Exception):
+class AlreadyRecorded(IllegalTransition):
     """A death is already recorded for this person."""
-
-
-class IllegalTransition(Exception):
-    """The review cannot move to that state from where it is."""
-
-
-class StaleEdit(Exception):
-    """Someone else changed the review after this edit started."""
 
 
 def _text(value, name, errors, *, required=False, max_length=MAX_TEXT, message=None):
@@ -95,8 +91,7 @@ def death_notification_record(
     as it stood, a review in state "notified", the access log, and every hook in
     ``settings.SAFEGUARD_ON_DEATH`` (which close the person's open work, reminders and
     check-ins). The snapshot is taken before the hooks run, so it shows what was open."""
-    if not actor.can_change_cases:
-        raise PermissionDenied("Your role can read cases but not change them.")
+    require_capability(actor, Capability.CHANGE_CASES)
     now = now or timezone.now()
     today = timezone.localdate(now)
     errors = {}
@@ -125,17 +120,12 @@ def death_notification_record(
     if errors:
         raise ValidationError(errors)
 
-    with transaction.atomic():
-        person = (
-            visible_people(actor)
-            .select_for_update(of=("self",))
-            .select_related("pdu")
-            .filter(pk=person_id)
-            .first()
-        )
-        if person is None:
-            raise Person.DoesNotExist
-        if DeathNotification.objects.filter(person=person).exists():
+    # The gate lets this one change through a closed record, to say it is already recorded.
+    with person_change(
+        actor=actor, person_id=person_id, channel=channel, allow_closed=True
+    ) as change:
+        person = change.person
+        if person.has_died or DeathNotification.objects.filter(person=person).exists():
             raise AlreadyRecorded("A death is already recorded for this person.")
         if date_of_death < person.date_of_birth:
             raise ValidationError(
@@ -168,12 +158,12 @@ def death_notification_record(
             days_since_release=facts.days_since_release,
         )
         DeathReview.objects.create(notification=notification)
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=person,
-            detail=f"death recorded ({circumstances}); case snapshot taken",
+        # The snapshot above shows the case as it stood; from here the record is closed.
+        person_close_on_death(person=person, died_on=date_of_death)
+        change.record(
+            DeathEvent.RECORDED,
+            record=notification,
+            new={"date_of_death": date_of_death, "circumstances": circumstances},
         )
         for hook in on_death_hooks():
             hook(person.pk, actor)

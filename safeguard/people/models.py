@@ -89,6 +89,15 @@ class MappaLevel(models.IntegerChoices):
     SENIOR = 3, "Level 3: multi-agency management with senior resources"
 
 
+class PersonStatus(models.TextChoices):
+    """Whether the record is open for day-to-day work. Once a death is recorded the record is
+    closed: every change is refused (``safeguard.people.gate``) and it stands as it was for the
+    review of the death."""
+
+    SUPERVISED = "supervised", "Under supervision"
+    DIED = "died", "Died"
+
+
 class Person(models.Model):
     """A person on probation. ``team`` and ``practitioner`` mirror the current allocation."""
 
@@ -155,6 +164,12 @@ class Person(models.Model):
         "MAPPA level", choices=MappaLevel.choices, null=True, blank=True
     )
 
+    # Set only by the service that records a death (never in a form or the admin).
+    status = models.CharField(
+        max_length=16, choices=PersonStatus.choices, default=PersonStatus.SUPERVISED, editable=False
+    )
+    died_on = models.DateField("Date of death", null=True, blank=True, editable=False)
+
     # Optimistic concurrency: every edit carries the version it started from.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -183,6 +198,11 @@ class Person(models.Model):
                 | models.Q(mappa_level__gte=1, mappa_level__lte=3),
                 name="person_mappa_level_range",
             ),
+            models.CheckConstraint(
+                condition=models.Q(status="died", died_on__isnull=False)
+                | models.Q(status="supervised", died_on__isnull=True),
+                name="person_died_on_with_status",
+            ),
         ]
 
     def __str__(self):
@@ -191,6 +211,10 @@ class Person(models.Model):
     @property
     def full_name(self):
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def has_died(self):
+        return self.status == PersonStatus.DIED
 
     @property
     def has_communication_needs(self):

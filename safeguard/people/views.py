@@ -1,17 +1,15 @@
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record, access_log_refusal
-from safeguard.core.forms import add_service_errors
+from safeguard.core.forms import submit_form
 from safeguard.core.models import Role
 from safeguard.people import selectors, services
 from safeguard.people.forms import PersonDetailsForm, SearchForm
-from safeguard.people.models import Person
 from safeguard.people.sections import person_sections
 
 
@@ -163,28 +161,20 @@ def person_edit_details(request, crn):
     form = PersonDetailsForm(
         request.POST or None, instance=person, initial={"version": person.version}
     )
-    if request.method == "POST" and form.is_valid():
-        changes = {f: form.cleaned_data[f] for f in PersonDetailsForm.Meta.fields}
-        try:
-            services.person_update_details(
-                person_id=person.pk,
-                version=form.cleaned_data["version"],
-                changes=changes,
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except services.StaleEdit:
-            form.add_error(
-                None,
-                "Someone else changed this record while you were editing it. "
-                "Your changes have not been saved. Check the record and make your changes again.",
-            )
-        except Person.DoesNotExist as exc:
-            raise Http404 from exc
-        else:
-            messages.success(request, "Contact details and communication needs updated")
-            return redirect("people:detail", crn=person.crn)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.person_update_details(
+            person_id=person.pk,
+            version=data["version"],
+            changes={f: data[f] for f in PersonDetailsForm.Meta.fields},
+            actor=request.user,
+        ),
+        success="Contact details and communication needs updated",
+        next_url=reverse("people:detail", kwargs={"crn": person.crn}),
+    )
+    if response:
+        return response
     return render(request, "people/person_edit.html", {"person": person, "form": form})
 
 

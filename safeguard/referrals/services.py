@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.calendar import add_working_days, working_days_between
+from safeguard.core.errors import IllegalTransition  # noqa: F401 (re-exported)
 from safeguard.core.workitems import refresh_for_person_on_commit
-from safeguard.learning.guards import ensure_not_deceased
+from safeguard.people.deaths import ensure_not_deceased
 from safeguard.people.models import Person
 from safeguard.people.selectors import visible_people
 from safeguard.referrals.catalogue import escalation_ladder
@@ -47,10 +48,6 @@ _S42_FIELDS = {
     "experiencing_or_at_risk_of_abuse_or_neglect": "s42_abuse_or_neglect",
     "unable_to_protect_self": "s42_unable_to_protect_self",
 }
-
-
-class IllegalTransition(Exception):
-    """The referral is not in a state that allows this action (the API answers 409)."""
 
 
 def _require_casework(actor):

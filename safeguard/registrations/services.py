@@ -10,7 +10,7 @@ from django.utils import timezone
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.dates import add_months
 from safeguard.core.workitems import refresh_for_person_on_commit
-from safeguard.learning.guards import ensure_not_deceased
+from safeguard.people.deaths import ensure_not_deceased
 from safeguard.people.models import Person
 from safeguard.people.selectors import visible_people
 from safeguard.registrations.models import (

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.errors import IllegalTransition, StaleEdit  # noqa: F401 (re-exported)
 from safeguard.core.workitems import refresh_for_person_on_commit
 from safeguard.people.models import CustodyStatus, Person
 from safeguard.people.selectors import visible_people
@@ -34,15 +35,11 @@ ADDRESS_MAX = 200  # the person's address line holds 200 characters
 RELEASE_RECORD_LOOKBACK_DAYS = 365
 
 
-class StaleEdit(Exception):
-    """Someone else changed the item after this edit started (the API answers 409)."""
-
-
-class PlanNotOpen(Exception):
+class PlanNotOpen(IllegalTransition):
     """The release has been recorded or the plan closed: its checklist is frozen (409)."""
 
 
-class NotInCustody(Exception):
+class NotInCustody(IllegalTransition):
     """The person is not in custody and has no open plan: there is no release to record (409)."""
 
 

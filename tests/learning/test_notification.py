@@ -6,15 +6,17 @@ import inspect
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import timezone
 
 from safeguard.core import workitems
+from safeguard.core.errors import RecordClosed
 from safeguard.core.models import AccessLogEntry, WorkItem
 from safeguard.engagement.models import CheckIn, CheckInSchedule
 from safeguard.learning import services
-from safeguard.learning.guards import deceased, ensure_not_deceased, is_deceased, not_deceased
 from safeguard.learning.models import DeathNotification, DeathReview
 from safeguard.notify.models import Message, MessageStatus
+from safeguard.people.deaths import deceased, ensure_not_deceased, is_deceased, not_deceased
 from safeguard.people.models import Person
 from tests.engagement.factories import CheckInFactory
 from tests.factories import OverdueRegistrationFactory, exclude
@@ -82,7 +84,8 @@ def test_recording_a_death_makes_a_notification_a_snapshot_and_a_review(org):
     assert notification.review.status == "notified" and notification.review.reviewer is None
     assert notification.snapshot.data["person"]["crn"] == person.crn
     entry = AccessLogEntry.objects.filter(person=person, action="change_person").get()
-    assert "death recorded (homicide)" in entry.detail
+    assert entry.event == "death.recorded"
+    assert entry.changes["new"]["circumstances"] == "homicide"
     assert is_deceased(person) and is_deceased(person.pk)
     assert not is_deceased(org["people"]["colleagues"])
 
@@ -119,10 +122,10 @@ def test_only_casework_roles_who_see_the_case_can_record_a_death(org):
     person = org["people"]["mine"]
     with pytest.raises(PermissionDenied):
         record_death(person, org["staff"]["inspector"])
-    with pytest.raises(Person.DoesNotExist):
+    with pytest.raises(Http404):
         record_death(person, org["staff"]["other_team_pp"])
     exclude(person, org["staff"]["colleague"])
-    with pytest.raises(Person.DoesNotExist):
+    with pytest.raises(Http404):
         record_death(person, org["staff"]["colleague"])
     record_death(person, org["staff"]["spo"])
     with pytest.raises(services.AlreadyRecorded):
@@ -204,9 +207,9 @@ def test_the_person_condition_and_the_guard(org):
     assert WorkItem.objects.filter(not_deceased("person_id")).count() == 0
     open_item(None, org["team"])
     assert WorkItem.objects.filter(not_deceased("person_id")).count() == 1
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(RecordClosed) as caught:
         ensure_not_deceased(person)
-    assert "read-only" in caught.value.message_dict["person"][0]
+    assert caught.value.message == "This record is closed because the person has died"
     ensure_not_deceased(org["people"]["colleagues"])  # the living pass
     ensure_not_deceased(None)
 

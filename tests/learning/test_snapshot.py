@@ -5,17 +5,18 @@ import copy
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from safeguard.core.errors import RecordClosed
 from safeguard.core.models import WorkItem
 from safeguard.engagement.models import CheckIn, Outcome
 from safeguard.learning.models import CaseSnapshot
 from safeguard.learning.selectors import case_snapshot
 from safeguard.notify.models import Message
 from safeguard.people import services as people_services
+from safeguard.people.models import Person
 from safeguard.referrals.models import Escalation
 from safeguard.registrations.models import Registration
 from tests.assessments.helpers import record_screen, save_plan
@@ -129,11 +130,11 @@ def test_later_edits_to_the_case_never_change_the_snapshot(org):
     before = copy.deepcopy(CaseSnapshot.objects.get(notification=notification).data)
 
     # Edits made directly in the database, as an administrator or a bug might make them.
-    person.accommodation_status = "no_fixed_abode"
-    person.first_name = "Changed"
-    person.save()
+    Person.objects.filter(pk=person.pk).update(
+        accommodation_status="no_fixed_abode", first_name="Changed"
+    )
     Registration.objects.filter(person=person).update(status="ended", ended_on=timezone.localdate())
-    with pytest.raises(ValidationError):  # the record is read-only for day-to-day work now
+    with pytest.raises(RecordClosed):  # the record is read-only for day-to-day work now
         record_screen(person, org["staff"]["spo"])
     person.referrals.update(status="accepted")
     person.appointments.update(outcome=Outcome.ATTENDED)

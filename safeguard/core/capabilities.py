@@ -1,0 +1,98 @@
+"""Capabilities: what a role may do, read from ``capabilities.toml``.
+
+Every page and API operation declares the capability it needs with ``@requires(...)`` (or
+``@public`` for the few that need no sign-in); a test walks every route and fails on one that
+declares nothing. Services ask ``has_capability`` before they change anything, through the
+gate in ``safeguard.people.gate``.
+"""
+
+import functools
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+
+from safeguard.core.errors import NotPermitted
+
+
+class Capability(StrEnum):
+    READ_CASES = "read_cases"  # see the cases in one's scope, and the work about them
+    CHANGE_CASES = "change_cases"  # change anything about a person
+    READ_ACCESS_LOG = "read_access_log"
+    SEE_TEAM_WORK = "see_team_work"
+    SEE_RELEASE_BOARD = "see_release_board"
+    SEE_RELEASE_INSIGHTS = "see_release_insights"
+    SEE_REFERRAL_MONITORING = "see_referral_monitoring"
+    SEE_LEARNING_FROM_DEATHS = "see_learning_from_deaths"
+    APPROVE_TRAVEL = "approve_travel"
+    REVIEW_DEATHS = "review_deaths"
+    QUALITY_ASSURE_REVIEWS = "quality_assure_reviews"
+    SEE_TRAINING_COMPLIANCE = "see_training_compliance"
+    SEE_PRACTITIONER_TRAINING = "see_practitioner_training"
+    RECORD_TRAINING = "record_training"
+
+
+# Routes for people who are not signed in (check-in links, health checks, the sign-in page,
+# Notify's callbacks, which authenticate themselves).
+PUBLIC = "public"
+
+_TABLE = Path(__file__).with_name("capabilities.toml")
+
+
+def _load() -> dict[str, frozenset[Capability]]:
+    with _TABLE.open("rb") as handle:
+        data = tomllib.load(handle)
+    table = {}
+    for role, entry in data["roles"].items():
+        table[role] = frozenset(Capability(name) for name in entry["capabilities"])
+    return table
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = _load()
+
+
+def capabilities_of(user) -> frozenset[Capability]:
+    """Deny by default: anonymous, inactive or role-less users hold nothing."""
+    if not (user and getattr(user, "is_authenticated", False) and user.is_active):
+        return frozenset()
+    return ROLE_CAPABILITIES.get(getattr(user, "role", "") or "", frozenset())
+
+
+def has_capability(user, capability: Capability) -> bool:
+    return capability in capabilities_of(user)
+
+
+def roles_with(capability: Capability) -> frozenset[str]:
+    return frozenset(role for role, caps in ROLE_CAPABILITIES.items() if capability in caps)
+
+
+def require_capability(user, capability: Capability, message: str | None = None) -> None:
+    if not has_capability(user, capability):
+        raise NotPermitted(message)
+
+
+def requires(capability: Capability):
+    """Declare and enforce the capability a page or API operation needs (403 without it).
+
+    Works on Django views and on django-ninja operations alike: both take ``request`` first,
+    and ninja's token authentication has set ``request.user`` before the handler runs.
+    """
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            require_capability(request.user, capability)
+            return view(request, *args, **kwargs)
+
+        wrapper.capability = capability
+        return wrapper
+
+    return decorate
+
+
+def public(view):
+    """Declare a route that needs no signed-in user. Its view checks what it needs itself."""
+    from django.contrib.auth.decorators import login_not_required
+
+    view = login_not_required(view)
+    view.capability = PUBLIC
+    return view
