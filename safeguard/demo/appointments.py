@@ -71,11 +71,11 @@ from safeguard.demo.casework import (
     _choice,
     _day,
     _int,
-    _Pick,
     add_working_days,
     is_working_day,
     working_days_before,
 )
+from safeguard.demo.weighted import Weighted
 from safeguard.engagement import wording
 from safeguard.engagement.models import (
     Appointment,
@@ -135,10 +135,10 @@ LEAD_TIMES = {(48, 2): 55, (24,): 25, (72, 24): 10, (24, 2): 10}
 SUMMARY = {SummaryFrequency.NONE: 85, SummaryFrequency.WEEKLY: 10, SummaryFrequency.FORTNIGHTLY: 5}
 SUMMARY_DAYS = {SummaryFrequency.WEEKLY: 7, SummaryFrequency.FORTNIGHTLY: 14}
 
-KIND_PICK = _Pick(KIND)
-CHANNEL_PICK = _Pick(CHANNEL)
-LEAD_TIMES_PICK = _Pick(LEAD_TIMES)
-SUMMARY_PICK = _Pick(SUMMARY)
+KIND_PICK = Weighted(KIND)
+CHANNEL_PICK = Weighted(CHANNEL)
+LEAD_TIMES_PICK = Weighted(LEAD_TIMES)
+SUMMARY_PICK = Weighted(SUMMARY)
 
 FAILED_REASONS = ["", "", "No answer to calls after the appointment.", "Said they forgot."]
 ABSENCE_REASONS = [

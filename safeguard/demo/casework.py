@@ -30,7 +30,6 @@ duplicates), and demo.practitioner's caseload gets a fixed set of them to show (
 
 from __future__ import annotations
 
-import bisect
 import gc
 import json
 import math
@@ -44,7 +43,8 @@ from functools import cache
 from django.utils import timezone
 
 from safeguard.core import calendar, dates
-from safeguard.core.models import LocalAuthority, Role, Staff
+from safeguard.core.models import LocalAuthority
+from safeguard.demo.weighted import Weighted
 from safeguard.people.models import AccommodationStatus, RoshLevel, Sex
 from safeguard.referrals.catalogue import DATA as REFERRAL_DATA
 from safeguard.referrals.catalogue import escalation_ladder
@@ -62,6 +62,7 @@ from safeguard.referrals.models import (
     RejectionReason,
     Urgency,
 )
+from safeguard.referrals.selectors import EscalationHolders
 from safeguard.registrations.models import (
     EndReason,
     RegisterGroup,
@@ -357,30 +358,13 @@ ESCALATION_RESPONSES = {
 REGIONAL_KINDS = (AgencyKind.MENTAL_HEALTH, AgencyKind.SUBSTANCE_MISUSE, AgencyKind.POLICE)
 
 
-class _Pick:
-    """A fixed discrete distribution (as ``generate.Weighted``; kept here to avoid a cycle)."""
-
-    def __init__(self, weights: dict):
-        self.values = list(weights)
-        self.cumulative = []
-        total = 0.0
-        for w in weights.values():
-            total += w
-            self.cumulative.append(total)
-        self.total = total
-
-    def pick(self, rng: random.Random):
-        i = bisect.bisect_right(self.cumulative, rng.random() * self.total)
-        return self.values[min(i, len(self.values) - 1)]
-
-
-ROSH_HISTORY_PICK = _Pick(ROSH_HISTORY)
-STATUS_PICK = _Pick(STATUS_WEIGHTS)
-URGENCY_PICK = _Pick(URGENCY)
-CONSENT_PICK = _Pick(CONSENT)
-ABUSE_PICK = _Pick(ABUSE_CATEGORIES)
-REJECTION_PICK = _Pick(REJECTION_REASONS)
-ESCALATION_OUTCOME_PICK = _Pick(ESCALATION_OUTCOMES)
+ROSH_HISTORY_PICK = Weighted(ROSH_HISTORY)
+STATUS_PICK = Weighted(STATUS_WEIGHTS)
+URGENCY_PICK = Weighted(URGENCY)
+CONSENT_PICK = Weighted(CONSENT)
+ABUSE_PICK = Weighted(ABUSE_CATEGORIES)
+REJECTION_PICK = Weighted(REJECTION_REASONS)
+ESCALATION_OUTCOME_PICK = Weighted(ESCALATION_OUTCOMES)
 
 
 @dataclass
@@ -556,41 +540,20 @@ class CaseworkBuilder:
     # -- set-up
 
     def _holders(self):
-        """Escalation holders as ``escalation_holder`` chooses them (the first by id of the
-        role in the case's team, PDU or region, active and in post), found with one query."""
-        self.holder_by_team: dict[int, int] = {}
-        self.holder_by_pdu: dict[int, int] = {}
-        self.holder_by_region: dict[int, int] = {}
-        self.national_holder = None
-        ladder_roles = {level: e["holder_role"] for level, e in escalation_ladder().items()}
-        self.ladder_roles = ladder_roles
-        staff = (
-            Staff.objects.filter(is_active=True, in_post=True, role__in=set(ladder_roles.values()))
-            .order_by("pk")
-            .values_list("pk", "role", "pdu_id", "region_id", "teams")
-        )
-        for pk, role, pdu_id, region_id, team_id in staff:
-            if role == Role.SENIOR_PROBATION_OFFICER and team_id is not None:
-                self.holder_by_team.setdefault(team_id, pk)
-            elif role == Role.HEAD_OF_PDU and pdu_id is not None:
-                self.holder_by_pdu.setdefault(pdu_id, pk)
-            elif role == Role.REGIONAL_LEAD and region_id is not None:
-                self.holder_by_region.setdefault(region_id, pk)
-            elif role == Role.NATIONAL and self.national_holder is None:
-                self.national_holder = pk
+        """Escalation holders by the service's own rule, for every case at once."""
+        self.holders = EscalationHolders()
+        self.holder_by_team = self.holders.by_team
         self.region_of_pdu = {
             info.team.pdu_id: info.team.pdu.region_id for info in self.teams.values()
         }
 
     def holder(self, level: int, person: dict):
-        role = self.ladder_roles[level]
-        if role == Role.SENIOR_PROBATION_OFFICER:
-            return self.holder_by_team.get(person["team_id"])
-        if role == Role.HEAD_OF_PDU:
-            return self.holder_by_pdu.get(person["pdu_id"])
-        if role == Role.REGIONAL_LEAD:
-            return self.holder_by_region.get(self.region_of_pdu[person["pdu_id"]])
-        return self.national_holder
+        return self.holders.holder_id(
+            level,
+            team_id=person["team_id"],
+            pdu_id=person["pdu_id"],
+            region_id=self.region_of_pdu[person["pdu_id"]],
+        )
 
     def _agencies(self):
         las = list(LocalAuthority.objects.select_related("region").order_by("name"))
@@ -1112,7 +1075,7 @@ class CaseworkBuilder:
             weights[ReferralKind.MARAC] *= 3
         if self.region_of_pdu[person["pdu_id"]] in self.welsh_regions:
             weights[ReferralKind.HOUSING_DUTY_TO_REFER] = 0  # an English duty
-        return _Pick(weights)
+        return Weighted(weights)
 
     def _referrals(self, person, features) -> list[_Ref]:
         rng = self.ref_rng

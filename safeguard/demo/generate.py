@@ -27,7 +27,6 @@ PostgreSQL.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import json
 import os
@@ -64,6 +63,7 @@ from safeguard.demo.appointments import AppointmentsBuilder
 from safeguard.demo.casework import CaseworkBuilder, CaseworkCounts
 from safeguard.demo.release_plans import ReleasePlansBuilder
 from safeguard.demo.screens import ScreensBuilder
+from safeguard.demo.weighted import Weighted
 from safeguard.engagement.models import Appointment, ReminderPreferences
 from safeguard.notify.models import Message
 from safeguard.people.models import (
@@ -256,23 +256,6 @@ DEMO_SIGN_INS = [
 
 
 # ---- helpers ----------------------------------------------------------------------------------
-
-
-class Weighted:
-    """A fixed discrete distribution, sampled with one ``rng.random()`` call."""
-
-    def __init__(self, weights: dict):
-        self.values = list(weights)
-        self.cumulative = []
-        total = 0.0
-        for w in weights.values():
-            total += w
-            self.cumulative.append(total)
-        self.total = total
-
-    def pick(self, rng: random.Random):
-        i = bisect.bisect_right(self.cumulative, rng.random() * self.total)
-        return self.values[min(i, len(self.values) - 1)]
 
 
 AGE = Weighted(AGE_BANDS)

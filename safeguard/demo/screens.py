@@ -67,9 +67,9 @@ from safeguard.demo.casework import (
     _choice,
     _day,
     _int,
-    _Pick,
     is_working_day,
 )
+from safeguard.demo.weighted import Weighted
 from safeguard.people.models import AccommodationStatus, CustodyStatus
 from safeguard.releases.selectors import OPIOID_OVERDOSE_ANSWERS
 
@@ -93,19 +93,19 @@ MAX_CACHE = 100_000  # answer sets and outcomes kept
 
 # The least worrying answer comes first in each distribution.
 SSH_HISTORY = {
-    "base": _Pick({"no": 80, "more_than_12_months": 11, "last_12_months": 2.5, "last_4_weeks": 0.5, "prefer_not_to_say": 6}),
-    "raised": _Pick({"no": 62, "more_than_12_months": 21, "last_12_months": 7, "last_4_weeks": 2, "prefer_not_to_say": 8}),
-    "alsh": _Pick({"no": 12, "more_than_12_months": 36, "last_12_months": 32, "last_4_weeks": 12, "prefer_not_to_say": 8}),
+    "base": Weighted({"no": 80, "more_than_12_months": 11, "last_12_months": 2.5, "last_4_weeks": 0.5, "prefer_not_to_say": 6}),
+    "raised": Weighted({"no": 62, "more_than_12_months": 21, "last_12_months": 7, "last_4_weeks": 2, "prefer_not_to_say": 8}),
+    "alsh": Weighted({"no": 12, "more_than_12_months": 36, "last_12_months": 32, "last_4_weeks": 12, "prefer_not_to_say": 8}),
 }  # fmt: skip
 SSH_THOUGHTS = {
-    "base": _Pick({"no": 90, "sometimes": 5, "often": 0.8, "with_plan": 0.2, "prefer_not_to_say": 4}),
-    "raised": _Pick({"no": 75, "sometimes": 15, "often": 3, "with_plan": 1, "prefer_not_to_say": 6}),
-    "alsh": _Pick({"no": 30, "sometimes": 38, "often": 20, "with_plan": 6, "prefer_not_to_say": 6}),
+    "base": Weighted({"no": 90, "sometimes": 5, "often": 0.8, "with_plan": 0.2, "prefer_not_to_say": 4}),
+    "raised": Weighted({"no": 75, "sometimes": 15, "often": 3, "with_plan": 1, "prefer_not_to_say": 6}),
+    "alsh": Weighted({"no": 30, "sometimes": 38, "often": 20, "with_plan": 6, "prefer_not_to_say": 6}),
 }  # fmt: skip
 SSH_SELF_HARM = {
-    "base": _Pick({"no": 95, "yes": 1, "prefer_not_to_say": 4}),
-    "raised": _Pick({"no": 89, "yes": 5, "prefer_not_to_say": 6}),
-    "alsh": _Pick({"no": 62, "yes": 30, "prefer_not_to_say": 8}),
+    "base": Weighted({"no": 95, "yes": 1, "prefer_not_to_say": 4}),
+    "raised": Weighted({"no": 89, "yes": 5, "prefer_not_to_say": 6}),
+    "alsh": Weighted({"no": 62, "yes": 30, "prefer_not_to_say": 8}),
 }
 TRIGGERS = ("release", "bereavement", "court", "recall", "relationship_breakdown")
 TRIGGER_SHARE = {"base": 0.03, "raised": 0.08, "alsh": 0.3}
@@ -128,16 +128,16 @@ FEEL_SAFE = [
     "Being told what will happen before it happens.",
 ]
 ACCOMMODATION_TONIGHT = {
-    AccommodationStatus.SETTLED: _Pick({"settled": 88, "family_or_friends": 10, "not_sure": 2}),
-    AccommodationStatus.TRANSIENT: _Pick({"family_or_friends": 55, "temporary": 35, "rough_sleeping": 2, "not_sure": 8}),
-    AccommodationStatus.NO_FIXED_ABODE: _Pick({"family_or_friends": 30, "temporary": 30, "rough_sleeping": 30, "not_sure": 10}),
-    AccommodationStatus.APPROVED_PREMISES: _Pick({"settled": 10, "temporary": 90}),
+    AccommodationStatus.SETTLED: Weighted({"settled": 88, "family_or_friends": 10, "not_sure": 2}),
+    AccommodationStatus.TRANSIENT: Weighted({"family_or_friends": 55, "temporary": 35, "rough_sleeping": 2, "not_sure": 8}),
+    AccommodationStatus.NO_FIXED_ABODE: Weighted({"family_or_friends": 30, "temporary": 30, "rough_sleeping": 30, "not_sure": 10}),
+    AccommodationStatus.APPROVED_PREMISES: Weighted({"settled": 10, "temporary": 90}),
 }  # fmt: skip
 ACCOMMODATION_AT_RISK = {
-    AccommodationStatus.SETTLED: _Pick({"no": 88, "yes": 5, "not_sure": 7}),
-    AccommodationStatus.TRANSIENT: _Pick({"no": 40, "yes": 30, "not_sure": 30}),
-    AccommodationStatus.NO_FIXED_ABODE: _Pick({"no": 10, "yes": 70, "not_sure": 20}),
-    AccommodationStatus.APPROVED_PREMISES: _Pick({"no": 50, "yes": 20, "not_sure": 30}),
+    AccommodationStatus.SETTLED: Weighted({"no": 88, "yes": 5, "not_sure": 7}),
+    AccommodationStatus.TRANSIENT: Weighted({"no": 40, "yes": 30, "not_sure": 30}),
+    AccommodationStatus.NO_FIXED_ABODE: Weighted({"no": 10, "yes": 70, "not_sure": 20}),
+    AccommodationStatus.APPROVED_PREMISES: Weighted({"no": 50, "yes": 20, "not_sure": 30}),
 }
 EXPLOITATION = ("county_lines", "cuckooing", "modern_slavery", "financial", "sexual")
 # demo.practitioner's fixed cases: answers about suicide and self-harm on the latest screen.
@@ -149,8 +149,8 @@ SAFETY_PLAN_OVERDUE_ANSWERS = {
 MISSED_AT_RISK_ANSWERS = {"ssh_history": "more_than_12_months", "ssh_thoughts": "sometimes"}
 
 
-def _p(**weights) -> _Pick:
-    return _Pick(weights)
+def _p(**weights) -> Weighted:
+    return Weighted(weights)
 
 
 # Answers that are not about risk to self, each by whether the case points to a need.
