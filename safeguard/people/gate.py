@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Manager, Model, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -114,6 +114,10 @@ class CaseChange:
         self._after_commit.append(callback)
 
 
+class _NotVisible(Exception):
+    pass
+
+
 def _refuse(actor, channel, what: str, crn: str = "", person=None):
     access_log_refusal(
         actor=actor, channel=channel, person=person, crn=crn, detail=f"{what}: not visible"
@@ -136,26 +140,30 @@ def people_change(
     one must be visible, and none may have died."""
     require_capability(actor, capability)
     wanted = sorted(set(person_ids))
-    with transaction.atomic():
-        # Locked in id order, so that two changes to overlapping people cannot deadlock.
-        people = list(
-            visible_people(actor)
-            .select_for_update(of=("self",))
-            .filter(pk__in=wanted)
-            .order_by("pk")
-        )
-        if not wanted or len(people) != len(wanted):
-            _refuse(actor, channel, what)
-        if not allow_closed and any(p.status == PersonStatus.DIED for p in people):
-            raise RecordClosed
-        change = CaseChange(people=people, actor=actor, channel=channel)
-        yield change
-        if refresh_work:
-            today = timezone.localdate()
-            for person in people:
-                workitems.refresh_for_person_on_commit(person.pk, today)
-        for callback in change._after_commit:
-            transaction.on_commit(callback)
+    try:
+        with transaction.atomic():
+            # Locked in id order, so that two changes to overlapping people cannot deadlock.
+            people = list(
+                visible_people(actor)
+                .select_for_update(of=("self",))
+                .filter(pk__in=wanted)
+                .order_by("pk")
+            )
+            if not wanted or len(people) != len(wanted):
+                raise _NotVisible
+            if not allow_closed and any(p.status == PersonStatus.DIED for p in people):
+                raise RecordClosed
+            change = CaseChange(people=people, actor=actor, channel=channel)
+            yield change
+            if refresh_work:
+                today = timezone.localdate()
+                for person in people:
+                    workitems.refresh_for_person_on_commit(person.pk, today)
+            for callback in change._after_commit:
+                transaction.on_commit(callback)
+    except _NotVisible:
+        # Logged once the gate's transaction has rolled back, so the refusal is kept.
+        _refuse(actor, channel, what)
 
 
 @contextmanager
@@ -191,7 +199,7 @@ def person_change(
 
 @contextmanager
 def case_record_change(
-    records: QuerySet | type[Model],
+    records: QuerySet | Manager | type[Model],
     *,
     pk: int,
     actor,
@@ -203,7 +211,12 @@ def case_record_change(
 ) -> Iterator[tuple[CaseChange, Model]]:
     """The gate for a change to one record about a person: the record is found only among
     records about people the actor may see, then the person and the record are locked."""
-    queryset = records if isinstance(records, QuerySet) else records._default_manager.all()
+    if isinstance(records, QuerySet):
+        queryset = records
+    elif isinstance(records, type):
+        queryset = records._default_manager.all()
+    else:  # a manager, such as Referral.objects
+        queryset = records.all()
     what = queryset.model._meta.model_name
     require_capability(actor, capability)
     person_id = (
