@@ -343,23 +343,16 @@ class ScanTimes:
 
 
 def _scan_times(today, runs: int) -> tuple[ScanTimes, set[str], set[str]]:
-    from django.conf import settings
     from django.core.management import call_command
-    from django.utils.module_loading import import_string
 
-    from safeguard.core import workitems
+    from safeguard.core import registry, workitems
     from safeguard.core.models import WorkItem
 
-    referral_rules = {
-        import_string(path).code
-        for path in settings.SAFEGUARD_WORK_ITEM_RULES
-        if path.startswith("safeguard.referrals.")
-    }
-    registration_rules = {
-        import_string(path).code
-        for path in settings.SAFEGUARD_WORK_ITEM_RULES
-        if path.startswith("safeguard.registrations.")
-    }
+    def rules_of(app):
+        return {e.item.code for e in registry.work_item_rules.entries() if e.app == app}
+
+    referral_rules = rules_of("referrals")
+    registration_rules = rules_of("registrations")
     times = ScanTimes()
     print("Timing safeguarding_scan: every rule, from no work items")
     deleted, _ = WorkItem.objects.all().delete()

@@ -253,63 +253,8 @@ LOGGING = {
     },
 }
 
-# Sections of the person page, in order (see safeguard/people/sections.py).
-SAFEGUARD_PERSON_SECTIONS = [
-    "safeguard.learning.sections.deceased_banner_section",
-    "safeguard.releases.sections.first_days_section",
-    "safeguard.assessments.sections.risk_picture_section",
-    "safeguard.registrations.sections.registrations_section",
-    "safeguard.referrals.sections.referrals_section",
-    "safeguard.releases.sections.release_section",
-    "safeguard.referrals.meetings_views.meetings_section",
-    "safeguard.engagement.sections.engagement_section",
-    "safeguard.learning.sections.practitioner_training_section",
-    "safeguard.learning.sections.record_death_section",
-]
-
-# Work-item rules run by `safeguarding_scan` (see safeguard/core/workitems.py), in this order.
-SAFEGUARD_WORK_ITEM_RULES = [
-    "safeguard.registrations.rules.REVIEW_OVERDUE",
-    "safeguard.registrations.rules.HYGIENE_PROBLEM",
-    "safeguard.assessments.rules.SCREEN_DUE",
-    "safeguard.assessments.rules.SAFETY_PLAN_REVIEW_OVERDUE",
-    "safeguard.referrals.rules.REFERRAL_OVERDUE",
-    "safeguard.referrals.rules.REJECTED_WHILE_INDICATED",
-    "safeguard.referrals.rules.ESCALATION_TO_ANSWER",
-    "safeguard.referrals.rules.ESCALATION_OVERDUE",
-    "safeguard.engagement.rules.MISSED_APPOINTMENT_WELFARE",
-    "safeguard.engagement.rules.APPOINTMENTS_MOVED_TOO_OFTEN",
-    "safeguard.engagement.rules.CHECK_IN_SELF_HARM",
-    "safeguard.engagement.rules.CHECK_IN_SELF_HARM_DUTY",
-    "safeguard.engagement.rules.CHECK_IN_CALL_BACK",
-    "safeguard.engagement.rules.CHECK_IN_MISSED",
-    "safeguard.engagement.rules.HANDOVER_AFTER_REALLOCATION",
-    "safeguard.notify.rules.CONTACT_DETAILS_FAILED",
-    "safeguard.releases.rules.PLAN_12_WEEKS",
-    "safeguard.releases.rules.PLAN_8_WEEKS",
-    "safeguard.releases.rules.PLAN_4_WEEKS",
-    "safeguard.releases.rules.PLAN_1_WEEK",
-    "safeguard.releases.rules.AT_RISK_NO_ACCOMMODATION",
-    "safeguard.releases.rules.FIRST_14_DAYS",
-    "safeguard.learning.rules.TRAINING_DUE",
-]
-
-# Run when a death is recorded, in the same transaction, after the case snapshot is taken:
-# functions ``(person_id, actor) -> None`` that close the person's open work (see
-# safeguard/learning/closures.py and safeguard/engagement/on_death.py).
-SAFEGUARD_ON_DEATH = [
-    "safeguard.learning.closures.close_work_items",
-    "safeguard.engagement.on_death.withdraw_reminders_and_check_ins",
-]
-
-# Sweeps run by `safeguarding_scan` before the rules: functions ``(today) -> int`` that write
-# rows the rules then look at (for example, opening release plans 12 weeks before release).
-SAFEGUARD_SWEEPS = [
-    "safeguard.releases.sweeps.open_due_release_plans",
-    "safeguard.releases.sweeps.record_accommodation_at_12_weeks",
-    "safeguard.engagement.sweeps.send_due_check_ins",
-    "safeguard.engagement.sweeps.send_due_summaries",
-]
+# Person-page sections, work-item rules, sweeps and on-death hooks are not settings: each app
+# registers its own in AppConfig.ready() (see safeguard/core/registry.py).
 
 # ---- GOV.UK Notify and engagement (safeguard.notify, safeguard.engagement) -------------------
 # Without NOTIFY_API_KEY nothing is sent: messages stay queued and the admin shows why.

@@ -5,12 +5,13 @@ from django.urls import include, path
 
 from safeguard.api.api import api
 from safeguard.core import views as core_views
+from safeguard.people import work
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("my-work/", core_views.my_work, name="my_work"),
-    path("team-work/", core_views.team_work, name="team_work"),
+    path("my-work/", work.my_work, name="my_work"),
+    path("team-work/", work.team_work, name="team_work"),
     path(
         "sign-in/",
         login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),

@@ -1,4 +1,5 @@
 import os
+from contextlib import ExitStack
 
 import pytest
 
@@ -83,6 +84,41 @@ def _catalogues_after_flush(request):
     from safeguard.learning.catalogue import load_learning_catalogues
 
     load_learning_catalogues()
+
+
+class _RegistryChange:
+    def __init__(self, registry, stack: ExitStack):
+        self._registry = registry
+        self._stack = stack
+
+    def limit_to(self, *apps: str):
+        """Only what these apps registered (by app label)."""
+        self._stack.enter_context(self._registry.limited_to(*apps))
+
+    def replace(self, *items):
+        """Exactly these entries, in this order."""
+        self._stack.enter_context(self._registry.replaced_by(*items))
+
+    def add(self, item, *, order: int = -1):
+        """One more entry (first, unless ``order`` places it)."""
+        self._stack.enter_context(self._registry.added(item, order=order))
+
+
+class _RegistryChanges:
+    def __init__(self, stack: ExitStack):
+        from safeguard.core import registry
+
+        for each in registry.ALL:
+            setattr(self, each.name, _RegistryChange(each, stack))
+
+
+@pytest.fixture
+def registries():
+    """Change what apps registered in ``safeguard.core.registry`` for one test, as the
+    ``settings`` fixture does for settings: ``registries.work_item_rules.limit_to("notify")``.
+    Everything is put back when the test ends."""
+    with ExitStack() as stack:
+        yield _RegistryChanges(stack)
 
 
 @pytest.fixture(autouse=True)

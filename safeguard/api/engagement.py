@@ -3,15 +3,13 @@
 from datetime import datetime
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import ValidationError
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from safeguard.core.audit import Channel
 from safeguard.engagement import checkins, selectors, services
 from safeguard.engagement.models import Appointment, CheckIn, ReminderPreferences
-from safeguard.people.models import Person
 from safeguard.people.selectors import person_get_for
 
 router = Router(tags=["engagement"])
@@ -70,8 +68,18 @@ class PreferencesIO(Schema):
     consent: bool = False
 
 
+class PreferencesIn(PreferencesIO):
+    # The versions the change starts from (from GET): a stale or missing one is refused (409
+    # or 422), never overwritten. ``person_version`` guards the mobile and email, which belong
+    # to the person's record; it is needed only when they change.
+    version: int = Field(..., ge=0, description="0 when the person has no preferences yet")
+    person_version: int | None = Field(None, ge=1)
+
+
 class PreferencesOut(PreferencesIO):
     consent_recorded_at: datetime | None
+    version: int
+    person_version: int
 
 
 class MessageOut(Schema):
@@ -152,11 +160,6 @@ def _check_in_out(c: CheckIn) -> dict:
     }
 
 
-def _casework(request):
-    if not request.auth.can_change_cases:
-        raise PermissionDenied("Your role can read cases but not change them.")
-
-
 # ---- appointments -------------------------------------------------------------------------
 
 
@@ -169,25 +172,20 @@ def list_appointments(request, crn: str):
 @router.post("/people/{crn}/appointments", response={201: AppointmentOut})
 def create_appointment(request, crn: str, payload: AppointmentIn):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
-    _casework(request)
-    try:
-        appointment = services.appointment_create(
-            person_id=person.pk,
-            kind=payload.kind,
-            starts_at=payload.starts_at,
-            duration_minutes=payload.duration_minutes,
-            location=payload.location,
-            actor=request.auth,
-            channel=Channel.API,
-        )
-    except Person.DoesNotExist as exc:
-        raise Http404 from exc
+    appointment = services.appointment_create(
+        person_id=person.pk,
+        kind=payload.kind,
+        starts_at=payload.starts_at,
+        duration_minutes=payload.duration_minutes,
+        location=payload.location,
+        actor=request.auth,
+        channel=Channel.API,
+    )
     return Status(201, _appointment_out(appointment, person.crn))
 
 
 @router.post("/appointments/{appointment_id}/reschedule", response={201: AppointmentOut})
 def reschedule_appointment(request, appointment_id: int, payload: RescheduleIn):
-    _casework(request)
     appointment = services.appointment_reschedule(
         appointment_id=appointment_id,
         starts_at=payload.starts_at,
@@ -204,7 +202,6 @@ def reschedule_appointment(request, appointment_id: int, payload: RescheduleIn):
 
 @router.post("/appointments/{appointment_id}/cancel", response=AppointmentOut)
 def cancel_appointment(request, appointment_id: int, payload: CancelIn):
-    _casework(request)
     appointment = services.appointment_cancel(
         appointment_id=appointment_id,
         moved_by=payload.cancelled_by,
@@ -217,7 +214,6 @@ def cancel_appointment(request, appointment_id: int, payload: CancelIn):
 
 @router.post("/appointments/{appointment_id}/outcome", response=AppointmentOut)
 def record_outcome(request, appointment_id: int, payload: OutcomeIn):
-    _casework(request)
     appointment = services.appointment_record_outcome(
         appointment_id=appointment_id,
         outcome=payload.outcome,
@@ -240,6 +236,8 @@ def _preferences_out(person, preferences: ReminderPreferences | None) -> dict:
         "summary": preferences.summary if preferences else "none",
         "consent": preferences.consent if preferences else False,
         "consent_recorded_at": preferences.consent_recorded_at if preferences else None,
+        "version": preferences.version if preferences else 0,
+        "person_version": person.version,
     }
 
 
@@ -250,24 +248,22 @@ def get_preferences(request, crn: str):
 
 
 @router.put("/people/{crn}/reminder-preferences", response=PreferencesOut)
-def put_preferences(request, crn: str, payload: PreferencesIO):
+def put_preferences(request, crn: str, payload: PreferencesIn):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
-    _casework(request)
-    try:
-        preferences = services.reminder_preferences_save(
-            person_id=person.pk,
-            channel=payload.channel,
-            lead_times_hours=payload.lead_times_hours,
-            summary=payload.summary,
-            consent=payload.consent,
-            mobile=payload.mobile,
-            email=payload.email,
-            actor=request.auth,
-            audit_channel=Channel.API,
-        )
-    except Person.DoesNotExist as exc:
-        raise Http404 from exc
-    person.refresh_from_db(fields=["mobile", "email"])
+    preferences = services.reminder_preferences_save(
+        person_id=person.pk,
+        channel=payload.channel,
+        lead_times_hours=payload.lead_times_hours,
+        summary=payload.summary,
+        consent=payload.consent,
+        mobile=payload.mobile,
+        email=payload.email,
+        version=payload.version,
+        person_version=payload.person_version,
+        actor=request.auth,
+        audit_channel=Channel.API,
+    )
+    person.refresh_from_db(fields=["mobile", "email", "version"])
     return _preferences_out(person, preferences)
 
 
@@ -293,17 +289,13 @@ def list_messages(request, crn: str, filters: Query[MessageQuery]):
 def create_check_in(request, crn: str, payload: CheckInIn):
     """Send a check-in link to the person. The link itself goes only to them."""
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
-    _casework(request)
-    try:
-        check_in = checkins.check_in_create(
-            person_id=person.pk,
-            channel=payload.channel,
-            frequency=payload.frequency,
-            actor=request.auth,
-            audit_channel=Channel.API,
-        )
-    except Person.DoesNotExist as exc:
-        raise Http404 from exc
+    check_in = checkins.check_in_create(
+        person_id=person.pk,
+        channel=payload.channel,
+        frequency=payload.frequency,
+        actor=request.auth,
+        audit_channel=Channel.API,
+    )
     return Status(201, _check_in_out(check_in))
 
 

@@ -4,9 +4,9 @@ from typing import Literal
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from safeguard.core import selectors
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.models import WorkItemStatus
+from safeguard.people import work
 
 router = Router(tags=["work items"])
 
@@ -42,9 +42,9 @@ class WorkItemQuery(Schema):
 def list_work_items(request, filters: Query[WorkItemQuery]):
     user = request.auth
     if filters.assigned_to == "me":
-        items = selectors.my_work(user=user, status=filters.status)
+        items = work.my_work_items(user=user, status=filters.status)
     else:
-        items = selectors.team_work(user=user, status=filters.status)
+        items = work.team_work_items(user=user, status=filters.status)
     if filters.rule:
         items = items.filter(rule=filters.rule)
     items = items.select_related("person", "assigned_to")

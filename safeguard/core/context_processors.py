@@ -1,37 +1,33 @@
 from django.urls import reverse
 
-from safeguard.core.models import Role
-from safeguard.learning.insights import LEARNING_ROLES
-from safeguard.learning.training import COMPLIANCE_ROLES as TRAINING_ROLES
-from safeguard.referrals.insights import MONITORING_ROLES
-from safeguard.releases.selectors import BOARD_ROLES as RELEASE_BOARD_ROLES
+from safeguard.core.capabilities import Capability, has_capability
+
+# The service navigation, in order: (text, url name, capability needed or None for everyone
+# signed in). Each page checks the same capability, so a link is shown exactly when it works.
+NAVIGATION = (
+    ("My work", "my_work", None),
+    ("Team work", "team_work", Capability.SEE_TEAM_WORK),
+    ("Caseload", "people:caseload", None),
+    ("Search", "people:search", None),
+    ("Registration problems", "registrations:hygiene", None),
+    ("Meetings", "referrals:meetings", None),
+    ("Appointments", "engagement:overview", None),
+    ("Release board", "releases:board", Capability.SEE_RELEASE_BOARD),
+    ("Referral monitoring", "referrals:monitoring", Capability.SEE_REFERRAL_MONITORING),
+    ("Learning from deaths", "learning:learning", Capability.SEE_LEARNING_FROM_DEATHS),
+    ("Training", "learning:training", Capability.SEE_TRAINING_COMPLIANCE),
+)
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if not (user and user.is_authenticated):
         return {"service_navigation": []}
-    items = [
-        ("My work", reverse("my_work")),
-        ("Caseload", reverse("people:caseload")),
-        ("Search", reverse("people:search")),
-    ]
-    if user.role == Role.SENIOR_PROBATION_OFFICER:
-        items.insert(1, ("Team work", reverse("team_work")))
-    items.append(("Registration problems", reverse("registrations:hygiene")))
-    items.append(("Meetings", reverse("referrals:meetings")))
-    items.append(("Appointments", reverse("engagement:overview")))
-    if user.role in RELEASE_BOARD_ROLES:
-        items.append(("Release board", reverse("releases:board")))
-    if user.role in MONITORING_ROLES:
-        items.append(("Referral monitoring", reverse("referrals:monitoring")))
-    if user.role in LEARNING_ROLES:
-        items.append(("Learning from deaths", reverse("learning:learning")))
-    if user.role in TRAINING_ROLES:
-        items.append(("Training", reverse("learning:training")))
     path = request.path
-    return {
-        "service_navigation": [
-            {"text": text, "href": href, "current": path.startswith(href)} for text, href in items
-        ]
-    }
+    items = []
+    for text, name, capability in NAVIGATION:
+        if capability is not None and not has_capability(user, capability):
+            continue
+        href = reverse(name)
+        items.append({"text": text, "href": href, "current": path.startswith(href)})
+    return {"service_navigation": items}

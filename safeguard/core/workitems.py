@@ -14,15 +14,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import DateField, Exists, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
+from safeguard.core import registry
 from safeguard.core.models import Role, Staff, WorkItem, WorkItemPriority, WorkItemStatus
-from safeguard.people.deaths import not_deceased
 
 CANDIDATE_FIELDS = ("wi_subject_id", "wi_person_id", "wi_team_id", "wi_assignee_id", "wi_due_on")
 
@@ -38,7 +36,8 @@ class WorkItemRule:
 
 
 def all_rules() -> list[WorkItemRule]:
-    return [import_string(path) for path in settings.SAFEGUARD_WORK_ITEM_RULES]
+    """The rules each area registers in its ``AppConfig.ready()``, in their order."""
+    return list(registry.work_item_rules)
 
 
 def rules_by_code() -> dict[str, WorkItemRule]:
@@ -94,8 +93,11 @@ class ScanResult:
 def scan(rule: WorkItemRule, *, today: date, person_ids: Iterable[int] | None = None) -> ScanResult:
     """Raise, resolve and re-home ``rule``'s items, for everyone or for only ``person_ids``:
     three statements, whatever the size of the caseload (no row passes through Python)."""
-    # After a death the record is closed for day-to-day work: no rule raises anything for it.
-    candidates = rule.candidates(today).filter(not_deceased("wi_person_id"))
+    candidates = rule.candidates(today)
+    # Conditions on the person that hold for every rule (people registers "has not died": the
+    # record is closed for day-to-day work, so no rule raises anything for it).
+    for condition in registry.work_item_conditions:
+        candidates = candidates.filter(condition("wi_person_id"))
     open_items = WorkItem.objects.filter(rule=rule.code, status=WorkItemStatus.OPEN)
     if person_ids is not None:
         person_ids = list(person_ids)

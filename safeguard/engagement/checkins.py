@@ -15,14 +15,15 @@ import secrets
 from datetime import time, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.calendar import is_working_day
-from safeguard.core.workitems import refresh_for_person_on_commit
+from safeguard.core.capabilities import Capability, require_capability
 from safeguard.engagement import wording
+from safeguard.engagement.audit import CheckInEvent
 from safeguard.engagement.models import (
     HELP_TOPICS,
     CheckIn,
@@ -30,12 +31,11 @@ from safeguard.engagement.models import (
     CheckInSchedule,
     SelfHarmAnswer,
 )
-from safeguard.engagement.selectors import check_in_get_for
 from safeguard.notify.models import MessageKind
 from safeguard.notify.services import message_enqueue, messages_withdraw
 from safeguard.notify.timing import plan_send_time
-from safeguard.people.models import Person
-from safeguard.people.selectors import visible_people
+from safeguard.people.deaths import not_deceased
+from safeguard.people.gate import case_record_change, person_change
 
 logger = logging.getLogger(__name__)
 
@@ -126,8 +126,7 @@ def check_in_create(
     now=None,
 ) -> CheckIn:
     """Send a check-in now; for weekly or fortnightly ones, also set up the schedule."""
-    if not actor.can_change_cases:
-        raise PermissionDenied("Your role can read cases but not change them.")
+    require_capability(actor, Capability.CHANGE_CASES)
     now = now or timezone.now()
     errors = {}
     if channel not in ("sms", "email"):
@@ -136,10 +135,8 @@ def check_in_create(
         errors["frequency"] = ["Choose once, every week or every 2 weeks"]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        person = visible_people(actor).select_for_update(of=("self",)).filter(pk=person_id).first()
-        if person is None:
-            raise Person.DoesNotExist
+    with person_change(actor=actor, person_id=person_id, channel=audit_channel) as change:
+        person = change.person
         schedule = None
         if frequency != CheckInFrequency.ONE_OFF:
             CheckInSchedule.objects.filter(person=person, active=True).update(
@@ -153,33 +150,18 @@ def check_in_create(
                 created_by=actor,
             )
         check_in = _issue(person=person, channel=channel, actor=actor, schedule=schedule, now=now)
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=audit_channel,
-            person=person,
-            detail=f"check-in {check_in.pk} sent by {channel} ({frequency})",
+        change.record(
+            CheckInEvent.SENT, record=check_in, new={"channel": channel, "frequency": frequency}
         )
     return check_in
 
 
 def check_in_schedule_stop(*, person_id: int, actor, audit_channel: str = Channel.WEB) -> int:
-    if not actor.can_change_cases:
-        raise PermissionDenied("Your role can read cases but not change them.")
-    with transaction.atomic():
-        person = visible_people(actor).filter(pk=person_id).first()
-        if person is None:
-            raise Person.DoesNotExist
-        stopped = CheckInSchedule.objects.filter(person=person, active=True).update(
+    with person_change(actor=actor, person_id=person_id, channel=audit_channel) as change:
+        stopped = CheckInSchedule.objects.filter(person=change.person, active=True).update(
             active=False, ended_at=timezone.now()
         )
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=audit_channel,
-            person=person,
-            detail="regular check-ins stopped",
-        )
+        change.record(CheckInEvent.SCHEDULE_STOPPED, new={"schedules_stopped": stopped})
     return stopped
 
 
@@ -189,6 +171,7 @@ def check_ins_send_due(*, now=None, limit=5000) -> int:
     sent = 0
     due_ids = list(
         CheckInSchedule.objects.filter(active=True, next_due_at__lte=now)
+        .filter(not_deceased("person_id"))  # never a link to someone who has died
         .order_by("next_due_at")
         .values_list("pk", flat=True)[:limit]
     )
@@ -198,6 +181,7 @@ def check_ins_send_due(*, now=None, limit=5000) -> int:
                 CheckInSchedule.objects.select_for_update()
                 .select_related("person", "created_by")
                 .filter(pk=schedule_id, active=True, next_due_at__lte=now)
+                .filter(not_deceased("person_id"))
                 .first()
             )
             if schedule is None:
@@ -231,6 +215,7 @@ def check_in_by_token(token: str, *, now=None) -> CheckIn | None:
     check_in = (
         CheckIn.objects.select_related("person")
         .filter(token_hash=token_hash(token), completed_at__isnull=True, expires_at__gt=now)
+        .filter(not_deceased("person_id"))
         .first()
     )
     return check_in
@@ -278,6 +263,7 @@ def check_in_answer(*, check_in_id: int, step: str, data, now=None) -> CheckIn |
             CheckIn.objects.select_for_update()
             .select_related("person")
             .filter(pk=check_in_id, completed_at__isnull=True, expires_at__gt=now)
+            .filter(not_deceased("person_id"))
             .first()
         )
         if check_in is None:
@@ -298,6 +284,8 @@ def check_in_answer(*, check_in_id: int, step: str, data, now=None) -> CheckIn |
                 channel=Channel.WEB,
                 person=check_in.person,
                 detail=f"check-in {check_in.pk}: the person reported thoughts of self-harm",
+                event=CheckInEvent.SELF_HARM_REPORTED,
+                changes={"record": f"checkin:{check_in.pk}"},
             )
             _raise_items_on_commit(check_in.person_id, timezone.localdate(now))
         check_in.save(update_fields=fields)
@@ -312,6 +300,7 @@ def check_in_submit(*, check_in_id: int, now=None) -> CheckIn | None:
             CheckIn.objects.select_for_update()
             .select_related("person")
             .filter(pk=check_in_id, completed_at__isnull=True, expires_at__gt=now)
+            .filter(not_deceased("person_id"))
             .first()
         )
         if check_in is None:
@@ -327,6 +316,8 @@ def check_in_submit(*, check_in_id: int, now=None) -> CheckIn | None:
             channel=Channel.WEB,
             person=check_in.person,
             detail=f"check-in {check_in.pk} answered by the person",
+            event=CheckInEvent.ANSWERED,
+            changes={"record": f"checkin:{check_in.pk}"},
         )
         _raise_items_on_commit(check_in.person_id, timezone.localdate(now))
     return check_in
@@ -336,18 +327,15 @@ def check_in_follow_up(
     *, check_in_id: int, note: str, actor, channel: str = Channel.WEB, now=None
 ) -> CheckIn:
     """The practitioner has acted on the check-in (or on its being missed)."""
-    if not actor.can_change_cases:
-        raise PermissionDenied("Your role can read cases but not change them.")
-    if not (note or "").strip():
-        raise ValidationError({"note": ["Enter what you did"]})
-    if len(note) > 500:
-        raise ValidationError({"note": ["Write 500 characters or fewer"]})
     now = now or timezone.now()
-    check_in_get_for(user=actor, check_in_id=check_in_id, channel=channel)  # logs a refusal
-    with transaction.atomic():
-        check_in = check_in_get_for(
-            user=actor, check_in_id=check_in_id, channel=channel, for_update=True
-        )
+    with case_record_change(CheckIn.objects, pk=check_in_id, actor=actor, channel=channel) as (
+        change,
+        check_in,
+    ):
+        if not (note or "").strip():
+            raise ValidationError({"note": ["Enter what you did"]})
+        if len(note) > 500:
+            raise ValidationError({"note": ["Write 500 characters or fewer"]})
         if check_in.followed_up_at:
             raise ValidationError({"note": ["This check-in has already been followed up"]})
         check_in.followed_up_at = now
@@ -357,12 +345,5 @@ def check_in_follow_up(
         if check_in.completed_at is None:
             # The link is no longer wanted: stop it being sent if it has not gone yet.
             messages_withdraw(topic=f"check_in:{check_in.pk}", reason="Withdrawn: followed up")
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=check_in.person,
-            detail=f"check-in {check_in.pk} followed up",
-        )
-        refresh_for_person_on_commit(check_in.person_id, timezone.localdate(now))
+        change.record(CheckInEvent.FOLLOWED_UP, record=check_in)
     return check_in

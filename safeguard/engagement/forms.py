@@ -193,6 +193,10 @@ class ReminderPreferencesForm(forms.Form):
         required=False,
         help_text="Ask them, and explain they can change their mind at any time",
     )
+    # The versions the page was built from: a change made meanwhile is refused, not undone.
+    # Not required here: a missing one is refused by the service as a stale edit.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    person_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean(self):
         data = super().clean()

@@ -9,17 +9,18 @@ the access log in the same transaction and refreshes the case's work items after
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.audit import Channel
+from safeguard.core.capabilities import Capability, require_capability
 from safeguard.core.models import Role
 from safeguard.core.phones import InvalidPhoneNumber, normalise_uk_phone
-from safeguard.core.workitems import refresh_for_person_on_commit
 from safeguard.engagement import wording
+from safeguard.engagement.audit import AppointmentEvent, ReminderEvent, TravelEvent
 from safeguard.engagement.models import (
     ATTENDANCE_OUTCOMES,
     Appointment,
@@ -33,36 +34,19 @@ from safeguard.engagement.models import (
     TravelStatus,
     TravelSupportRequest,
 )
-from safeguard.engagement.selectors import appointment_get_for, travel_request_get_for
 from safeguard.notify.models import MessageKind
 from safeguard.notify.services import message_enqueue, messages_withdraw
 from safeguard.notify.timing import plan_send_time
-from safeguard.people.models import Person
+from safeguard.people.deaths import not_deceased
+from safeguard.people.gate import case_record_change, check_version, person_change, values_of
 from safeguard.people.selectors import visible_people
 
 MAX_AHEAD_DAYS = 366
 MIN_GAP_BETWEEN_REMINDERS = timedelta(minutes=60)
 MAX_LEAD_TIME_HOURS = 14 * 24
 MAX_LEAD_TIMES = 4
+PREFERENCE_FIELDS = ("channel", "lead_times_hours", "summary", "consent")
 SUMMARY_PERIOD = {SummaryFrequency.WEEKLY: 7, SummaryFrequency.FORTNIGHTLY: 14}
-
-
-def _require_casework(actor):
-    if not actor.can_change_cases:
-        raise PermissionDenied("Your role can read cases but not change them.")
-
-
-def _lock_person(actor, person_id) -> Person:
-    person = (
-        visible_people(actor)
-        .select_for_update(of=("self",))
-        .select_related("practitioner")
-        .filter(pk=person_id)
-        .first()
-    )
-    if person is None:
-        raise Person.DoesNotExist
-    return person
 
 
 def _topic(appointment) -> str:
@@ -215,12 +199,11 @@ def appointment_create(
     now=None,
 ) -> Appointment:
     """Book an appointment and write its reminders to the outbox."""
-    _require_casework(actor)
     now = now or timezone.now()
-    _check_details(kind, duration_minutes, location)
-    _check_when(starts_at, now)
-    with transaction.atomic():
-        person = _lock_person(actor, person_id)
+    with person_change(actor=actor, person_id=person_id, channel=channel) as change:
+        person = change.person
+        _check_details(kind, duration_minutes, location)
+        _check_when(starts_at, now)
         if practitioner is None:
             practitioner = person.practitioner
         if practitioner is None and actor.role in (
@@ -239,26 +222,16 @@ def appointment_create(
             created_by=actor,
         )
         reminders = _write_reminders(appointment, person, _preferences(person), now=now)
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=person,
+        change.record(
+            AppointmentEvent.BOOKED,
+            record=appointment,
+            new={"kind": kind, "starts_at": starts_at, "reminders": reminders},
             detail=f"booked appointment {appointment.pk} ({kind}); {reminders} reminders",
         )
     return appointment
 
 
-def _refuse_early(getter, **kwargs):
-    """Look the record up before the transaction, so that a refusal is written to the access
-    log and stays there (inside the transaction the 404 would roll the log entry back)."""
-    getter(**kwargs)
-
-
-def _open_appointment(actor, appointment_id, channel):
-    appointment = appointment_get_for(
-        user=actor, appointment_id=appointment_id, channel=channel, for_update=True
-    )
+def _check_open(appointment):
     if appointment.outcome:
         raise ValidationError(
             {"appointment": ["This appointment already has an outcome and cannot be changed"]}
@@ -293,18 +266,18 @@ def appointment_reschedule(
 ) -> Appointment:
     """Move an appointment: the old one ends as rescheduled, a new one carries on the chain.
     Queued reminders of the old one are withdrawn; the person is told of the new time."""
-    _require_casework(actor)
     now = now or timezone.now()
-    _check_mover_and_reason(moved_by, reason)
-    _check_when(starts_at, now)
-    _refuse_early(appointment_get_for, user=actor, appointment_id=appointment_id, channel=channel)
-    with transaction.atomic():
-        old = _open_appointment(actor, appointment_id, channel)
+    with case_record_change(
+        Appointment.objects, pk=appointment_id, actor=actor, channel=channel
+    ) as (change, old):
+        person = change.person
+        _check_mover_and_reason(moved_by, reason)
+        _check_when(starts_at, now)
+        _check_open(old)
         kind = kind or old.kind
         duration_minutes = duration_minutes or old.duration_minutes
         location = old.location if location is None else location
         _check_details(kind, duration_minutes, location)
-        person = _lock_person(actor, old.person_id)
         old.outcome = Outcome.RESCHEDULED
         old.moved_by = moved_by
         old.outcome_reason = reason.strip()
@@ -329,14 +302,13 @@ def appointment_reschedule(
         preferences = _preferences(person)
         told_at = _send_notice(new, person, preferences, "appointment_moved", now=now)
         _write_reminders(new, person, preferences, now=now, told_at=told_at)
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=person,
+        change.record(
+            AppointmentEvent.MOVED,
+            record=old,
+            old={"starts_at": old.starts_at},
+            new={"starts_at": new.starts_at, "appointment": new.pk, "moved_by": moved_by},
             detail=f"moved appointment {old.pk} to {new.pk} ({moved_by}); {withdrawn} withdrawn",
         )
-        refresh_for_person_on_commit(person.pk, timezone.localdate(now))
     return new
 
 
@@ -349,13 +321,13 @@ def appointment_cancel(
     channel: str = Channel.WEB,
     now=None,
 ) -> Appointment:
-    _require_casework(actor)
     now = now or timezone.now()
-    _check_mover_and_reason(moved_by, reason)
-    _refuse_early(appointment_get_for, user=actor, appointment_id=appointment_id, channel=channel)
-    with transaction.atomic():
-        appointment = _open_appointment(actor, appointment_id, channel)
-        person = _lock_person(actor, appointment.person_id)
+    with case_record_change(
+        Appointment.objects, pk=appointment_id, actor=actor, channel=channel
+    ) as (change, appointment):
+        person = change.person
+        _check_mover_and_reason(moved_by, reason)
+        _check_open(appointment)
         appointment.outcome = (
             Outcome.CANCELLED_BY_PROBATION
             if moved_by == MovedBy.PROBATION
@@ -375,14 +347,12 @@ def appointment_cancel(
             _send_notice(
                 appointment, person, _preferences(person), "appointment_cancelled", now=now
             )
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=person,
+        change.record(
+            AppointmentEvent.CANCELLED,
+            record=appointment,
+            new={"outcome": appointment.outcome, "moved_by": moved_by},
             detail=f"cancelled appointment {appointment.pk} ({moved_by}); {withdrawn} withdrawn",
         )
-        refresh_for_person_on_commit(person.pk, timezone.localdate(now))
     return appointment
 
 
@@ -396,8 +366,14 @@ def appointment_record_outcome(
     now=None,
 ) -> Appointment:
     """Attended, failed to attend or an acceptable absence, once the appointment has begun."""
-    _require_casework(actor)
     now = now or timezone.now()
+    with case_record_change(
+        Appointment.objects, pk=appointment_id, actor=actor, channel=channel
+    ) as (change, appointment):
+        return _record_outcome(change, appointment, outcome, reason, actor, now)
+
+
+def _record_outcome(change, appointment, outcome, reason, actor, now) -> Appointment:
     if outcome not in ATTENDANCE_OUTCOMES:
         raise ValidationError(
             {"outcome": ["Choose attended, failed to attend or acceptable absence"]}
@@ -406,29 +382,25 @@ def appointment_record_outcome(
         raise ValidationError({"reason": ["Enter why the absence is acceptable"]})
     if len(reason or "") > 500:
         raise ValidationError({"reason": ["The reason must be 500 characters or fewer"]})
-    _refuse_early(appointment_get_for, user=actor, appointment_id=appointment_id, channel=channel)
-    with transaction.atomic():
-        appointment = _open_appointment(actor, appointment_id, channel)
-        if appointment.starts_at > now:
-            raise ValidationError(
-                {"outcome": ["You can record an outcome once the appointment has started"]}
-            )
-        appointment.outcome = outcome
-        appointment.outcome_reason = (reason or "").strip()
-        appointment.outcome_recorded_at = now
-        appointment.outcome_recorded_by = actor
-        appointment.version += 1
-        appointment._change_reason = f"Outcome: {outcome}"
-        appointment.save()
-        messages_withdraw(topic=_topic(appointment), reason="Withdrawn: outcome recorded", now=now)
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=appointment.person,
-            detail=f"appointment {appointment.pk} outcome: {outcome}",
+    _check_open(appointment)
+    if appointment.starts_at > now:
+        raise ValidationError(
+            {"outcome": ["You can record an outcome once the appointment has started"]}
         )
-        refresh_for_person_on_commit(appointment.person_id, timezone.localdate(now))
+    appointment.outcome = outcome
+    appointment.outcome_reason = (reason or "").strip()
+    appointment.outcome_recorded_at = now
+    appointment.outcome_recorded_by = actor
+    appointment.version += 1
+    appointment._change_reason = f"Outcome: {outcome}"
+    appointment.save()
+    messages_withdraw(topic=_topic(appointment), reason="Withdrawn: outcome recorded", now=now)
+    change.record(
+        AppointmentEvent.OUTCOME_RECORDED,
+        record=appointment,
+        new={"outcome": outcome},
+        detail=f"appointment {appointment.pk} outcome: {outcome}",
+    )
     return appointment
 
 
@@ -436,15 +408,12 @@ def appointment_welfare_checked(
     *, appointment_id: int, note: str, actor, channel: str = Channel.WEB, now=None
 ) -> Appointment:
     """Record the welfare follow-up after a missed appointment (clears its work item)."""
-    _require_casework(actor)
     now = now or timezone.now()
-    if not (note or "").strip():
-        raise ValidationError({"note": ["Enter what you did to check on the person"]})
-    _refuse_early(appointment_get_for, user=actor, appointment_id=appointment_id, channel=channel)
-    with transaction.atomic():
-        appointment = appointment_get_for(
-            user=actor, appointment_id=appointment_id, channel=channel, for_update=True
-        )
+    with case_record_change(
+        Appointment.objects, pk=appointment_id, actor=actor, channel=channel
+    ) as (change, appointment):
+        if not (note or "").strip():
+            raise ValidationError({"note": ["Enter what you did to check on the person"]})
         if appointment.outcome != Outcome.FAILED_TO_ATTEND:
             raise ValidationError(
                 {"appointment": ["Only a missed appointment needs a welfare check"]}
@@ -454,14 +423,11 @@ def appointment_welfare_checked(
         appointment.welfare_note = note.strip()[:500]
         appointment.version += 1
         appointment.save()
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=appointment.person,
+        change.record(
+            AppointmentEvent.WELFARE_CHECKED,
+            record=appointment,
             detail=f"welfare check after missed appointment {appointment.pk}",
         )
-        refresh_for_person_on_commit(appointment.person_id, timezone.localdate(now))
     return appointment
 
 
@@ -496,14 +462,19 @@ def reminder_preferences_save(
     consent: bool,
     mobile: str | None = None,
     email: str | None = None,
+    version: int | None = None,
+    person_version: int | None = None,
     actor,
     audit_channel: str = Channel.WEB,
     now=None,
 ) -> ReminderPreferences:
     """Record how the person wants reminders, with their consent, and rebuild the queued
     reminders of their upcoming appointments to match. ``mobile``/``email`` (when given) update
-    the person's contact details."""
-    _require_casework(actor)
+    the person's contact details. ``version`` is the version of the preferences the edit
+    started from (0 when the person has none yet) and ``person_version`` that of the person's
+    record, which holds the mobile and email: a stale or missing one is refused, so that a
+    correction made meanwhile is never silently undone."""
+    require_capability(actor, Capability.CHANGE_CASES)
     now = now or timezone.now()
     errors = {}
     if channel not in ReminderChannel.values:
@@ -541,13 +512,15 @@ def reminder_preferences_save(
 
     from safeguard.people.services import person_update_details
 
-    with transaction.atomic():
-        person = _lock_person(actor, person_id)
+    with person_change(actor=actor, person_id=person_id, channel=audit_channel) as change:
+        person = change.person
+        preferences = ReminderPreferences.objects.select_for_update().filter(person=person).first()
+        check_version(preferences.version if preferences else 0, version)
         changed = {k: v for k, v in contact_changes.items() if getattr(person, k) != v}
         if changed:
             person = person_update_details(
                 person_id=person.pk,
-                version=person.version,
+                version=person_version,
                 changes=changed,
                 actor=actor,
                 channel=audit_channel,
@@ -560,7 +533,7 @@ def reminder_preferences_save(
             raise ValidationError({"mobile": ["Enter a mobile number for text reminders"]})
         if channel in (ReminderChannel.EMAIL, ReminderChannel.BOTH) and not final["email"]:
             raise ValidationError({"email": ["Enter an email address for email reminders"]})
-        preferences = ReminderPreferences.objects.select_for_update().filter(person=person).first()
+        old = values_of(preferences, PREFERENCE_FIELDS) if preferences else {}
         if preferences is None:
             preferences = ReminderPreferences(person=person, recorded_by=actor)
         else:
@@ -592,11 +565,11 @@ def reminder_preferences_save(
                 now=now,
             )
             written += _write_reminders(appointment, person, preferences, now=now)
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=audit_channel,
-            person=person,
+        change.record(
+            ReminderEvent.PREFERENCES_SAVED,
+            record=preferences,
+            old=old,
+            new=values_of(preferences, PREFERENCE_FIELDS),
             detail=f"reminder preferences: {channel}, {lead_times}, summary {summary}, "
             f"consent {consent_now}; {written} reminders queued",
         )
@@ -611,6 +584,7 @@ def summaries_send_due(*, now=None, limit=5000) -> int:
     for frequency, days in SUMMARY_PERIOD.items():
         due = (
             ReminderPreferences.objects.filter(consent=True, summary=frequency)
+            .filter(not_deceased("person_id"))
             .filter(_last_summary_before(now - timedelta(days=days, hours=-12)))
             .select_related("person")
             .order_by("pk")[:limit]
@@ -620,6 +594,7 @@ def summaries_send_due(*, now=None, limit=5000) -> int:
                 locked = (
                     ReminderPreferences.objects.select_for_update()
                     .filter(pk=preferences.pk)
+                    .filter(not_deceased("person_id"))
                     .filter(_last_summary_before(now - timedelta(days=days, hours=-12)))
                     .first()
                 )
@@ -665,8 +640,6 @@ def _last_summary_before(moment) -> Q:
 
 # ---- travel support -----------------------------------------------------------------------
 
-APPROVER_ROLES = frozenset({Role.SENIOR_PROBATION_OFFICER, Role.HEAD_OF_PDU, Role.REGIONAL_LEAD})
-
 
 def _clean_amount(amount) -> Decimal:
     try:
@@ -691,14 +664,13 @@ def travel_request_create(
     actor,
     channel: str = Channel.WEB,
 ) -> TravelSupportRequest:
-    _require_casework(actor)
-    value = _clean_amount(amount)
-    if mode not in TravelMode.values:
-        raise ValidationError({"mode": ["Choose how the person travels"]})
-    if len(note or "") > 300:
-        raise ValidationError({"note": ["The note must be 300 characters or fewer"]})
-    with transaction.atomic():
-        person = _lock_person(actor, person_id)
+    with person_change(actor=actor, person_id=person_id, channel=channel) as change:
+        person = change.person
+        value = _clean_amount(amount)
+        if mode not in TravelMode.values:
+            raise ValidationError({"mode": ["Choose how the person travels"]})
+        if len(note or "") > 300:
+            raise ValidationError({"note": ["The note must be 300 characters or fewer"]})
         appointment = None
         if appointment_id:
             appointment = Appointment.objects.filter(pk=appointment_id, person=person).first()
@@ -713,11 +685,10 @@ def travel_request_create(
             note=(note or "").strip(),
             requested_by=actor,
         )
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=person,
+        change.record(
+            TravelEvent.REQUESTED,
+            record=travel,
+            new={"amount": value, "mode": mode},
             detail=f"travel support requested: £{value} ({mode})",
         )
     return travel
@@ -727,14 +698,19 @@ def travel_request_decide(
     *, request_id: int, approve: bool, note: str = "", actor, channel: str = Channel.WEB
 ) -> TravelSupportRequest:
     """An SPO (or above) approves or turns down a request; not their own."""
-    _require_casework(actor)
-    if actor.role not in APPROVER_ROLES:
-        raise PermissionDenied("Only a senior probation officer or above can approve travel costs.")
-    _refuse_early(travel_request_get_for, user=actor, request_id=request_id, channel=channel)
-    with transaction.atomic():
-        travel = travel_request_get_for(
-            user=actor, request_id=request_id, channel=channel, for_update=True
-        )
+    require_capability(
+        actor,
+        Capability.APPROVE_TRAVEL,
+        "Only a senior probation officer or above can approve travel costs.",
+    )
+    with case_record_change(
+        TravelSupportRequest.objects,
+        pk=request_id,
+        actor=actor,
+        channel=channel,
+        capability=Capability.APPROVE_TRAVEL,
+    ) as (change, travel):
+        old = travel.status
         if travel.status != TravelStatus.REQUESTED:
             raise ValidationError({"status": ["This request has already been decided"]})
         if travel.requested_by_id == actor.pk:
@@ -747,11 +723,11 @@ def travel_request_decide(
         travel.decision_note = (note or "").strip()[:300]
         travel.version += 1
         travel.save()
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=travel.person,
+        change.record(
+            TravelEvent.DECIDED,
+            record=travel,
+            old={"status": old},
+            new={"status": travel.status},
             detail=f"travel support {travel.pk} {travel.status}",
         )
     return travel
@@ -760,12 +736,9 @@ def travel_request_decide(
 def travel_request_mark_paid(
     *, request_id: int, actor, channel: str = Channel.WEB
 ) -> TravelSupportRequest:
-    _require_casework(actor)
-    _refuse_early(travel_request_get_for, user=actor, request_id=request_id, channel=channel)
-    with transaction.atomic():
-        travel = travel_request_get_for(
-            user=actor, request_id=request_id, channel=channel, for_update=True
-        )
+    with case_record_change(
+        TravelSupportRequest.objects, pk=request_id, actor=actor, channel=channel
+    ) as (change, travel):
         if travel.status != TravelStatus.APPROVED:
             raise ValidationError({"status": ["Only an approved request can be paid"]})
         travel.status = TravelStatus.PAID
@@ -773,11 +746,11 @@ def travel_request_mark_paid(
         travel.paid_at = timezone.now()
         travel.version += 1
         travel.save()
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=travel.person,
+        change.record(
+            TravelEvent.PAID,
+            record=travel,
+            old={"status": TravelStatus.APPROVED},
+            new={"status": TravelStatus.PAID},
             detail=f"travel support {travel.pk} paid",
         )
     return travel

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.capabilities import Capability, has_capability
 from safeguard.core.forms import add_service_errors, submit_form
 from safeguard.core.models import Role, Team
 from safeguard.engagement import checkins, selectors, services
@@ -259,6 +260,8 @@ def reminder_preferences(request, crn):
         "consent": current.consent if current else False,
         "mobile": person.mobile,
         "email": person.email,
+        "version": current.version if current else 0,
+        "person_version": person.version,
     }
     form = ReminderPreferencesForm(request.POST or None, initial=initial)
     response = submit_form(
@@ -272,6 +275,8 @@ def reminder_preferences(request, crn):
             consent=data["consent"],
             mobile=data["mobile"],
             email=data["email"],
+            version=data["version"],
+            person_version=data["person_version"],
             actor=request.user,
         ),
         success="Reminder preferences saved",
@@ -441,7 +446,7 @@ def person_travel(request, crn):
             "form": form,
             "page": page,
             "can_change": request.user.can_change_cases,
-            "can_decide": request.user.role in services.APPROVER_ROLES,
+            "can_decide": has_capability(request.user, Capability.APPROVE_TRAVEL),
             "decision_form": TravelDecisionForm(),
         },
     )

@@ -12,7 +12,7 @@ from django.db.models import Case, CharField, Count, F, Q, Value, When
 from django.db.models.functions import Substr, TruncQuarter
 from django.utils import timezone
 
-from safeguard.core.models import Role
+from safeguard.core.capabilities import Capability, has_capability
 from safeguard.learning.models import (
     ActionStatus,
     AgencyType,
@@ -26,7 +26,6 @@ from safeguard.learning.models import (
 from safeguard.learning.selectors import visible_notifications
 from safeguard.people.models import AccommodationStatus, Sex
 
-LEARNING_ROLES = frozenset({Role.REGIONAL_LEAD, Role.NATIONAL, Role.INSPECTOR, Role.ADMIN})
 SUPPRESS_BELOW = 5
 SUPPRESSED = "<5"
 REVIEWED = (ReviewStatus.QUALITY_ASSURED, ReviewStatus.CLOSED)
@@ -57,7 +56,7 @@ GROUP_BY = ("circumstance", "days_since_release", "factor", "region")
 
 
 def may_see_learning(user) -> bool:
-    return getattr(user, "role", None) in LEARNING_ROLES
+    return has_capability(user, Capability.SEE_LEARNING_FROM_DEATHS)
 
 
 def default_period(today: dt.date) -> tuple[dt.date, dt.date]:

@@ -9,16 +9,13 @@
 """
 
 from safeguard.assessments.models import RiskToSelf, ScreenStatus, VulnerabilityScreen
-from safeguard.core.models import Role
+from safeguard.core.capabilities import Capability, has_capability
 from safeguard.learning.models import DeathNotification
 from safeguard.learning.training import default_course, training_status_for
 from safeguard.people.sections import Section
 from safeguard.registrations.models import Registration, RegistrationStatus
 
 HIGH_RISK_TO_SELF = (RiskToSelf.HIGH, RiskToSelf.VERY_HIGH)
-TRAINING_VIEWER_ROLES = frozenset(
-    {Role.SENIOR_PROBATION_OFFICER, Role.HEAD_OF_PDU, Role.REGIONAL_LEAD, Role.NATIONAL}
-)
 _MISSING = object()
 
 
@@ -54,7 +51,10 @@ def record_death_section(request, person, today):
 def practitioner_training_section(request, person, today):
     """Shown to the practitioner's managers when risk to self is high (the latest screen says
     high or very high, or an ALSH registration is active)."""
-    if request.user.role not in TRAINING_VIEWER_ROLES or person.practitioner_id is None:
+    if (
+        not has_capability(request.user, Capability.SEE_PRACTITIONER_TRAINING)
+        or person.practitioner_id is None
+    ):
         return None
     if request.user.pk == person.practitioner_id:
         return None

@@ -19,6 +19,7 @@ from safeguard.assessments.models import (
     VulnerabilityScreen,
 )
 from safeguard.core.audit import access_log_refusal
+from safeguard.core.capabilities import Capability, roles_with
 from safeguard.core.models import NATIONAL_ROLES, Role, Staff, Team, WorkItem, WorkItemStatus
 from safeguard.core.workitems import rules_by_code
 from safeguard.learning.models import (
@@ -476,20 +477,6 @@ def practitioner_conflict(*, staff, person_id: int, date_of_death: dt.date) -> b
     )
 
 
-REVIEWER_ROLES = frozenset(
-    {
-        Role.PRACTITIONER,
-        Role.SENIOR_PROBATION_OFFICER,
-        Role.HEAD_OF_PDU,
-        Role.REGIONAL_LEAD,
-        Role.NATIONAL,
-    }
-)
-QA_ROLES = frozenset(
-    {Role.SENIOR_PROBATION_OFFICER, Role.HEAD_OF_PDU, Role.REGIONAL_LEAD, Role.NATIONAL}
-)
-
-
 def eligible_reviewers(*, review: DeathReview) -> list[Staff]:
     """Staff who could review this death: in post, in a reviewing role, able to see the case,
     and independent of it (not its practitioner now or in the 12 months before the death)."""
@@ -499,7 +486,9 @@ def eligible_reviewers(*, review: DeathReview) -> list[Staff]:
         Q(ended_on__isnull=True) | Q(ended_on__gte=window_start)
     )
     candidates = (
-        Staff.objects.filter(is_active=True, in_post=True, role__in=REVIEWER_ROLES)
+        Staff.objects.filter(
+            is_active=True, in_post=True, role__in=roles_with(Capability.REVIEW_DEATHS)
+        )
         .filter(
             Q(teams=notification.person.team_id)
             | Q(role=Role.HEAD_OF_PDU, pdu_id=notification.person.pdu_id)

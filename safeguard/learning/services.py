@@ -4,17 +4,14 @@ locks what it changes and writes the access log in the same transaction."""
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from safeguard.core.audit import Action, Channel, access_log_record
-from safeguard.core.capabilities import Capability, require_capability
+from safeguard.core.capabilities import Capability, has_capability, require_capability
 from safeguard.core.dates import add_months
 from safeguard.core.errors import IllegalTransition, StaleEdit  # noqa: F401 (re-exported)
-from safeguard.core.models import Role
 from safeguard.learning.audit import DeathEvent
 from safeguard.learning.models import (
     ALLOWED_TRANSITIONS,
@@ -38,8 +35,6 @@ from safeguard.learning.models import (
     TrainingSource,
 )
 from safeguard.learning.selectors import (
-    QA_ROLES,
-    REVIEWER_ROLES,
     case_snapshot,
     practitioner_conflict,
     review_get_for,
@@ -70,7 +65,9 @@ def _text(value, name, errors, *, required=False, max_length=MAX_TEXT, message=N
 
 
 def on_death_hooks():
-    return [import_string(path) for path in getattr(settings, "SAFEGUARD_ON_DEATH", [])]
+    from safeguard.core import registry  # each area registers its hooks in AppConfig.ready()
+
+    return list(registry.on_death)
 
 
 def death_notification_record(
@@ -89,7 +86,7 @@ def death_notification_record(
 ) -> DeathNotification:
     """Record a death. In one transaction: the notification, an immutable snapshot of the case
     as it stood, a review in state "notified", the access log, and every hook in
-    ``settings.SAFEGUARD_ON_DEATH`` (which close the person's open work, reminders and
+    ``registry.on_death`` (which close the person's open work, reminders and
     check-ins). The snapshot is taken before the hooks run, so it shows what was open."""
     require_capability(actor, Capability.CHANGE_CASES)
     now = now or timezone.now()
@@ -183,7 +180,10 @@ def death_reclassify(
     _visible_review(actor, review_id, channel)
     with transaction.atomic():
         review = review_get_for(user=actor, review_id=review_id, channel=channel, for_update=True)
-        if actor.role not in QA_ROLES and actor != review.reviewer:
+        if (
+            not has_capability(actor, Capability.QUALITY_ASSURE_REVIEWS)
+            and actor != review.reviewer
+        ):
             raise PermissionDenied("Only the reviewer or a manager can reclassify a death.")
         notification = DeathNotification.objects.select_for_update().get(pk=review.notification_id)
         if notification.circumstances == circumstances:
@@ -261,11 +261,11 @@ def review_transition(
         fields = ["status", "version"]
         if current == ReviewStatus.NOTIFIED:  # → in review
             reviewer = reviewer or actor
-            if actor.role not in REVIEWER_ROLES:
+            if not has_capability(actor, Capability.REVIEW_DEATHS):
                 raise PermissionDenied("Your role cannot start a review.")
-            if reviewer != actor and actor.role not in QA_ROLES:
+            if reviewer != actor and not has_capability(actor, Capability.QUALITY_ASSURE_REVIEWS):
                 raise PermissionDenied("Only a manager can give a review to someone else.")
-            if reviewer.role not in REVIEWER_ROLES or not reviewer.is_active:
+            if not has_capability(reviewer, Capability.REVIEW_DEATHS) or not reviewer.is_active:
                 raise ValidationError(
                     {"reviewer": ["Choose someone in a role that reviews deaths"]}
                 )
@@ -319,7 +319,7 @@ def review_transition(
 
 
 def _check_manager(actor, review, what):
-    if actor.role not in QA_ROLES:
+    if not has_capability(actor, Capability.QUALITY_ASSURE_REVIEWS):
         raise PermissionDenied(f"Your role cannot {what}.")
     if review.reviewer_id == actor.pk:
         raise PermissionDenied(f"The reviewer cannot {what}: someone else must.")
@@ -487,7 +487,10 @@ def review_action_complete(
     _visible_review(actor, review_id, channel)
     with transaction.atomic():
         review = review_get_for(user=actor, review_id=review_id, channel=channel, for_update=True)
-        if actor.role not in QA_ROLES and review.reviewer_id != actor.pk:
+        if (
+            not has_capability(actor, Capability.QUALITY_ASSURE_REVIEWS)
+            and review.reviewer_id != actor.pk
+        ):
             raise PermissionDenied("Only the reviewer or a manager can record an action as done.")
         action = (
             ReviewAction.objects.select_for_update().filter(review=review, pk=action_id).first()
@@ -519,13 +522,9 @@ def _local(moment):
 
 # ---- training ----------------------------------------------------------------------------------
 
-TRAINING_RECORDER_ROLES = frozenset(
-    {Role.SENIOR_PROBATION_OFFICER, Role.HEAD_OF_PDU, Role.REGIONAL_LEAD, Role.NATIONAL, Role.ADMIN}
-)
-
 
 def may_record_training(user) -> bool:
-    return getattr(user, "role", None) in TRAINING_RECORDER_ROLES
+    return has_capability(user, Capability.RECORD_TRAINING)
 
 
 def expiry_for(course: TrainingCourse, completed_on: dt.date) -> dt.date | None:

@@ -18,7 +18,8 @@ from django.db.models import (
     When,
 )
 
-from safeguard.core.models import Role, Staff
+from safeguard.core.capabilities import Capability, has_capability
+from safeguard.core.models import Staff
 from safeguard.learning.models import TrainingCourse, TrainingRecord
 from safeguard.learning.rules import DUE_WITHIN_DAYS, any_record, mandatory_courses, valid_record
 from safeguard.learning.selectors import staff_in_scope
@@ -40,20 +41,10 @@ GROUPS = {
     "pdu": ("team__pdu__pk", "team__pdu__name", "team__pdu__region__name"),
     "region": ("team__pdu__region__pk", "team__pdu__region__name", None),
 }
-COMPLIANCE_ROLES = frozenset(
-    {
-        Role.SENIOR_PROBATION_OFFICER,
-        Role.HEAD_OF_PDU,
-        Role.REGIONAL_LEAD,
-        Role.NATIONAL,
-        Role.INSPECTOR,
-        Role.ADMIN,
-    }
-)
 
 
 def may_see_compliance(user) -> bool:
-    return getattr(user, "role", None) in COMPLIANCE_ROLES
+    return has_capability(user, Capability.SEE_TRAINING_COMPLIANCE)
 
 
 def default_course() -> TrainingCourse | None:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.capabilities import Capability, has_capability
 from safeguard.core.forms import add_service_errors, submit_form
 from safeguard.core.models import NATIONAL_ROLES, PDU, Region, Role
 from safeguard.insights.charts import bar_chart
@@ -127,7 +128,7 @@ def review_detail(request, review_id):
     detail = selectors.review_detail(review=review)
     user = request.user
     is_reviewer = review.reviewer_id == user.pk
-    is_manager = user.role in selectors.QA_ROLES and not is_reviewer
+    is_manager = has_capability(user, Capability.QUALITY_ASSURE_REVIEWS) and not is_reviewer
     allowed = ALLOWED_TRANSITIONS[ReviewStatus(review.status)]
     today = timezone.localdate()
     return render(
@@ -142,12 +143,15 @@ def review_detail(request, review_id):
             "is_reviewer": is_reviewer,
             "can_edit": is_reviewer and review.status == ReviewStatus.IN_REVIEW,
             "can_start": review.status == ReviewStatus.NOTIFIED
-            and user.role in selectors.REVIEWER_ROLES,
+            and has_capability(user, Capability.REVIEW_DEATHS),
             "can_qa": is_manager and ReviewStatus.QUALITY_ASSURED in allowed,
             "can_send_back": is_manager and review.status == ReviewStatus.QUALITY_ASSURED,
             "can_close": is_manager and ReviewStatus.CLOSED in allowed,
-            "can_reclassify": user.role in selectors.QA_ROLES or is_reviewer,
-            "can_complete_actions": (user.role in selectors.QA_ROLES or is_reviewer)
+            "can_reclassify": has_capability(user, Capability.QUALITY_ASSURE_REVIEWS)
+            or is_reviewer,
+            "can_complete_actions": (
+                has_capability(user, Capability.QUALITY_ASSURE_REVIEWS) or is_reviewer
+            )
             and review.status != ReviewStatus.NOTIFIED,
             "today": today,
             "open_status": ActionStatus.OPEN,
@@ -210,7 +214,10 @@ def _review_form(request, review, form, action, *, success, title, submit, intro
 
 
 def _require_reviewer_or_manager(request, review):
-    if request.user.role not in selectors.QA_ROLES and review.reviewer_id != request.user.pk:
+    if (
+        not has_capability(request.user, Capability.QUALITY_ASSURE_REVIEWS)
+        and review.reviewer_id != request.user.pk
+    ):
         raise PermissionDenied
 
 
@@ -222,9 +229,9 @@ def _back_to_review(review):
 def review_start(request, review_id):
     review = _review(request, review_id)
     user = request.user
-    if review.status != ReviewStatus.NOTIFIED or user.role not in selectors.REVIEWER_ROLES:
+    if review.status != ReviewStatus.NOTIFIED or not has_capability(user, Capability.REVIEW_DEATHS):
         raise PermissionDenied
-    manager = user.role in selectors.QA_ROLES
+    manager = has_capability(user, Capability.QUALITY_ASSURE_REVIEWS)
     reviewers = selectors.eligible_reviewers(review=review) if manager else []
     form = forms.StartReviewForm(_posted(request), reviewers=reviewers)
     if not manager:
@@ -257,7 +264,10 @@ def review_transition(request, review_id):
     }
     if to not in titles:
         raise Http404
-    if request.user.role not in selectors.QA_ROLES or review.reviewer_id == request.user.pk:
+    if (
+        not has_capability(request.user, Capability.QUALITY_ASSURE_REVIEWS)
+        or review.reviewer_id == request.user.pk
+    ):
         raise PermissionDenied
     form = forms.TransitionForm(_posted(request), initial={"to": to})
     if (

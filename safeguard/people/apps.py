@@ -5,3 +5,10 @@ class PeopleConfig(AppConfig):
     name = "safeguard.people"
     label = "people"
     verbose_name = "People on probation"
+
+    def ready(self):
+        from safeguard.core import registry
+        from safeguard.people.deaths import not_deceased
+
+        # After a death the record is closed for day-to-day work: no rule raises anything.
+        registry.work_item_conditions.register(self.label, 10, not_deceased)

@@ -1,14 +1,14 @@
 """The person page is built from sections that each area provides.
 
-``settings.SAFEGUARD_PERSON_SECTIONS`` lists functions ``(request, person, today)`` that return a
-``Section`` (or None to show nothing). Each must run a fixed number of queries, whatever the
+Each area registers functions ``(request, person, today)`` that return a ``Section`` (or None to
+show nothing) in ``safeguard.core.registry.person_sections``, from its ``AppConfig.ready()``,
+with the key that places it on the page. Each must run a fixed number of queries, whatever the
 size of the case, so that the page's query count stays fixed.
 """
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.utils.module_loading import import_string
+from safeguard.core import registry
 
 
 @dataclass
@@ -20,8 +20,8 @@ class Section:
 
 def person_sections(request, person, today) -> dict[str, list[Section]]:
     by_position: dict[str, list[Section]] = {"top": [], "main": []}
-    for path in settings.SAFEGUARD_PERSON_SECTIONS:
-        section = import_string(path)(request, person, today)
+    for build in registry.person_sections:
+        section = build(request, person, today)
         if section is not None:
             by_position.setdefault(section.position, []).append(section)
     return by_position

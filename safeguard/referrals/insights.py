@@ -6,7 +6,8 @@ from django.db.models import Case, CharField, Count, F, IntegerField, Q, Value, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from safeguard.core.models import PDU, LocalAuthority, Region, Role
+from safeguard.core.capabilities import Capability, has_capability
+from safeguard.core.models import PDU, LocalAuthority, Region
 from safeguard.insights.stats import totals_by_each_key
 from safeguard.people.models import Ethnicity, Sex
 from safeguard.referrals.models import (
@@ -20,18 +21,11 @@ from safeguard.referrals.models import (
 )
 from safeguard.referrals.selectors import visible_referrals
 
-MONITORING_ROLES = {
-    Role.HEAD_OF_PDU,
-    Role.REGIONAL_LEAD,
-    Role.NATIONAL,
-    Role.INSPECTOR,
-    Role.ADMIN,
-}
 AGE_BANDS = [("18-24", 18, 25), ("25-34", 25, 35), ("35-49", 35, 50), ("50-64", 50, 65)]
 
 
 def may_monitor(user) -> bool:
-    return getattr(user, "role", None) in MONITORING_ROLES
+    return has_capability(user, Capability.SEE_REFERRAL_MONITORING)
 
 
 def _age_band(today: date):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from safeguard.core.models import NATIONAL_ROLES, Role
+from safeguard.core.capabilities import Capability, has_capability
 from safeguard.people.models import AccommodationStatus
 from safeguard.releases import catalogue
 from safeguard.releases.models import (
@@ -22,7 +22,6 @@ from safeguard.releases.models import (
 )
 from safeguard.releases.selectors import engagement_models, visible_plans
 
-INSIGHT_ROLES = frozenset({Role.HEAD_OF_PDU, Role.REGIONAL_LEAD, *NATIONAL_ROLES})
 GROUPINGS = {"pdu": "By PDU", "region": "By region"}
 HOUSED = (
     AccommodationStatus.SETTLED,
@@ -33,7 +32,7 @@ MOVED_OR_CANCELLED = ("rescheduled", "cancelled_by_probation", "cancelled_by_per
 
 
 def may_see_measures(user) -> bool:
-    return getattr(user, "role", None) in INSIGHT_ROLES
+    return has_capability(user, Capability.SEE_RELEASE_INSIGHTS)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from safeguard.core.calendar import add_working_days
-from safeguard.core.models import NATIONAL_ROLES, Role
+from safeguard.core.capabilities import Capability, has_capability
 from safeguard.people.selectors import case_record_get_for, visible_people
 from safeguard.referrals.models import Referral, ReferralKind, ReferralStatus
 from safeguard.registrations.models import Registration, RegistrationStatus
@@ -66,13 +66,9 @@ AT_RISK_REGISTER_CODES = ("ALSH", "RVAD", "RVLN")
 # screen recommend take-home naloxone).
 OPIOID_OVERDOSE_ANSWERS = ("more_than_12_months", "last_12_months", "witnessed")
 
-BOARD_ROLES = frozenset(
-    {Role.SENIOR_PROBATION_OFFICER, Role.HEAD_OF_PDU, Role.REGIONAL_LEAD, *NATIONAL_ROLES}
-)
-
 
 def may_see_board(user) -> bool:
-    return getattr(user, "role", None) in BOARD_ROLES
+    return has_capability(user, Capability.SEE_RELEASE_BOARD)
 
 
 # ---- the other areas, guarded ---------------------------------------------------------------

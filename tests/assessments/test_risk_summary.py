@@ -164,10 +164,11 @@ def test_screen_due_in_python_matches_the_work_item_rule(org):
 
 
 @pytest.fixture
-def with_risk_section(settings):
-    path = "safeguard.assessments.sections.risk_picture_section"
-    if path not in settings.SAFEGUARD_PERSON_SECTIONS:
-        settings.SAFEGUARD_PERSON_SECTIONS = [path, *settings.SAFEGUARD_PERSON_SECTIONS]
+def with_risk_section():
+    from safeguard.assessments.sections import risk_picture_section
+    from safeguard.core.registry import person_sections
+
+    assert risk_picture_section in person_sections  # assessments registers it
 
 
 def test_the_person_page_shows_the_risk_picture_at_the_top(client, org, with_risk_section):

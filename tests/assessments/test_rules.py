@@ -139,12 +139,9 @@ def test_rules_are_set_based(org, rule):
 
 
 def test_recording_a_screen_refreshes_the_persons_work_items_on_commit(
-    org, settings, django_capture_on_commit_callbacks
+    org, registries, django_capture_on_commit_callbacks
 ):
-    settings.SAFEGUARD_WORK_ITEM_RULES = [
-        "safeguard.assessments.rules.SCREEN_DUE",
-        "safeguard.assessments.rules.SAFETY_PLAN_REVIEW_OVERDUE",
-    ]
+    registries.work_item_rules.replace(rules.SCREEN_DUE, rules.SAFETY_PLAN_REVIEW_OVERDUE)
     today = timezone.localdate()
     mine, pp = org["people"]["mine"], org["staff"]["practitioner"]
     scan(rules.SCREEN_DUE, today=today)

@@ -16,10 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
-def _only_engagement_rules(settings):
-    settings.SAFEGUARD_WORK_ITEM_RULES = [
-        r for r in settings.SAFEGUARD_WORK_ITEM_RULES if r.startswith("safeguard.engagement.")
-    ]
+def _only_engagement_rules(registries):
+    registries.work_item_rules.limit_to("engagement")
 
 
 def test_book_remind_move_and_record(page, live_server, home_team):

@@ -15,10 +15,8 @@ PHONE = {"width": 320, "height": 640}
 
 
 @pytest.fixture(autouse=True)
-def _only_check_in_rules(settings):
-    settings.SAFEGUARD_WORK_ITEM_RULES = [
-        r for r in settings.SAFEGUARD_WORK_ITEM_RULES if r.startswith("safeguard.engagement.")
-    ]
+def _only_check_in_rules(registries):
+    registries.work_item_rules.limit_to("engagement")
 
 
 @pytest.fixture(autouse=True)

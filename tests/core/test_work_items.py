@@ -133,7 +133,7 @@ def test_my_work_and_team_work_pages(client, org):
     client.force_login(org["staff"]["practitioner"])
     mine = client.get("/my-work/").content.decode()
     assert "/people/A000001/" in mine and "/people/A000002/" not in mine
-    assert client.get("/team-work/").status_code == 404  # not an SPO
+    assert client.get("/team-work/").status_code == 403  # only SPOs may see team work
 
     client.force_login(org["staff"]["spo"])
     team = client.get("/team-work/").content.decode()

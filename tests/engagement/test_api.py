@@ -41,7 +41,13 @@ def test_appointment_lifecycle_through_the_api(client, org, person):
     headers = bearer(pp)
     put = client.put(
         f"/api/v1/people/{person.crn}/reminder-preferences",
-        {"channel": "sms", "lead_times_hours": [48, 2], "summary": "none", "consent": True},
+        {
+            "channel": "sms",
+            "lead_times_hours": [48, 2],
+            "summary": "none",
+            "consent": True,
+            "version": 0,
+        },
         content_type="application/json",
         **headers,
     )
@@ -180,7 +186,7 @@ def test_bad_appointments_are_422_naming_the_field(client, org, person, payload,
 def test_bad_preferences_are_422_naming_the_field(client, org, person, payload, field):
     response = client.put(
         f"/api/v1/people/{person.crn}/reminder-preferences",
-        payload,
+        {**payload, "version": 0},
         content_type="application/json",
         **bearer(org["staff"]["practitioner"]),
     )
@@ -316,3 +322,85 @@ def test_messages_and_check_ins_lists_are_what_they_say(client, org, person):
     assert client.get(f"/api/v1/people/{person.crn}/check-ins", **headers).json() == []
     bad = client.get(f"/api/v1/people/{person.crn}/messages?limit=0", **headers)
     assert bad.status_code == 422 and "limit" in [e["field"] for e in bad.json()["errors"]]
+
+
+@pytest.mark.django_db
+def test_after_a_death_the_api_books_nothing_and_sends_no_check_in(client, org, person):
+    """The issue's first finding: after a death the API booked an appointment and sent a
+    check-in link to the dead person's phone. Both are refused now, and nothing is queued."""
+    from tests.learning.helpers import record_death
+
+    pp = org["staff"]["practitioner"]
+    record_death(person, org["staff"]["spo"])
+    queued_before = Message.objects.filter(status="queued").count()
+    booked = post(
+        client,
+        f"/api/v1/people/{person.crn}/appointments",
+        {"kind": "phone", "starts_at": soon().isoformat(), "duration_minutes": 30},
+        pp,
+    )
+    assert booked.status_code == 409, booked.content
+    assert booked["Content-Type"] == PROBLEM
+    assert "died" in booked.json()["detail"]
+    check_in = post(client, f"/api/v1/people/{person.crn}/check-ins", {"channel": "sms"}, pp)
+    assert check_in.status_code == 409, check_in.content
+    preferences = client.put(
+        f"/api/v1/people/{person.crn}/reminder-preferences",
+        {"channel": "sms", "lead_times_hours": [48], "consent": True, "version": 0},
+        content_type="application/json",
+        **bearer(pp),
+    )
+    assert preferences.status_code == 409
+    assert not Appointment.objects.filter(person=person).exists()
+    assert not CheckIn.objects.filter(person=person).exists()
+    assert Message.objects.filter(status="queued").count() == queued_before
+
+
+@pytest.mark.django_db
+def test_reminder_preferences_from_a_stale_read_are_refused(client, org, person):
+    """Two people edit the reminders at once: the second, starting from the old version, is
+    refused with 409 and the first one's mobile stays."""
+    pp = org["staff"]["practitioner"]
+    headers = bearer(pp)
+    url = f"/api/v1/people/{person.crn}/reminder-preferences"
+    start = client.get(url, **headers).json()
+    first = client.put(
+        url,
+        {
+            "channel": "sms",
+            "lead_times_hours": [48],
+            "consent": True,
+            "mobile": "07700 900456",
+            "version": start["version"],
+            "person_version": start["person_version"],
+        },
+        content_type="application/json",
+        **headers,
+    )
+    assert first.status_code == 200, first.content
+    assert first.json()["version"] == start["version"] + 1
+    stale = client.put(
+        url,
+        {
+            "channel": "sms",
+            "lead_times_hours": [2],
+            "consent": True,
+            "mobile": "07700 900123",
+            "version": start["version"],
+            "person_version": start["person_version"],
+        },
+        content_type="application/json",
+        **headers,
+    )
+    assert stale.status_code == 409 and stale["Content-Type"] == PROBLEM
+    person.refresh_from_db()
+    assert person.mobile == "07700 900456"
+    assert ReminderPreferences.objects.get(person=person).lead_times_hours == [48]
+    missing = client.put(
+        url,
+        {"channel": "sms", "lead_times_hours": [2], "consent": True},
+        content_type="application/json",
+        **headers,
+    )
+    assert missing.status_code == 422
+    assert "version" in [e["field"] for e in missing.json()["errors"]]

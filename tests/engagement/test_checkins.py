@@ -298,26 +298,19 @@ def _broken(today):
 
 @pytest.mark.django_db
 def test_a_broken_rule_elsewhere_never_stops_the_crisis_page(
-    public, issued, settings, django_capture_on_commit_callbacks
+    public, issued, registries, django_capture_on_commit_callbacks
 ):
     from safeguard.core.workitems import WorkItemRule
 
-    global BROKEN_RULE
-    BROKEN_RULE = WorkItemRule(
+    broken_rule = WorkItemRule(
         code="check_in_broken", title="x", subject_type="person", candidates=_broken
     )
-    settings.SAFEGUARD_WORK_ITEM_RULES = [
-        "tests.engagement.test_checkins.BROKEN_RULE",
-        *settings.SAFEGUARD_WORK_ITEM_RULES,
-    ]
+    registries.work_item_rules.add(broken_rule)
     _, token = issued
     with django_capture_on_commit_callbacks(execute=True):
         response = answer(public, token, "self_harm", {"self_harm": "yes"})
     assert response.status_code == 302 and response["Location"].endswith("/support")
     assert WorkItem.objects.filter(rule="check_in_self_harm", priority="urgent").exists()
-
-
-BROKEN_RULE = None
 
 
 @pytest.mark.django_db

@@ -22,8 +22,10 @@ def person(org):
 
 
 @pytest.mark.django_db
-def test_sweeps_send_due_check_ins_and_summaries(person, org, settings):
-    assert "safeguard.engagement.sweeps.send_due_check_ins" in settings.SAFEGUARD_SWEEPS
+def test_sweeps_send_due_check_ins_and_summaries(person, org):
+    from safeguard.core.registry import sweeps as registered
+
+    assert sweeps.send_due_check_ins in registered
     checkins.check_in_create(
         person_id=person.pk, channel="sms", frequency="weekly", actor=org["staff"]["practitioner"]
     )

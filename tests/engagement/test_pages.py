@@ -234,6 +234,8 @@ def test_reminder_preferences_page_records_consent_and_refuses_bad_numbers(clien
             "summary": "weekly",
             "mobile": "07700900123",
             "consent": "on",
+            "version": "0",
+            "person_version": str(person.version),
         },
     )
     assert ok.status_code == 302

@@ -1,11 +1,9 @@
 import time
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
-from safeguard.core import workitems
+from safeguard.core import registry, workitems
 
 
 class Command(BaseCommand):
@@ -33,13 +31,11 @@ class Command(BaseCommand):
         total_raised = total_resolved = 0
         started = time.monotonic()
         if not rule:
-            # Sweeps write rows the rules look at (settings.SAFEGUARD_SWEEPS), so they run first.
-            for path in getattr(settings, "SAFEGUARD_SWEEPS", []):
+            # Sweeps write rows the rules look at (registered by each area), so they run first.
+            for sweep in registry.sweeps:
                 t0 = time.monotonic()
-                written = import_string(path)(day)
-                self.stdout.write(
-                    f"{path.rsplit('.', 1)[-1]}: {written} ({time.monotonic() - t0:.2f}s)"
-                )
+                written = sweep(day)
+                self.stdout.write(f"{sweep.__name__}: {written} ({time.monotonic() - t0:.2f}s)")
         for r in rules:
             t0 = time.monotonic()
             result = workitems.scan(r, today=day)
