@@ -1,17 +1,15 @@
 from datetime import date, datetime
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from ninja.errors import HttpError
 from pydantic import Field
 
 from safeguard.core.audit import Channel
 from safeguard.core.calendar import working_days_between
 from safeguard.core.models import LocalAuthority
-from safeguard.people.models import Person
 from safeguard.people.selectors import person_get_for
 from safeguard.referrals import insights, selectors, services
 from safeguard.referrals.models import AWAITING_DECISION, Escalation, Referral
@@ -158,10 +156,6 @@ def _out(r: Referral, crn: str, escalations=None) -> dict:
     }
 
 
-def _conflict(exc):
-    raise HttpError(409, str(exc)) from exc
-
-
 @router.get("/agencies", response=list[AgencyOut], summary="Partner agencies")
 def list_agencies(request, filters: Query[AgencyQuery]):
     la_id = None
@@ -252,38 +246,28 @@ def create_referral(request, crn: str, payload: ReferralIn):
             }
             raise ValidationError(renamed) from exc
         raise
-    except Person.DoesNotExist as exc:
-        raise Http404 from exc
     return Status(201, _out(referral, person.crn))
 
 
 @router.post("/referrals/{referral_id}/decision", response=ReferralOut)
 def decide_referral(request, referral_id: int, payload: DecisionIn):
-    _casework(request)
-    try:
-        referral = services.referral_decide(
-            referral_id=referral_id,
-            outcome=payload.outcome,
-            reason=payload.reason,
-            decided_at=payload.decided_at,
-            notes=payload.notes,
-            actor=request.auth,
-            channel=Channel.API,
-        )
-    except services.IllegalTransition as exc:
-        _conflict(exc)
+    referral = services.referral_decide(
+        referral_id=referral_id,
+        outcome=payload.outcome,
+        reason=payload.reason,
+        decided_at=payload.decided_at,
+        notes=payload.notes,
+        actor=request.auth,
+        channel=Channel.API,
+    )
     return _out(referral, referral.person.crn, list(referral.escalations.all()))
 
 
 @router.post("/referrals/{referral_id}/escalations", response={201: dict})
 def escalate_referral(request, referral_id: int, payload: EscalationIn):
-    _casework(request)
-    try:
-        escalation = services.escalation_raise(
-            referral_id=referral_id, reason=payload.reason, actor=request.auth, channel=Channel.API
-        )
-    except services.IllegalTransition as exc:
-        _conflict(exc)
+    escalation = services.escalation_raise(
+        referral_id=referral_id, reason=payload.reason, actor=request.auth, channel=Channel.API
+    )
     return Status(
         201,
         {
@@ -297,16 +281,13 @@ def escalate_referral(request, referral_id: int, payload: EscalationIn):
 
 @router.post("/escalations/{escalation_id}/resolve", response=EscalationOut)
 def resolve_escalation(request, escalation_id: int, payload: ResolveIn):
-    try:
-        escalation = services.escalation_resolve(
-            escalation_id=escalation_id,
-            response=payload.response,
-            outcome=payload.outcome,
-            actor=request.auth,
-            channel=Channel.API,
-        )
-    except services.IllegalTransition as exc:
-        _conflict(exc)
+    escalation = services.escalation_resolve(
+        escalation_id=escalation_id,
+        response=payload.response,
+        outcome=payload.outcome,
+        actor=request.auth,
+        channel=Channel.API,
+    )
     return _escalation_out(escalation)
 
 
@@ -321,8 +302,3 @@ def referral_insights(request, filters: Query[InsightsQuery]):
         date_to=filters.to,
         kind=filters.kind or None,
     )
-
-
-def _casework(request):
-    if not request.auth.can_change_cases:
-        raise PermissionDenied("Your role can read cases but not change them.")

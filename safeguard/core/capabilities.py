@@ -29,6 +29,9 @@ class Capability(StrEnum):
     SEE_TRAINING_COMPLIANCE = "see_training_compliance"
     SEE_PRACTITIONER_TRAINING = "see_practitioner_training"
     RECORD_TRAINING = "record_training"
+    # Answer an escalation one holds: the national lead holds the top of the ladder without
+    # changing cases otherwise.
+    RESOLVE_ESCALATIONS = "resolve_escalations"
 
 
 # Routes for people who are not signed in (check-in links, health checks, the sign-in page,

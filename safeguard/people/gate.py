@@ -217,7 +217,7 @@ def case_record_change(
         queryset = records._default_manager.all()
     else:  # a manager, such as Referral.objects
         queryset = records.all()
-    what = queryset.model._meta.model_name
+    what = str(queryset.model._meta.verbose_name)
     require_capability(actor, capability)
     person_id = (
         queryset.filter(visibility(actor, via=person_field), pk=pk)

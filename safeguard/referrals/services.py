@@ -1,20 +1,20 @@
-"""Every change to referrals and escalations. Each action locks what it changes, checks the
-transition is allowed, writes the access log in the same transaction and refreshes work items
-after commit."""
+"""Every change to referrals and escalations. Each goes through the one gate
+(``safeguard.people.gate``): capability, scope, the person not having died, the lock and a typed
+audit entry in the same transaction, the work-item refresh after commit. Each action then checks
+that its transition is allowed."""
 
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 
-from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.audit import Channel
 from safeguard.core.calendar import add_working_days, working_days_between
+from safeguard.core.capabilities import Capability, require_capability
 from safeguard.core.errors import IllegalTransition  # noqa: F401 (re-exported)
-from safeguard.core.workitems import refresh_for_person_on_commit
-from safeguard.people.deaths import ensure_not_deceased
-from safeguard.people.models import Person
-from safeguard.people.selectors import visible_people
+from safeguard.people.gate import case_record_change, person_change
+from safeguard.referrals.audit import ReferralEvent
 from safeguard.referrals.catalogue import escalation_ladder
 from safeguard.referrals.models import (
     AGENCY_KIND_FOR_REFERRAL,
@@ -32,11 +32,7 @@ from safeguard.referrals.models import (
     RejectionReason,
     Urgency,
 )
-from safeguard.referrals.selectors import (
-    escalation_get_for,
-    escalation_holder,
-    referral_get_for,
-)
+from safeguard.referrals.selectors import escalation_holder
 
 S42_PARTS = (
     "care_and_support_needs",
@@ -48,11 +44,6 @@ _S42_FIELDS = {
     "experiencing_or_at_risk_of_abuse_or_neglect": "s42_abuse_or_neglect",
     "unable_to_protect_self": "s42_unable_to_protect_self",
 }
-
-
-def _require_casework(actor):
-    if not actor.can_change_cases:
-        raise PermissionDenied("Your role can read cases but not change them.")
 
 
 def _move(referral: Referral, to: str):
@@ -141,7 +132,7 @@ def referral_create(
     channel: str = Channel.WEB,
 ) -> Referral:
     """Record a referral, as a draft or as sent (``sent_at`` may be back-dated)."""
-    _require_casework(actor)
+    require_capability(actor, Capability.CHANGE_CASES)
     if kind not in ReferralKind.values:
         raise ValidationError({"kind": ["Choose the kind of referral"]})
     if urgency not in Urgency.values:
@@ -161,11 +152,8 @@ def referral_create(
     )
     sent_at = sent_at or timezone.now()
     _check_not_future("sent_at", sent_at)
-    with transaction.atomic():
-        person = visible_people(actor).select_for_update().filter(pk=person_id).first()
-        if person is None:
-            raise Person.DoesNotExist
-        ensure_not_deceased(person)
+    with person_change(actor=actor, person_id=person_id, channel=channel) as change:
+        person = change.person
         referral = Referral(
             person=person,
             kind=kind,
@@ -187,14 +175,12 @@ def referral_create(
         if send:
             _send(referral, sent_at)
         referral.save()
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=person,
+        change.record(
+            ReferralEvent.SENT if send else ReferralEvent.DRAFTED,
+            record=referral,
+            new={"kind": kind, "agency": agency.pk, "urgency": urgency},
             detail=f"referral {referral.kind} {'sent' if send else 'drafted'}",
         )
-        refresh_for_person_on_commit(person.pk, timezone.localdate())
     return referral
 
 
@@ -206,47 +192,54 @@ def _send(referral: Referral, sent_at: datetime):
     )
 
 
-def _locked(actor, referral_id, channel) -> Referral:
-    _require_casework(actor)
-    referral = referral_get_for(
-        user=actor, referral_id=referral_id, channel=channel, for_update=True
-    )
-    ensure_not_deceased(referral.person_id)
-    return referral
+@contextmanager
+def _referral_change(actor, referral_id, channel):
+    """The gate, for a change to one referral: yields the change and the locked referral."""
+    with case_record_change(
+        Referral.objects.select_related("agency", "person"),
+        pk=referral_id,
+        actor=actor,
+        channel=channel,
+    ) as (change, referral):
+        yield change, referral
 
 
-def _save(referral, actor, channel, detail, fields):
+def _save(change, referral, event, detail, fields):
+    old_status = Referral.objects.filter(pk=referral.pk).values_list("status", flat=True)[0]
     referral.version += 1
     referral._change_reason = detail
     referral.save(update_fields=[*fields, "version"])
-    access_log_record(
-        actor=actor,
-        action=Action.CHANGE_PERSON,
-        channel=channel,
-        person=referral.person,
+    change.record(
+        event,
+        record=referral,
+        old={"status": old_status},
+        new={name: getattr(referral, name) for name in fields},
         detail=f"referral {referral.pk}: {detail}",
     )
-    refresh_for_person_on_commit(referral.person_id, timezone.localdate())
 
 
 def referral_send(*, referral_id: int, actor, sent_at=None, channel=Channel.WEB) -> Referral:
     sent_at = sent_at or timezone.now()
     _check_not_future("sent_at", sent_at)
-    with transaction.atomic():
-        referral = _locked(actor, referral_id, channel)
+    with _referral_change(actor, referral_id, channel) as (change, referral):
         _send(referral, sent_at)
-        _save(referral, actor, channel, "sent", ["status", "sent_at", "due_by"])
+        _save(change, referral, ReferralEvent.SENT, "sent", ["status", "sent_at", "due_by"])
     return referral
 
 
 def referral_acknowledge(*, referral_id: int, actor, acknowledged_at=None, channel=Channel.WEB):
     acknowledged_at = acknowledged_at or timezone.now()
     _check_not_future("acknowledged_at", acknowledged_at)
-    with transaction.atomic():
-        referral = _locked(actor, referral_id, channel)
+    with _referral_change(actor, referral_id, channel) as (change, referral):
         _move(referral, ReferralStatus.ACKNOWLEDGED)
         referral.acknowledged_at = acknowledged_at
-        _save(referral, actor, channel, "acknowledged", ["status", "acknowledged_at"])
+        _save(
+            change,
+            referral,
+            ReferralEvent.ACKNOWLEDGED,
+            "acknowledged",
+            ["status", "acknowledged_at"],
+        )
     return referral
 
 
@@ -267,8 +260,7 @@ def referral_decide(
         raise ValidationError({"reason": ["Choose the reason the agency gave for rejecting it"]})
     decided_at = decided_at or timezone.now()
     _check_not_future("decided_at", decided_at)
-    with transaction.atomic():
-        referral = _locked(actor, referral_id, channel)
+    with _referral_change(actor, referral_id, channel) as (change, referral):
         _move(referral, outcome)
         if decided_at < referral.sent_at:
             raise ValidationError({"decided_at": ["The decision cannot be before the referral"]})
@@ -279,9 +271,9 @@ def referral_decide(
         referral.rejection_reason = reason if outcome == ReferralStatus.REJECTED else ""
         referral.decision_notes = notes.strip()
         _save(
+            change,
             referral,
-            actor,
-            channel,
+            ReferralEvent.DECIDED,
             outcome,
             ["status", "decided_at", "decision_working_days", "rejection_reason", "decision_notes"],
         )
@@ -289,23 +281,27 @@ def referral_decide(
 
 
 def referral_close_no_response(*, referral_id: int, actor, notes="", channel=Channel.WEB):
-    with transaction.atomic():
-        referral = _locked(actor, referral_id, channel)
+    with _referral_change(actor, referral_id, channel) as (change, referral):
         _move(referral, ReferralStatus.CLOSED_NO_RESPONSE)
         referral.decision_notes = notes.strip()
-        _save(referral, actor, channel, "closed with no response", ["status", "decision_notes"])
+        _save(
+            change,
+            referral,
+            ReferralEvent.CLOSED_NO_RESPONSE,
+            "closed with no response",
+            ["status", "decision_notes"],
+        )
     return referral
 
 
 def referral_record_outcome(*, referral_id: int, outcome: str, actor, channel=Channel.WEB):
     if not outcome.strip():
         raise ValidationError({"outcome": ["Describe the outcome"]})
-    with transaction.atomic():
-        referral = _locked(actor, referral_id, channel)
+    with _referral_change(actor, referral_id, channel) as (change, referral):
         if referral.status in (ReferralStatus.DRAFT, *AWAITING_DECISION):
             raise IllegalTransition("Record the agency's decision before the outcome.")
         referral.outcome = outcome.strip()
-        _save(referral, actor, channel, "outcome recorded", ["outcome"])
+        _save(change, referral, ReferralEvent.OUTCOME_RECORDED, "outcome recorded", ["outcome"])
     return referral
 
 
@@ -338,8 +334,7 @@ def escalation_raise(*, referral_id: int, reason: str, actor, channel=Channel.WE
     if not (reason or "").strip():
         raise ValidationError({"reason": ["Say why you are escalating"]})
     today = timezone.localdate()
-    with transaction.atomic():
-        referral = _locked(actor, referral_id, channel)
+    with _referral_change(actor, referral_id, channel) as (change, referral):
         escalations = list(referral.escalations.select_for_update())
         level = next_escalation_level(referral, escalations, today)
         if level is None:
@@ -357,14 +352,12 @@ def escalation_raise(*, referral_id: int, reason: str, actor, channel=Channel.WE
             holder=escalation_holder(person=referral.person, level=level),
             due_by=add_working_days(today, ladder["target_working_days"]),
         )
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=referral.person,
+        change.record(
+            ReferralEvent.ESCALATED,
+            record=escalation,
+            new={"referral": referral.pk, "level": level},
             detail=f"referral {referral.pk}: escalated to level {level}",
         )
-        refresh_for_person_on_commit(referral.person_id, today)
     return escalation
 
 
@@ -375,11 +368,14 @@ def escalation_resolve(
         raise ValidationError({"outcome": ["Choose the outcome of the escalation"]})
     if not (response or "").strip():
         raise ValidationError({"response": ["Record the response"]})
-    with transaction.atomic():
-        escalation = escalation_get_for(
-            user=actor, escalation_id=escalation_id, channel=channel, for_update=True
-        )
-        ensure_not_deceased(escalation.referral.person_id)
+    with case_record_change(
+        Escalation.objects.select_related("referral"),
+        pk=escalation_id,
+        actor=actor,
+        person_field="referral__person",
+        capability=Capability.RESOLVE_ESCALATIONS,
+        channel=channel,
+    ) as (change, escalation):
         if escalation.status != EscalationStatus.OPEN:
             raise IllegalTransition("This escalation is already resolved.")
         holder_role = escalation_ladder()[escalation.level]["holder_role"]
@@ -392,13 +388,11 @@ def escalation_resolve(
         escalation.resolved_by = actor
         escalation._change_reason = f"Resolved: {outcome}"
         escalation.save()
-        person = escalation.referral.person
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=person,
+        change.record(
+            ReferralEvent.ESCALATION_RESOLVED,
+            record=escalation,
+            old={"status": EscalationStatus.OPEN},
+            new={"status": EscalationStatus.RESOLVED, "outcome": outcome},
             detail=f"escalation {escalation.pk}: resolved ({outcome})",
         )
-        refresh_for_person_on_commit(person.pk, timezone.localdate())
     return escalation

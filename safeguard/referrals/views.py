@@ -8,11 +8,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.errors import DomainError
 from safeguard.core.forms import add_service_errors
 from safeguard.core.models import PDU, LocalAuthority, Region
 from safeguard.insights.charts import bar_chart
 from safeguard.insights.exports import csv_response, xlsx_response
-from safeguard.people.models import Person
 from safeguard.people.selectors import person_get_for
 from safeguard.referrals import forms, insights, selectors, services
 from safeguard.referrals.catalogue import escalation_ladder
@@ -44,8 +44,8 @@ def referral_new(request, crn):
             )
         except ValidationError as exc:
             add_service_errors(form, _form_field_names(exc))
-        except Person.DoesNotExist as exc:
-            raise Http404 from exc
+        except DomainError as exc:
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -148,10 +148,8 @@ def referral_action(request, crn, referral_id, action):
     if request.method == "POST" and form.is_valid():
         try:
             run(referral, form.cleaned_data, request.user)
-        except ValidationError as exc:
+        except (ValidationError, DomainError) as exc:
             add_service_errors(form, exc)
-        except services.IllegalTransition as exc:
-            form.add_error(None, str(exc))
         else:
             messages.success(request, done)
             return redirect("referrals:detail", crn=person.crn, referral_id=referral.pk)
@@ -177,10 +175,8 @@ def escalation_resolve(request, crn, referral_id, escalation_id):
             services.escalation_resolve(
                 escalation_id=escalation.pk, actor=request.user, **form.cleaned_data
             )
-        except ValidationError as exc:
+        except (ValidationError, DomainError) as exc:
             add_service_errors(form, exc)
-        except services.IllegalTransition as exc:
-            form.add_error(None, str(exc))
         else:
             messages.success(request, f"Level {escalation.level} escalation resolved")
             return redirect("referrals:detail", crn=person.crn, referral_id=referral.pk)

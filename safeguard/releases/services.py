@@ -1,18 +1,19 @@
 """Every change a user can make to release plans: update a checklist item, record the release,
-confirm the accommodation after release. Each locks what it changes, writes the access log in
-the same transaction and refreshes the case's work items after commit."""
+confirm the accommodation after release. Each goes through the one gate
+(``safeguard.people.gate``): capability, scope, the person not having died, the lock, the audit
+entry in the same transaction and the work-item refresh after commit."""
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.audit import Channel
+from safeguard.core.capabilities import Capability, require_capability
 from safeguard.core.errors import IllegalTransition, StaleEdit  # noqa: F401 (re-exported)
-from safeguard.core.workitems import refresh_for_person_on_commit
+from safeguard.people.gate import case_record_change, check_version, person_change
 from safeguard.people.models import CustodyStatus, Person
-from safeguard.people.selectors import visible_people
+from safeguard.releases.audit import ReleaseEvent
 from safeguard.releases.catalogue import checklist
 from safeguard.releases.models import (
     ACCOMMODATION_STATUS_FOR,
@@ -22,11 +23,7 @@ from safeguard.releases.models import (
     ReleasePlan,
     ReleasePlanItem,
 )
-from safeguard.releases.selectors import (
-    at_risk_condition,
-    opioid_use_indicated_condition,
-    release_plan_get_for,
-)
+from safeguard.releases.selectors import at_risk_condition, opioid_use_indicated_condition
 
 EVIDENCE_MAX = 4000
 REASON_MAX = 2000
@@ -41,11 +38,6 @@ class PlanNotOpen(IllegalTransition):
 
 class NotInCustody(IllegalTransition):
     """The person is not in custody and has no open plan: there is no release to record (409)."""
-
-
-def _require_casework(actor):
-    if not getattr(actor, "can_change_cases", False):
-        raise PermissionDenied("Your role can read cases but not change them.")
 
 
 def _clean_text(value, *, field: str, limit: int, errors: dict, what: str) -> str | None:
@@ -74,7 +66,7 @@ def release_plan_item_update(
     item's version the edit started from (0 for an item never updated); a stale one is
     refused. "Not needed" without a reason is refused, and so is "done" without evidence for
     the items whose evidence the checklist requires."""
-    _require_casework(actor)
+    require_capability(actor, Capability.CHANGE_CASES)
     today = today or timezone.localdate()
     item = checklist().get(key or "")
     if item is None:
@@ -88,15 +80,17 @@ def release_plan_item_update(
         evidence, field="evidence", limit=EVIDENCE_MAX, errors=errors, what="Evidence"
     )
     reason = _clean_text(reason, field="reason", limit=REASON_MAX, errors=errors, what="Reason")
-    if version is not None and (not isinstance(version, int) or version < 0):
+    if version is not None and (
+        isinstance(version, bool) or not isinstance(version, int) or version < 0
+    ):
         errors["version"] = ["Give the version as a whole number"]
     if errors:
         raise ValidationError(errors)
 
-    # Check visibility first, outside the transaction, so that a refusal stays in the log.
-    release_plan_get_for(user=actor, plan_id=plan_id, channel=channel)
-    with transaction.atomic():
-        plan = release_plan_get_for(user=actor, plan_id=plan_id, channel=channel, for_update=True)
+    with case_record_change(ReleasePlan.objects, pk=plan_id, actor=actor, channel=channel) as (
+        change,
+        plan,
+    ):
         if plan.status != PlanStatus.OPEN:
             raise PlanNotOpen(
                 "The release has been recorded, so this plan can no longer be changed."
@@ -104,9 +98,8 @@ def release_plan_item_update(
                 else "This plan is closed and can no longer be changed."
             )
         row = ReleasePlanItem.objects.select_for_update().filter(plan=plan, key=item.key).first()
-        current_version = row.version if row else 0
-        if version is not None and version != current_version:
-            raise StaleEdit
+        old = {"status": row.status, "version": row.version} if row else {}
+        check_version(row.version if row else 0, version)
         new_evidence = evidence if evidence is not None else (row.evidence if row else "")
         new_reason = reason if reason is not None else (row.reason if row else "")
         if status not in (ItemStatus.NOT_NEEDED, ItemStatus.DECLINED):
@@ -133,14 +126,13 @@ def release_plan_item_update(
         row.updated_by = actor
         row._change_reason = f"{item.key}: {status}"
         row.save()
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=plan.person,
+        change.record(
+            ReleaseEvent.ITEM_UPDATED,
+            record=plan,
+            old=old,
+            new={"key": item.key, "status": status, "version": row.version},
             detail=f"release plan {plan.pk}: {item.key} {status}",
         )
-        refresh_for_person_on_commit(plan.person_id, today)
     return row
 
 
@@ -159,7 +151,7 @@ def release_record(
     community; accommodation status from the type, temporary meaning transient; the address),
     with the person's row locked. The open plan becomes the release record, its checklist
     frozen; without a plan one is made, so every release is counted."""
-    _require_casework(actor)
+    require_capability(actor, Capability.CHANGE_CASES)
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
     if accommodation_type not in ReleaseAccommodation.values:
@@ -185,10 +177,8 @@ def release_record(
     if errors:
         raise ValidationError(errors)
 
-    with transaction.atomic():
-        person = visible_people(actor).select_for_update().filter(pk=person_id).first()
-        if person is None:
-            raise Person.DoesNotExist
+    with person_change(actor=actor, person_id=person_id, channel=channel) as change:
+        person = change.person
         plan = (
             ReleasePlan.objects.select_for_update()
             .filter(person=person, status=PlanStatus.OPEN)
@@ -245,14 +235,12 @@ def release_record(
                 "updated_at",
             ]
         )
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=person,
+        change.record(
+            ReleaseEvent.RELEASE_RECORDED,
+            record=plan,
+            new={"released_on": released_on, "accommodation_type": accommodation_type},
             detail=f"release recorded on {released_on.isoformat()} ({accommodation_type})",
         )
-        refresh_for_person_on_commit(person.pk, today)
     return plan
 
 
@@ -260,11 +248,12 @@ def release_confirm_accommodation(
     *, plan_id: int, actor, channel: str = Channel.WEB, today: dt.date | None = None
 ) -> ReleasePlan:
     """Record that the person is living where they said they would after release."""
-    _require_casework(actor)
+    require_capability(actor, Capability.CHANGE_CASES)
     today = today or timezone.localdate()
-    release_plan_get_for(user=actor, plan_id=plan_id, channel=channel)
-    with transaction.atomic():
-        plan = release_plan_get_for(user=actor, plan_id=plan_id, channel=channel, for_update=True)
+    with case_record_change(ReleasePlan.objects, pk=plan_id, actor=actor, channel=channel) as (
+        change,
+        plan,
+    ):
         if plan.status != PlanStatus.RELEASED:
             raise PlanNotOpen("The release has not been recorded yet.")
         if plan.accommodation_confirmed_at is not None:
@@ -276,12 +265,9 @@ def release_confirm_accommodation(
         plan.save(
             update_fields=["accommodation_confirmed_at", "accommodation_confirmed_by", "version"]
         )
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=plan.person,
+        change.record(
+            ReleaseEvent.ACCOMMODATION_CONFIRMED,
+            record=plan,
             detail=f"release plan {plan.pk}: accommodation confirmed",
         )
-        refresh_for_person_on_commit(plan.person_id, today)
     return plan

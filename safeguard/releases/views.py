@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.errors import DomainError
 from safeguard.core.forms import add_service_errors
 from safeguard.core.models import PDU, Region, Role
 from safeguard.insights.charts import bar_chart
 from safeguard.insights.exports import csv_response, xlsx_response
-from safeguard.people.models import CustodyStatus, Person
+from safeguard.people.models import CustodyStatus
 from safeguard.people.selectors import person_get_for, teams_visible_to
 from safeguard.releases import insights, selectors, services
 from safeguard.releases.catalogue import checklist
@@ -202,12 +203,10 @@ def item_update(request, crn, key):
                 version=data["version"],
                 actor=request.user,
             )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
         except services.StaleEdit:
             form.add_error(None, STALE_MESSAGE)
-        except services.PlanNotOpen as exc:
-            form.add_error(None, str(exc))
+        except (ValidationError, DomainError) as exc:
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{item.label}: saved")
             return redirect(reverse("releases:plan", args=[person.crn]) + f"#item-{key}")
@@ -239,12 +238,8 @@ def release_record(request, crn):
                 address=data["address"],
                 actor=request.user,
             )
-        except ValidationError as exc:
+        except (ValidationError, DomainError) as exc:
             add_service_errors(form, exc)
-        except services.NotInCustody as exc:
-            form.add_error(None, str(exc))
-        except Person.DoesNotExist as exc:
-            raise Http404 from exc
         else:
             messages.success(
                 request,

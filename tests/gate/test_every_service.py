@@ -19,6 +19,7 @@ import safeguard
 from safeguard.core.errors import RecordClosed
 from safeguard.core.models import AccessLogEntry
 from safeguard.notify.models import Message, MessageStatus
+from safeguard.referrals.services import S42_PARTS
 from tests.engagement.factories import (
     AppointmentFactory,
     CheckInFactory,
@@ -176,7 +177,14 @@ CALLS = {
     ),
     # referrals
     "referrals.services.referral_create": lambda w: dict(
-        person_id=w["person"].pk, kind="adult_social_care_s42", agency_id=asc_agency().pk
+        person_id=w["person"].pk,
+        kind="adult_social_care_s42",
+        agency_id=asc_agency().pk,
+        care_act_s42={
+            part: {"indicated": True, "evidence": "Seen at home visit"} for part in S42_PARTS
+        },
+        abuse_categories=["neglect"],
+        consent="given",
     ),
     "referrals.services.referral_send": lambda w: dict(referral_id=w["draft"].pk),
     "referrals.services.referral_acknowledge": lambda w: dict(referral_id=w["sent"].pk),
@@ -191,7 +199,10 @@ CALLS = {
         referral_id=w["rejected"].pk, reason="Again"
     ),
     "referrals.services.escalation_resolve": lambda w: dict(
-        escalation_id=w["escalation"].pk, response="Reconsidered", outcome="upheld"
+        escalation_id=w["escalation"].pk,
+        response="Reconsidered",
+        outcome="decision_upheld",
+        actor=w["escalation"].holder,  # only the holder of the level may resolve it
     ),
     # meetings
     "referrals.meetings_services.meeting_create": lambda w: dict(
@@ -199,7 +210,7 @@ CALLS = {
         held_on=TODAY,
         pdu_id=w["person"].pdu_id,
         person_ids=[w["person"].pk],
-        invited_agency_ids=[],
+        invited_agency_ids=[w["action"].owner_agency_id],
     ),
     "referrals.meetings_services.meeting_record_attendance": lambda w: dict(
         meeting_id=w["meeting"].pk, attended_agency_ids=[], version=_version(w["meeting"])
@@ -253,10 +264,17 @@ CALLS = {
     ),
     # releases
     "releases.services.release_plan_item_update": lambda w: dict(
-        plan_id=w["plan"].pk, key="accommodation", status="done", evidence="Hostel", version=1
+        plan_id=w["plan"].pk,
+        key="gp_registration",
+        status="done",
+        evidence="Park Surgery",
+        version=0,
     ),
     "releases.services.release_record": lambda w: dict(
-        person_id=w["custody"].pk, released_on=TODAY, accommodation_type="settled"
+        person_id=w["custody"].pk,
+        released_on=TODAY,
+        accommodation_type="settled",
+        address="1 Elm Road",
     ),
     "releases.services.release_confirm_accommodation": lambda w: dict(plan_id=w["plan"].pk),
 }

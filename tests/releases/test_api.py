@@ -106,7 +106,7 @@ def test_patch_an_item(client, org):
         False,
     )
     # Only the status: the evidence stays.
-    again = patch(client, url, {"status": "in_progress"}, pp).json()
+    again = patch(client, url, {"status": "in_progress", "version": 1}, pp).json()
     assert (again["status"], again["evidence"], again["version"]) == (
         "in_progress",
         "Approved premises, 1 Elm Road",
@@ -138,6 +138,7 @@ def test_patch_an_item(client, org):
 def test_bad_item_patches_are_422_naming_the_field(client, org, key, payload, field):
     pp = org["staff"]["practitioner"]
     plan = open_plan(in_custody(org["team"], pp))
+    payload = {"version": 0, **payload}
     response = patch(client, f"/api/v1/release-plans/{plan.pk}/items/{key}", payload, pp)
     assert response.status_code == 422, response.content
     assert field in fields(response)
@@ -151,16 +152,22 @@ def test_item_patch_conflicts_scope_and_roles(client, org):
     assert patch(client, url, {"status": "done", "version": 0}, pp).status_code == 200
     stale = patch(client, url, {"status": "in_progress", "version": 0}, pp)
     assert stale.status_code == 409 and stale["Content-Type"] == PROBLEM
-    assert patch(client, url, {"status": "done"}, org["staff"]["inspector"]).status_code == 403
-    assert patch(client, url, {"status": "done"}, org["staff"]["other_team_pp"]).status_code == 404
-    missing = patch(
-        client, "/api/v1/release-plans/999999/items/gp_registration", {"status": "done"}, pp
-    )
+    current = {"status": "done", "version": 1}
+    assert patch(client, url, current, org["staff"]["inspector"]).status_code == 403
+    assert patch(client, url, current, org["staff"]["other_team_pp"]).status_code == 404
+    # Without a version the change could overwrite anything: refused, naming the field.
+    unversioned = patch(client, url, {"status": "in_progress"}, pp)
+    assert unversioned.status_code == 422 and "version" in fields(unversioned)
+    assert ReleasePlanItem.objects.get(plan=plan).status == "done"
+    missing = patch(client, "/api/v1/release-plans/999999/items/gp_registration", current, pp)
     assert missing.status_code == 404 and missing["Content-Type"] == PROBLEM
     assert client.patch(url, {"status": "done"}, content_type="application/json").status_code == 401
     frozen = released(in_custody(org["team"], pp), today(), "settled", pp)
     response = patch(
-        client, f"/api/v1/release-plans/{frozen.pk}/items/gp_registration", {"status": "done"}, pp
+        client,
+        f"/api/v1/release-plans/{frozen.pk}/items/gp_registration",
+        {"status": "done", "version": 0},
+        pp,
     )
     assert response.status_code == 409
 

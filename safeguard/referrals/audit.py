@@ -1,0 +1,21 @@
+"""What the access log calls each change this area makes (see ``safeguard.core.audit``)."""
+
+from safeguard.core.audit import AuditEvent
+
+
+class ReferralEvent(AuditEvent):
+    DRAFTED = "referral.drafted", "Drafted a referral"
+    SENT = "referral.sent", "Sent a referral"
+    ACKNOWLEDGED = "referral.acknowledged", "Recorded that the agency acknowledged a referral"
+    DECIDED = "referral.decided", "Recorded the agency's decision on a referral"
+    CLOSED_NO_RESPONSE = "referral.closed_no_response", "Closed a referral with no response"
+    OUTCOME_RECORDED = "referral.outcome_recorded", "Recorded a referral's outcome"
+    ESCALATED = "referral.escalated", "Escalated a referral"
+    ESCALATION_RESOLVED = "referral.escalation_resolved", "Resolved an escalation"
+
+
+class MeetingEvent(AuditEvent):
+    RECORDED = "meeting.recorded", "Recorded a multi-agency meeting"
+    ATTENDANCE_RECORDED = "meeting.attendance_recorded", "Recorded who attended a meeting"
+    ACTION_ADDED = "meeting.action_added", "Added a meeting action"
+    ACTION_COMPLETED = "meeting.action_completed", "Marked a meeting action done"
