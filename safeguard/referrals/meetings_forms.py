@@ -138,6 +138,8 @@ class AttendanceForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose agencies that were invited to this meeting"},
     )
+    # The meeting's version the page showed; the service refuses a stale one.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, attendance, **kwargs):
         super().__init__(*args, **kwargs)
@@ -187,6 +189,7 @@ class CompleteActionForm(forms.Form):
     completed_on = GovDateField(
         label="Date done", error_messages={"required": "Enter the date the action was done"}
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class MeetingFilterForm(forms.Form):

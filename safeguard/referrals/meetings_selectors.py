@@ -1,21 +1,23 @@
 """Reads of multi-agency meetings. Every read starts from ``visible_meetings``.
 
-A meeting belongs to a PDU, and is visible to staff whose scope covers that PDU. The people
-discussed at a meeting are a separate question: each is shown only when ``visible_people`` lets
-the reader see them, so a limited-access case listed on a meeting never leaks through it.
+A meeting belongs to a PDU and is about the people discussed at it. Its notes, chair,
+attendance and actions can name a victim or a refuge, so a meeting is visible only to staff
+whose scope covers its PDU *and* who may see every person discussed (limited access, another
+team's case): to anyone else it does not exist, exactly like a missing one, and lists neither
+show it nor count it.
 """
 
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from safeguard.core.audit import access_log_refusal
 from safeguard.core.models import NATIONAL_ROLES, PDU, Region, Role, Team
 from safeguard.people.models import Person
-from safeguard.people.selectors import visible_people
+from safeguard.people.selectors import visibility, visible_people
 from safeguard.referrals.models import (
     ActionStatus,
     Agency,
@@ -48,9 +50,19 @@ def pdus_in_scope(user) -> QuerySet[PDU]:
     return pdus.none()
 
 
-def visible_meetings(user) -> QuerySet[Meeting]:
-    """The one scoping function for meetings: those held by a PDU in the user's scope."""
+def meetings_in_pdu_scope(user) -> QuerySet[Meeting]:
+    """Meetings held by a PDU in the user's scope, whoever was discussed: only for figures
+    that count invitations and attendance and name nobody (the attendance report)."""
     return Meeting.objects.filter(pdu__in=pdus_in_scope(user).values("pk"))
+
+
+def visible_meetings(user) -> QuerySet[Meeting]:
+    """The one scoping function for meetings: held by a PDU in the user's scope, with nobody
+    discussed whom the user may not see."""
+    someone_hidden = Meeting.people.through.objects.filter(meeting=OuterRef("pk")).exclude(
+        visibility(user, via="person")
+    )
+    return meetings_in_pdu_scope(user).exclude(Exists(someone_hidden))
 
 
 def regions_in_scope(user) -> QuerySet[Region]:
@@ -119,8 +131,8 @@ def meeting_list(
     date_to: date | None = None,
     pdu_id: int | None = None,
 ) -> QuerySet[Meeting]:
-    """Meetings in scope, newest first, each with its counts and the people the user may see
-    (``visible_people_list``): a fixed number of queries for any page size."""
+    """Meetings in scope, newest first, each with its counts and the people discussed
+    (``people_list``): a fixed number of queries for any page size."""
     meetings = visible_meetings(user)
     if meeting_type_code:
         meetings = meetings.filter(meeting_type__code=meeting_type_code)
@@ -141,8 +153,10 @@ def meeting_list(
         .prefetch_related(
             Prefetch(
                 "people",
-                queryset=visible_people(user).only("pk", "crn", "first_name", "last_name"),
-                to_attr="visible_people_list",
+                queryset=Person.objects.only("pk", "crn", "first_name", "last_name").order_by(
+                    "last_name", "first_name", "pk"
+                ),
+                to_attr="people_list",
             )
         )
         .order_by("-held_on", "-pk")
@@ -162,7 +176,8 @@ def person_meetings(*, user, person: Person, limit: int = 20) -> list[Meeting]:
 
 
 def meeting_people(*, user, meeting: Meeting) -> list[Person]:
-    """The people discussed at ``meeting`` whom the user may see; the rest are only counted."""
+    """The people discussed at ``meeting`` (a visible meeting: the user may see them all; the
+    scope is applied again so that a meeting fetched some other way cannot leak anyone)."""
     return list(
         visible_people(user)
         .filter(pk__in=Meeting.people.through.objects.filter(meeting=meeting).values("person_id"))
@@ -224,8 +239,9 @@ def report_meetings(
     region_id: int | None = None,
     pdu_id: int | None = None,
 ) -> QuerySet[Meeting]:
-    """Meetings in scope and period that have their attendance recorded."""
-    meetings = visible_meetings(user).filter(attendance_recorded_at__isnull=False)
+    """Meetings in scope and period that have their attendance recorded. Counted by PDU scope:
+    the report gives agencies' attendance rates and names no person or meeting."""
+    meetings = meetings_in_pdu_scope(user).filter(attendance_recorded_at__isnull=False)
     if date_from:
         meetings = meetings.filter(held_on__gte=date_from)
     if date_to:

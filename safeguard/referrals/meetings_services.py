@@ -1,18 +1,22 @@
 """Every change to multi-agency meetings: record a meeting, its attendance and its actions.
 
-Each action is for casework roles only, checks its input before writing anything, locks what it
-changes and writes the access log in the same transaction. A meeting that is not visible to the
-actor is refused (logged) exactly as a missing one is.
+A meeting is about the people discussed at it, so every change goes through the gate for all of
+them at once (``people_change``): the actor must be able to change every one, none may have
+died, and the audit entry is written against each. A meeting that is not visible to the actor
+is refused (logged) exactly as a missing one is. Attendance and action edits name the version
+they started from.
 """
 
+from contextlib import contextmanager
 from datetime import date, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from safeguard.core.audit import Action, Channel, access_log_record
-from safeguard.people.selectors import visible_people
+from safeguard.core.audit import Channel
+from safeguard.core.capabilities import Capability, require_capability
+from safeguard.people.gate import check_version, people_change
+from safeguard.referrals.audit import MeetingEvent
 from safeguard.referrals.meetings_selectors import (
     meeting_action_get_for,
     meeting_get_for,
@@ -34,11 +38,6 @@ DESCRIPTION_MAX = 2000
 NOTES_MAX = 4000
 
 
-def _require_casework(actor):
-    if not getattr(actor, "can_change_cases", False):
-        raise PermissionDenied("Your role can read meetings but not change them.")
-
-
 def _ids(values, field: str) -> list[int]:
     """Distinct integer ids in the order given; anything else is a ValidationError on ``field``."""
     try:
@@ -47,10 +46,20 @@ def _ids(values, field: str) -> list[int]:
         raise ValidationError({field: ["Choose from the list"]}) from exc
 
 
-def _log(actor, channel, detail, person=None):
-    access_log_record(
-        actor=actor, action=Action.CHANGE_PERSON, channel=channel, person=person, detail=detail
+@contextmanager
+def _meeting_change(actor, meeting_id, channel):
+    """The gate for a change to one meeting: found among the meetings the actor may see (404
+    otherwise), then every person discussed is locked through ``people_change``, then the
+    meeting itself."""
+    require_capability(actor, Capability.CHANGE_CASES)
+    meeting = meeting_get_for(user=actor, meeting_id=meeting_id, channel=channel)
+    person_ids = Meeting.people.through.objects.filter(meeting=meeting).values_list(
+        "person_id", flat=True
     )
+    with people_change(
+        actor=actor, person_ids=list(person_ids), channel=channel, what=f"meeting {meeting.pk}"
+    ) as change:
+        yield change, Meeting.objects.select_for_update().get(pk=meeting.pk)
 
 
 def meeting_create(
@@ -66,7 +75,7 @@ def meeting_create(
     channel: str = Channel.WEB,
 ) -> Meeting:
     """Record a meeting, the people discussed and the agencies invited (none attended yet)."""
-    _require_casework(actor)
+    require_capability(actor, Capability.CHANGE_CASES)
     errors: dict[str, list[str]] = {}
     meeting_type = MeetingType.objects.filter(code=meeting_type_code or "").first()
     if meeting_type is None:
@@ -102,10 +111,10 @@ def meeting_create(
     if errors:
         raise ValidationError(errors)
 
-    with transaction.atomic():
-        people = list(visible_people(actor).filter(pk__in=person_ids).order_by("pk"))
-        if len(people) != len(person_ids):
-            raise ValidationError({"people": ["Only people visible to you can be listed"]})
+    with people_change(
+        actor=actor, person_ids=person_ids, channel=channel, what="meeting"
+    ) as change:
+        people = change.people
         meeting = Meeting.objects.create(
             meeting_type=meeting_type,
             held_on=held_on,
@@ -118,26 +127,29 @@ def meeting_create(
         MeetingAttendance.objects.bulk_create(
             [MeetingAttendance(meeting=meeting, agency=a, attended=False) for a in agencies]
         )
-        for person in people:
-            _log(
-                actor,
-                channel,
-                f"meeting {meeting.pk}: discussed at {meeting_type.name} on {held_on:%d/%m/%Y}",
-                person=person,
-            )
+        change.record(
+            MeetingEvent.RECORDED,
+            record=meeting,
+            new={"type": meeting_type.code, "held_on": held_on, "agencies": agency_ids},
+            detail=f"meeting {meeting.pk}: discussed at {meeting_type.name} on {held_on:%d/%m/%Y}",
+        )
     return meeting
 
 
 def meeting_record_attendance(
-    *, meeting_id: int, attended_agency_ids, actor, channel: str = Channel.WEB
+    *,
+    meeting_id: int,
+    attended_agency_ids,
+    version: int | None,
+    actor,
+    channel: str = Channel.WEB,
 ) -> Meeting:
     """Say which invited agencies came: every invited agency is set to attended or not.
-    Recording the same answer again changes nothing."""
-    _require_casework(actor)
+    ``version`` is the meeting's version the page showed: a stale or missing one is refused, so
+    that a page opened before someone else recorded attendance cannot reset it."""
     attended = set(_ids(attended_agency_ids, "attended"))
-    meeting = meeting_get_for(user=actor, meeting_id=meeting_id, channel=channel)
-    with transaction.atomic():
-        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    with _meeting_change(actor, meeting_id, channel) as (change, meeting):
+        check_version(meeting.version, version)
         if meeting.held_on > timezone.localdate():
             raise ValidationError(
                 {"attended": ["Attendance can be recorded once the meeting has taken place"]}
@@ -154,16 +166,22 @@ def meeting_record_attendance(
                     ]
                 }
             )
+        before = sorted(
+            meeting.attendance.filter(attended=True).values_list("agency_id", flat=True)
+        )
         meeting.attendance.filter(agency_id__in=attended, attended=False).update(attended=True)
         meeting.attendance.exclude(agency_id__in=attended).filter(attended=True).update(
             attended=False
         )
         meeting.attendance_recorded_at = timezone.now()
-        meeting.save(update_fields=["attendance_recorded_at"])
-        _log(
-            actor,
-            channel,
-            f"meeting {meeting.pk}: attendance recorded, "
+        meeting.version += 1
+        meeting.save(update_fields=["attendance_recorded_at", "version"])
+        change.record(
+            MeetingEvent.ATTENDANCE_RECORDED,
+            record=meeting,
+            old={"attended": before},
+            new={"attended": sorted(attended), "version": meeting.version},
+            detail=f"meeting {meeting.pk}: attendance recorded, "
             f"{len(attended)} of {len(invited)} agencies attended",
         )
     return meeting
@@ -180,8 +198,6 @@ def meeting_add_action(
     channel: str = Channel.WEB,
 ) -> MeetingAction:
     """Add an action agreed at the meeting, owned by an agency that was invited."""
-    _require_casework(actor)
-    meeting = meeting_get_for(user=actor, meeting_id=meeting_id, channel=channel)
     errors: dict[str, list[str]] = {}
     description = (description or "").strip()
     if not description:
@@ -190,8 +206,7 @@ def meeting_add_action(
         errors["description"] = [f"The action must be {DESCRIPTION_MAX} characters or fewer"]
     if not isinstance(due_on, date):
         errors["due_on"] = ["Enter the date the action is due"]
-    with transaction.atomic():
-        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    with _meeting_change(actor, meeting_id, channel) as (change, meeting):
         owner = None
         if str(owner_agency_id or "").isdigit():
             invitation = (
@@ -207,7 +222,7 @@ def meeting_add_action(
         person = None
         if person_id not in (None, ""):
             if str(person_id).isdigit():
-                person = visible_people(actor).filter(pk=int(person_id), meetings=meeting).first()
+                person = next((p for p in change.people if p.pk == int(person_id)), None)
             if person is None:
                 errors["person"] = ["Choose a person discussed at this meeting"]
         if errors:
@@ -219,11 +234,12 @@ def meeting_add_action(
             description=description,
             due_on=due_on,
         )
-        _log(
-            actor,
-            channel,
-            f"meeting {meeting.pk}: action {action.pk} for {owner.name} due {due_on:%d/%m/%Y}",
-            person=person,
+        change.record(
+            MeetingEvent.ACTION_ADDED,
+            record=action,
+            new={"owner_agency": owner.pk, "due_on": due_on, "person": person and person.pk},
+            detail=f"meeting {meeting.pk}: action {action.pk} for {owner.name} due "
+            f"{due_on:%d/%m/%Y}",
         )
     return action
 
@@ -232,12 +248,14 @@ def meeting_complete_action(
     *,
     action_id: int,
     completed_on: date,
+    version: int | None,
     actor,
     meeting_id: int | None = None,
     channel: str = Channel.WEB,
 ) -> MeetingAction:
-    """Mark an action done. Marking it done a second time is refused, not overwritten."""
-    _require_casework(actor)
+    """Mark an action done. Marking it done a second time is refused, not overwritten, and so
+    is a stale or missing ``version``."""
+    require_capability(actor, Capability.CHANGE_CASES)
     if meeting_id is None:
         meeting_id = (
             MeetingAction.objects.filter(pk=action_id).values_list("meeting_id", flat=True).first()
@@ -245,7 +263,7 @@ def meeting_complete_action(
     action = meeting_action_get_for(
         user=actor, meeting_id=meeting_id, action_id=action_id, channel=channel
     )
-    with transaction.atomic():
+    with _meeting_change(actor, action.meeting_id, channel) as (change, _meeting):
         action = (
             MeetingAction.objects.select_for_update(of=("self",))
             .select_related("meeting", "person")
@@ -265,13 +283,16 @@ def meeting_complete_action(
             raise ValidationError({"completed_on": ["The date done cannot be in the future"]})
         if completed_on < action.meeting.held_on:
             raise ValidationError({"completed_on": ["The date done cannot be before the meeting"]})
+        check_version(action.version, version)
         action.status = ActionStatus.DONE
         action.completed_on = completed_on
-        action.save(update_fields=["status", "completed_on"])
-        _log(
-            actor,
-            channel,
-            f"meeting {action.meeting_id}: action {action.pk} done {completed_on:%d/%m/%Y}",
-            person=action.person,
+        action.version += 1
+        action.save(update_fields=["status", "completed_on", "version"])
+        change.record(
+            MeetingEvent.ACTION_COMPLETED,
+            record=action,
+            old={"status": ActionStatus.OPEN},
+            new={"status": ActionStatus.DONE, "completed_on": completed_on},
+            detail=f"meeting {action.meeting_id}: action {action.pk} done {completed_on:%d/%m/%Y}",
         )
     return action

@@ -4,7 +4,6 @@ Thin: forms parse, services write, selectors read. A meeting outside the user's 
 exactly as a missing one is.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safeguard.core.audit import Action, Channel, access_log_record, access_log_refusal
+from safeguard.core.capabilities import Capability, require_capability
 from safeguard.core.forms import submit_form
 from safeguard.insights.charts import bar_chart
 from safeguard.insights.exports import csv_response, xlsx_response
@@ -34,8 +34,7 @@ CHART_ROWS = 25
 
 
 def _require_casework(user):
-    if not user.can_change_cases:
-        raise PermissionDenied
+    require_capability(user, Capability.CHANGE_CASES)
 
 
 def _query_without(request, *keys) -> str:
@@ -63,14 +62,7 @@ def meeting_list(request):
         channel=Channel.WEB,
         detail=f"meetings list page={page.number}",
     )
-    rows = [
-        {
-            "meeting": m,
-            "people": m.visible_people_list,
-            "hidden": m.people_count - len(m.visible_people_list),
-        }
-        for m in page.object_list
-    ]
+    rows = [{"meeting": m, "people": m.people_list} for m in page.object_list]
     return render(
         request,
         "referrals/meetings/list.html",
@@ -143,9 +135,7 @@ def _detail(request, meeting, *, attendance_form=None, action_form=None, done_er
     action_rows = [
         {
             "action": a,
-            # A person the reader may not see is never named, only counted as hidden.
             "person": visible_by_id.get(a.person_id),
-            "hidden_person": a.person_id is not None and a.person_id not in visible_by_id,
             "overdue": a.status == ActionStatus.OPEN and a.due_on < today,
         }
         for a in actions
@@ -155,7 +145,6 @@ def _detail(request, meeting, *, attendance_form=None, action_form=None, done_er
     context = {
         "meeting": meeting,
         "people": people,
-        "hidden_people": meeting.people_count - len(people),
         "attendance": attendance,
         "attended_count": sum(1 for row in attendance if row.attended),
         "attended_values": {str(v) for v in attendance_form["attended"].value() or []},
@@ -194,7 +183,10 @@ def meeting_record_attendance(request, meeting_id):
         request,
         form,
         lambda data: services.meeting_record_attendance(
-            meeting_id=meeting.pk, attended_agency_ids=data["attended"], actor=request.user
+            meeting_id=meeting.pk,
+            attended_agency_ids=data["attended"],
+            version=data["version"],
+            actor=request.user,
         ),
         success="Attendance saved",
         next_url=_meeting_url(meeting),
@@ -248,6 +240,7 @@ def meeting_action_done(request, meeting_id, action_id):
             meeting_id=meeting.pk,
             action_id=action_id,
             completed_on=data["completed_on"],
+            version=data["version"],
             actor=request.user,
         ),
         success="Action marked as done",

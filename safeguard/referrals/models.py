@@ -289,6 +289,9 @@ class Meeting(models.Model):
     # Set when attendance is recorded; until then the invited agencies' rows say nothing about
     # who came, so attendance figures count only meetings with attendance recorded.
     attendance_recorded_at = models.DateTimeField(null=True, blank=True)
+    # Counts changes to the attendance: a form names the version it was drawn from, so a stale
+    # page cannot reset what someone else recorded.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-held_on", "-id"]
@@ -327,6 +330,7 @@ class MeetingAction(models.Model):
     due_on = models.DateField()
     status = models.CharField(max_length=8, choices=ActionStatus.choices, default=ActionStatus.OPEN)
     completed_on = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["due_on", "id"]

@@ -26,7 +26,7 @@ from safeguard.referrals.models import (
     MeetingAttendance,
     MeetingType,
 )
-from tests.factories import PersonFactory, exclude, team_in
+from tests.factories import PersonFactory, exclude, restrict
 
 pytestmark = pytest.mark.django_db
 
@@ -189,13 +189,15 @@ def test_service_refuses_bad_input_naming_the_field_and_writes_nothing(org, agen
         ({"invited_agency_ids": [agencies["far"].pk]}, "agencies"),
         ({"invited_agency_ids": ["x"]}, "agencies"),
         ({"person_ids": []}, "people"),
-        ({"person_ids": [org["people"]["far"].pk]}, "people"),
         ({"chair": "x" * 121}, "chair"),
     ]
     for change, field in cases:
         with pytest.raises(ValidationError) as caught:
             create(org, agencies, **change)
         assert field in caught.value.message_dict, (change, caught.value.message_dict)
+    # Someone the actor may not see: the gate's 404, as for someone who does not exist.
+    with pytest.raises(Http404):
+        create(org, agencies, person_ids=[org["people"]["far"].pk])
     assert nothing_written()
 
 
@@ -217,7 +219,8 @@ def test_read_only_roles_cannot_record_meetings(client, org, agencies, staff_key
     [
         ("practitioner", True),
         ("spo", True),
-        ("other_team_pp", True),  # a team in the same PDU
+        # A team in the same PDU: the meeting is about another team's case, so it is hidden.
+        ("other_team_pp", False),
         ("head", True),
         ("regional", True),
         ("national", True),
@@ -262,11 +265,48 @@ def test_a_meeting_in_another_region_is_not_found_and_the_refusal_logged(client,
     )
     with pytest.raises(Http404):
         services.meeting_record_attendance(
-            meeting_id=far_meeting.pk, attended_agency_ids=[], actor=pp
+            meeting_id=far_meeting.pk, attended_agency_ids=[], version=1, actor=pp
         )
 
 
-def test_a_limited_access_person_on_a_meeting_does_not_leak(client, org, agencies):
+def _meeting_is_hidden_from(client, staff, meeting, hidden, agencies):
+    """``staff`` cannot tell the meeting exists: 404 on its page and on every change (the same
+    as a meeting that does not exist), and the list neither shows nor counts it."""
+    client.force_login(staff)
+    assert client.get(f"/meetings/{meeting.pk}/").status_code == 404
+    listing = client.get("/meetings/").content.decode()
+    assert f"/meetings/{meeting.pk}/" not in listing
+    assert hidden.crn not in listing and "cannot see" not in listing
+    posts = {
+        f"/meetings/{meeting.pk}/attendance/": {"attended": [agencies["police"].pk], "version": 1},
+        f"/meetings/{meeting.pk}/actions/": {
+            "owner_agency": agencies["police"].pk,
+            "description": "Visit",
+            "due_on": d(TODAY + dt.timedelta(days=3)),
+        },
+    }
+    for action in meeting.actions.all():
+        posts[f"/meetings/{meeting.pk}/actions/{action.pk}/done/"] = {
+            "completed_on": d(TODAY),
+            "version": action.version,
+        }
+    before = (
+        sorted(meeting.attendance.values_list("agency_id", "attended")),
+        sorted(meeting.actions.values_list("pk", "status", "version")),
+        Meeting.objects.get(pk=meeting.pk).version,
+    )
+    for url, data in posts.items():
+        assert client.post(url, data).status_code == 404, url
+    assert before == (
+        sorted(meeting.attendance.values_list("agency_id", "attended")),
+        sorted(meeting.actions.values_list("pk", "status", "version")),
+        Meeting.objects.get(pk=meeting.pk).version,
+    )
+
+
+def test_a_meeting_about_an_excluded_person_is_hidden_entirely(client, org, agencies):
+    """The issue's finding: a MARAC about someone on demo.practitioner's exclusion list showed
+    its notes, chair and actions to them, and let them change it."""
     hidden = org["people"]["colleagues"]
     meeting = create(org, agencies, people=("mine", "colleagues"))
     services.meeting_add_action(
@@ -278,17 +318,32 @@ def test_a_limited_access_person_on_a_meeting_does_not_leak(client, org, agencie
         actor=org["staff"]["colleague"],
     )
     exclude(hidden, org["staff"]["practitioner"])
-    client.force_login(org["staff"]["practitioner"])
-    for url in (f"/meetings/{meeting.pk}/", "/meetings/"):
-        html = client.get(url).content.decode()
-        assert org["people"]["mine"].crn in html
-        assert hidden.crn not in html and hidden.last_name not in html
-        assert "1 person you cannot see" in html
-    assert "A person you cannot see" in client.get(f"/meetings/{meeting.pk}/").content.decode()
-    # The colleague who is not excluded sees both.
+    _meeting_is_hidden_from(client, org["staff"]["practitioner"], meeting, hidden, agencies)
+    # From the person page of the person they can see, the meeting is not listed either.
+    html = client.get(f"/people/{org['people']['mine'].crn}/").content.decode()
+    assert f"/meetings/{meeting.pk}/" not in html
+    # The colleague who is not excluded sees both people and the action.
     client.force_login(org["staff"]["colleague"])
     html = client.get(f"/meetings/{meeting.pk}/").content.decode()
-    assert hidden.crn in html and "you cannot see" not in html
+    assert hidden.crn in html and org["people"]["mine"].crn in html
+    assert "cannot see" not in html
+
+
+def test_a_meeting_about_a_restricted_case_is_hidden_from_the_national_lead(client, org, agencies):
+    hidden = org["people"]["colleagues"]
+    meeting = create(org, agencies, people=("mine", "colleagues"))
+    restrict(hidden, org["staff"]["colleague"])
+    national = org["staff"]["national"]
+    client.force_login(national)
+    assert client.get(f"/meetings/{meeting.pk}/").status_code == 404
+    assert f"/meetings/{meeting.pk}/" not in client.get("/meetings/").content.decode()
+
+
+def test_a_meeting_about_another_teams_case_is_hidden_from_a_practitioner(client, org, agencies):
+    meeting = create(org, agencies)
+    other = org["people"]["same_pdu"]  # in another team of the meeting's PDU
+    meeting.people.add(other)
+    _meeting_is_hidden_from(client, org["staff"]["practitioner"], meeting, other, agencies)
 
 
 def test_reading_a_meeting_is_logged_once(client, org, agencies):
@@ -334,8 +389,8 @@ def test_recording_attendance_is_idempotent_and_audited(client, org, agencies):
     client.force_login(org["staff"]["practitioner"])
     url = f"/meetings/{meeting.pk}/attendance/"
     chosen = {"attended": [agencies["police"].pk, agencies["panel"].pk]}
-    assert client.post(url, chosen).status_code == 302
-    assert client.post(url, chosen).status_code == 302
+    assert client.post(url, {**chosen, "version": 1}).status_code == 302
+    assert client.post(url, {**chosen, "version": 2}).status_code == 302
     expected = {
         agencies["police"].pk: True,
         agencies["mental_health"].pk: False,
@@ -349,9 +404,34 @@ def test_recording_attendance_is_idempotent_and_audited(client, org, agencies):
     assert log.count() == 2 and "2 of 3 agencies attended" in log.first().detail
     # Nobody came after all: every invited agency is set to not attended.
     services.meeting_record_attendance(
-        meeting_id=meeting.pk, attended_agency_ids=[], actor=org["staff"]["practitioner"]
+        meeting_id=meeting.pk,
+        attended_agency_ids=[],
+        version=meeting.version,
+        actor=org["staff"]["practitioner"],
     )
     assert not meeting.attendance.filter(attended=True).exists()
+
+
+def test_attendance_from_a_stale_page_does_not_reset_what_someone_else_recorded(
+    client, org, agencies
+):
+    meeting = create(org, agencies, invited=("police", "mental_health"))
+    client.force_login(org["staff"]["practitioner"])
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert 'name="version" value="1"' in page
+    services.meeting_record_attendance(
+        meeting_id=meeting.pk,
+        attended_agency_ids=[agencies["police"].pk, agencies["mental_health"].pk],
+        version=1,
+        actor=org["staff"]["colleague"],
+    )
+    stale = client.post(f"/meetings/{meeting.pk}/attendance/", {"attended": [], "version": 1})
+    assert stale.status_code == 200 and b"govuk-error-summary" in stale.content
+    assert b"Someone else changed this record" in stale.content
+    assert meeting.attendance.filter(attended=True).count() == 2
+    missing = client.post(f"/meetings/{meeting.pk}/attendance/", {"attended": []})
+    assert missing.status_code == 200 and b"govuk-error-summary" in missing.content
+    assert meeting.attendance.filter(attended=True).count() == 2
 
 
 def test_attendance_refuses_an_agency_not_invited_and_a_meeting_not_yet_held(org, agencies):
@@ -359,14 +439,16 @@ def test_attendance_refuses_an_agency_not_invited_and_a_meeting_not_yet_held(org
     meeting = create(org, agencies)
     with pytest.raises(ValidationError) as caught:
         services.meeting_record_attendance(
-            meeting_id=meeting.pk, attended_agency_ids=[agencies["panel"].pk], actor=pp
+            meeting_id=meeting.pk, attended_agency_ids=[agencies["panel"].pk], version=1, actor=pp
         )
     assert caught.value.message_dict == {
         "attended": [f"{agencies['panel'].name} was not invited to this meeting"]
     }
     planned = create(org, agencies, held_on=TODAY + dt.timedelta(days=3))
     with pytest.raises(ValidationError) as caught:
-        services.meeting_record_attendance(meeting_id=planned.pk, attended_agency_ids=[], actor=pp)
+        services.meeting_record_attendance(
+            meeting_id=planned.pk, attended_agency_ids=[], version=1, actor=pp
+        )
     assert "attended" in caught.value.message_dict
     assert not MeetingAttendance.objects.filter(attended=True).exists()
     assert not Meeting.objects.filter(attendance_recorded_at__isnull=False).exists()
@@ -396,10 +478,10 @@ def test_actions_are_added_and_marked_done_through_the_page(client, org, agencie
         person=mine, detail__contains=f"action {action.pk} for"
     ).exists()
     done_url = f"/meetings/{meeting.pk}/actions/{action.pk}/done/"
-    assert client.post(done_url, {"completed_on": d(TODAY)}).status_code == 302
+    assert client.post(done_url, {"completed_on": d(TODAY), "version": 1}).status_code == 302
     action.refresh_from_db()
     assert (action.status, action.completed_on) == ("done", TODAY)
-    again = client.post(done_url, {"completed_on": d(TODAY)})
+    again = client.post(done_url, {"completed_on": d(TODAY), "version": 2})
     assert again.status_code == 200 and b"already done" in again.content
     assert b"govuk-error-summary" in again.content
 
@@ -466,12 +548,14 @@ def test_completing_an_action_checks_the_date(org, agencies):
     )
     for bad in (TODAY + dt.timedelta(days=1), meeting.held_on - dt.timedelta(days=1), None):
         with pytest.raises(ValidationError):
-            services.meeting_complete_action(action_id=action.pk, completed_on=bad, actor=pp)
+            services.meeting_complete_action(
+                action_id=action.pk, completed_on=bad, version=1, actor=pp
+            )
     action.refresh_from_db()
     assert action.status == "open"
     with pytest.raises(PermissionDenied):
         services.meeting_complete_action(
-            action_id=action.pk, completed_on=TODAY, actor=org["staff"]["national"]
+            action_id=action.pk, completed_on=TODAY, version=1, actor=org["staff"]["national"]
         )
 
 
@@ -649,7 +733,7 @@ def test_list_page_queries_do_not_grow_with_meetings(client, org, agencies):
         meeting = create(org, agencies, invited=("police", "mental_health", "panel"))
         meeting.people.add(*extra)
         services.meeting_record_attendance(
-            meeting_id=meeting.pk, attended_agency_ids=[agencies["police"].pk], actor=pp
+            meeting_id=meeting.pk, attended_agency_ids=[agencies["police"].pk], version=1, actor=pp
         )
         services.meeting_add_action(
             meeting_id=meeting.pk,
@@ -677,7 +761,6 @@ def test_detail_page_queries_do_not_grow_with_people_agencies_or_actions(client,
         [MeetingAttendance(meeting=big, agency=a, attended=True) for a in more_agencies]
     )
     big.people.add(*[PersonFactory(team=org["team"]).pk for _ in range(10)])
-    big.people.add(PersonFactory(team=team_in("KSS", 1)).pk)  # one the practitioner cannot see
     for i in range(8):
         services.meeting_add_action(
             meeting_id=big.pk,
@@ -688,5 +771,5 @@ def test_detail_page_queries_do_not_grow_with_people_agencies_or_actions(client,
             actor=pp,
         )
     html = client.get(f"/meetings/{big.pk}/").content.decode()
-    assert "1 person you cannot see" in html
+    assert html.count('<li><a class="govuk-link" href="/people/') == 12  # all discussed
     assert _queries(client, f"/meetings/{big.pk}/") == few
