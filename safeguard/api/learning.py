@@ -4,17 +4,14 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from ninja.errors import HttpError
 from pydantic import Field
 
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.models import Region, Staff
 from safeguard.learning import insights, selectors, services, training
 from safeguard.learning.models import DeathReview
-from safeguard.people.models import Person
 from safeguard.people.selectors import person_get_for
 
 router = Router(tags=["learning from deaths", "training"])
@@ -157,10 +154,6 @@ def _region(value: str) -> Region | None:
     return region
 
 
-def _conflict(exc):
-    raise HttpError(409, str(exc)) from exc
-
-
 def _review_out(review: DeathReview) -> dict:
     n = review.notification
     detail = selectors.review_detail(review=review)
@@ -243,23 +236,18 @@ def _get_review(request, review_id: int) -> DeathReview:
 @router.post("/people/{crn}/death-notification", response={201: ReviewOut})
 def record_death(request, crn: str, payload: DeathNotificationIn):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
-    try:
-        notification = services.death_notification_record(
-            person_id=person.pk,
-            date_of_death=payload.date_of_death,
-            date_notified=payload.date_notified,
-            how_notified=payload.how_notified,
-            how_notified_detail=payload.how_notified_detail,
-            circumstances=payload.circumstances,
-            place=payload.place,
-            supervision_type=payload.supervision_type,
-            actor=request.auth,
-            channel=Channel.API,
-        )
-    except services.AlreadyRecorded as exc:
-        _conflict(exc)
-    except Person.DoesNotExist as exc:
-        raise Http404 from exc
+    notification = services.death_notification_record(
+        person_id=person.pk,
+        date_of_death=payload.date_of_death,
+        date_notified=payload.date_notified,
+        how_notified=payload.how_notified,
+        how_notified_detail=payload.how_notified_detail,
+        circumstances=payload.circumstances,
+        place=payload.place,
+        supervision_type=payload.supervision_type,
+        actor=request.auth,
+        channel=Channel.API,
+    )
     review = selectors.review_get_for(
         user=request.auth, review_id=notification.review.pk, channel=Channel.API
     )
@@ -299,16 +287,13 @@ def get_review(request, review_id: int):
 
 @router.post("/death-reviews/{review_id}/factors", response={200: ReviewOut, 201: ReviewOut})
 def code_factor(request, review_id: int, payload: FactorIn):
-    try:
-        _, created = services.review_factor_code(
-            review_id=review_id,
-            factor=payload.factor,
-            evidence=payload.evidence,
-            actor=request.auth,
-            channel=Channel.API,
-        )
-    except services.IllegalTransition as exc:
-        _conflict(exc)
+    _, created = services.review_factor_code(
+        review_id=review_id,
+        factor=payload.factor,
+        evidence=payload.evidence,
+        actor=request.auth,
+        channel=Channel.API,
+    )
     return Status(201 if created else 200, _review_out(_get_review(request, review_id)))
 
 
@@ -319,17 +304,14 @@ def transition(request, review_id: int, payload: TransitionIn):
         reviewer = Staff.objects.filter(username=payload.reviewer, is_active=True).first()
         if reviewer is None:
             raise ValidationError({"reviewer": ["No member of staff has that username"]})
-    try:
-        services.review_transition(
-            review_id=review_id,
-            to=payload.to,
-            reviewer=reviewer,
-            note=payload.note,
-            actor=request.auth,
-            channel=Channel.API,
-        )
-    except services.IllegalTransition as exc:
-        _conflict(exc)
+    services.review_transition(
+        review_id=review_id,
+        to=payload.to,
+        reviewer=reviewer,
+        note=payload.note,
+        actor=request.auth,
+        channel=Channel.API,
+    )
     return _review_out(_get_review(request, review_id))
 
 

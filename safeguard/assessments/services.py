@@ -1,12 +1,13 @@
-"""Every change a user can make to screens and safety plans: one function per action."""
+"""Every change a user can make to screens and safety plans: one function per action, each
+through the one gate (``safeguard.people.gate``)."""
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from safeguard.assessments import policy, scoring
+from safeguard.assessments.audit import AssessmentEvent
 from safeguard.assessments.models import (
     DEFAULT_CRISIS_LINES,
     SAFETY_PLAN_FIELDS,
@@ -16,12 +17,9 @@ from safeguard.assessments.models import (
     VulnerabilityScreen,
 )
 from safeguard.assessments.selectors import active_registration_codes
-from safeguard.core.audit import Action, Channel, access_log_record
-from safeguard.core.workitems import refresh_for_person_on_commit
-from safeguard.people.deaths import ensure_not_deceased
-from safeguard.people.models import Person
-from safeguard.people.selectors import visible_people
-from safeguard.people.services import StaleEdit
+from safeguard.core.audit import Channel
+from safeguard.core.errors import StaleEdit
+from safeguard.people.gate import check_version, person_change
 
 __all__ = ["StaleEdit", "safety_plan_save", "screen_record"]
 
@@ -32,24 +30,6 @@ SAFETY_PLAN_REQUIRED = {
     "crisis_lines": "Enter at least one crisis line",
     "review_date": "Enter the date the plan will be reviewed",
 }
-
-
-def _lock_visible(*, actor, person_id) -> Person:
-    """Lock the person's row for the change. Only the columns needed are read: nothing about
-    the person's characteristics reaches a screen's outcome."""
-    person = (
-        visible_people(actor)
-        .select_for_update()
-        .only("pk", "crn", "team_id", "practitioner_id")
-        .filter(pk=person_id)
-        .first()
-    )
-    if person is None:
-        raise Person.DoesNotExist
-    if not actor.can_change_cases:
-        raise PermissionDenied("Your role can read cases but not change them.")
-    ensure_not_deceased(person)
-    return person
 
 
 def questionnaire_version_get(version) -> QuestionnaireVersion:
@@ -71,9 +51,9 @@ def screen_record(
     A missing or invalid answer raises ``ValidationError`` keyed by the question's id. Nothing
     is registered: registration suggestions are recommendations for the practitioner.
     """
-    today = today or timezone.localdate()
-    with transaction.atomic():
-        person = _lock_visible(actor=actor, person_id=person_id)
+    with person_change(actor=actor, person_id=person_id, channel=channel) as change:
+        # Only the person's id reaches the scoring: nothing about their characteristics.
+        person = change.person
         questionnaire_version = questionnaire_version_get(version)
         questionnaire = questionnaire_version.questionnaire
         cleaned = scoring.validate_answers(questionnaire, answers)
@@ -99,14 +79,12 @@ def screen_record(
             recommendations=outcome.recommendations,
             completed_by=actor,
         )
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=person,
+        change.record(
+            AssessmentEvent.SCREEN_RECORDED,
+            record=screen,
+            new={"questionnaire_version": version, "risk_to_self": outcome.risk_to_self},
             detail=f"vulnerability screen recorded (questionnaire version {version})",
         )
-        refresh_for_person_on_commit(person.pk, today)
     return screen
 
 
@@ -174,8 +152,8 @@ def safety_plan_save(
     there was none). If someone saved a plan since, ``StaleEdit`` is raised and nothing changes.
     """
     today = today or timezone.localdate()
-    with transaction.atomic():
-        person = _lock_visible(actor=actor, person_id=person_id)
+    with person_change(actor=actor, person_id=person_id, channel=channel) as change:
+        person = change.person
         cleaned = _clean_safety_plan(data, today)
         current = (
             SafetyPlan.objects.select_for_update()
@@ -183,8 +161,7 @@ def safety_plan_save(
             .first()
         )
         current_version = current.version if current else 0
-        if expected_version != current_version:
-            raise StaleEdit
+        check_version(current_version, expected_version)
         if current is not None:
             current.status = SafetyPlanStatus.REPLACED
             current.replaced_at = timezone.now()
@@ -193,12 +170,11 @@ def safety_plan_save(
         plan = SafetyPlan(person=person, created_by=actor, version=current_version + 1, **cleaned)
         plan._change_reason = "Written" if current is None else "Updated"
         plan.save()
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=person,
+        change.record(
+            AssessmentEvent.SAFETY_PLAN_SAVED,
+            record=plan,
+            old={"version": current_version},
+            new={"version": plan.version, "review_date": plan.review_date},
             detail=f"safety plan saved (version {plan.version})",
         )
-        refresh_for_person_on_commit(person.pk, today)
     return plan

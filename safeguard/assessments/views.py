@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +15,9 @@ from safeguard.assessments.forms import SafetyPlanForm, answers_from_post
 from safeguard.assessments.models import QuestionnaireVersion
 from safeguard.assessments.questionnaires import Questionnaire
 from safeguard.core.audit import Channel
-from safeguard.people.models import Person
+from safeguard.core.capabilities import Capability, require_capability
+from safeguard.core.errors import DomainError
+from safeguard.core.forms import add_service_errors
 from safeguard.people.selectors import person_get_for
 
 STALE_SAFETY_PLAN = (
@@ -99,8 +101,7 @@ def _question_blocks(questionnaire: Questionnaire, answers: dict, errors: dict) 
 @require_http_methods(["GET", "POST"])
 def screen_new(request, crn):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
-    if not request.user.can_change_cases:
-        raise PermissionDenied
+    require_capability(request.user, Capability.CHANGE_CASES)
     version = selectors.questionnaire_current()
     answers, errors, general_errors = {}, {}, []
 
@@ -129,8 +130,8 @@ def screen_new(request, crn):
                 )
             except ValidationError as exc:
                 errors = exc.message_dict
-            except Person.DoesNotExist as exc:
-                raise Http404 from exc
+            except DomainError as exc:
+                general_errors.append(exc.message)
             else:
                 messages.success(request, "Vulnerability screen recorded")
                 return redirect("assessments:screen_detail", crn=person.crn, pk=screen.pk)
@@ -248,8 +249,7 @@ def safety_plan(request, crn):
 @require_http_methods(["GET", "POST"])
 def safety_plan_edit(request, crn):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
-    if not request.user.can_change_cases:
-        raise PermissionDenied
+    require_capability(request.user, Capability.CHANGE_CASES)
     current = selectors.safety_plan_current(person=person)
     form = SafetyPlanForm(request.POST or None, initial=SafetyPlanForm.initial_for(current))
     if request.method == "POST" and form.is_valid():
@@ -268,8 +268,8 @@ def safety_plan_edit(request, crn):
                 target = "review_day" if name == "review_date" else name
                 for msg in msgs:
                     form.add_error(target if target in form.fields else None, msg)
-        except Person.DoesNotExist as exc:
-            raise Http404 from exc
+        except DomainError as exc:
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Safety plan saved")
             return redirect("assessments:safety_plan", crn=person.crn)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, has_capability
+from safeguard.core.errors import DomainError
 from safeguard.core.forms import add_service_errors, submit_form
 from safeguard.core.models import Role, Team
 from safeguard.engagement import checkins, selectors, services
@@ -44,7 +45,6 @@ from safeguard.engagement.models import (
 )
 from safeguard.notify.models import Channel as MessageChannel
 from safeguard.notify.models import MessageStatus
-from safeguard.people.models import Person
 from safeguard.people.selectors import person_get_for, visible_people
 
 PAGE_SIZE = 50
@@ -133,10 +133,8 @@ def appointment_add(request, crn):
                 location=form.cleaned_data["location"],
                 actor=request.user,
             )
-        except ValidationError as exc:
+        except (ValidationError, DomainError) as exc:
             _add_errors(form, exc)
-        except Person.DoesNotExist as exc:
-            raise Http404 from exc
         else:
             messages.success(request, "Appointment booked")
             return redirect("engagement:appointments", crn=person.crn)

@@ -2,6 +2,7 @@
 locks what it changes and writes the access log in the same transaction."""
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +13,7 @@ from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, has_capability, require_capability
 from safeguard.core.dates import add_months
 from safeguard.core.errors import IllegalTransition, StaleEdit  # noqa: F401 (re-exported)
-from safeguard.learning.audit import DeathEvent
+from safeguard.learning.audit import DeathEvent, ReviewEvent
 from safeguard.learning.models import (
     ALLOWED_TRANSITIONS,
     SUPERVISION_TYPE_FOR_SENTENCE,
@@ -37,11 +38,10 @@ from safeguard.learning.models import (
 from safeguard.learning.selectors import (
     case_snapshot,
     practitioner_conflict,
-    review_get_for,
     staff_in_scope,
 )
 from safeguard.people.deaths import person_close_on_death
-from safeguard.people.gate import person_change
+from safeguard.people.gate import case_record_change, check_version, person_change
 from safeguard.people.selectors import visible_people
 
 MAX_TEXT = 4000
@@ -177,9 +177,7 @@ def death_reclassify(
     reason = _text(reason, "reason", errors, required=True, message="Say why it has changed")
     if errors:
         raise ValidationError(errors)
-    _visible_review(actor, review_id, channel)
-    with transaction.atomic():
-        review = review_get_for(user=actor, review_id=review_id, channel=channel, for_update=True)
+    with _review_change(actor, review_id, channel) as (change, review):
         if (
             not has_capability(actor, Capability.QUALITY_ASSURE_REVIEWS)
             and actor != review.reviewer
@@ -199,11 +197,11 @@ def death_reclassify(
         notification.circumstances = circumstances
         notification.version += 1
         notification.save(update_fields=["circumstances", "version"])
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=review.notification.person,
+        change.record(
+            DeathEvent.RECLASSIFIED,
+            record=review,
+            old={"circumstances": old},
+            new={"circumstances": circumstances},
             detail=f"death reclassified {old} -> {circumstances}",
         )
     return notification
@@ -212,10 +210,20 @@ def death_reclassify(
 # ---- the review -----------------------------------------------------------------------------
 
 
-def _visible_review(actor, review_id, channel):
-    """Check visibility before the transaction, so that a refusal stays in the access log
-    (inside the transaction it would roll back with the 404)."""
-    review_get_for(user=actor, review_id=review_id, channel=channel)
+@contextmanager
+def _review_change(actor, review_id, channel, capability=Capability.REVIEW_DEATHS):
+    """The gate, for a change to the review of a death: the record is closed for casework, but
+    reviewing the death is the one kind of change that goes on after it (``allow_closed``)."""
+    with case_record_change(
+        DeathReview.objects.select_related("notification__person", "reviewer"),
+        pk=review_id,
+        actor=actor,
+        person_field="notification__person",
+        capability=capability,
+        channel=channel,
+        allow_closed=True,
+    ) as (change, review):
+        yield change, review
 
 
 def _check_independent(staff, review, field_name, what):
@@ -249,9 +257,7 @@ def review_transition(
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    _visible_review(actor, review_id, channel)
-    with transaction.atomic():
-        review = review_get_for(user=actor, review_id=review_id, channel=channel, for_update=True)
+    with _review_change(actor, review_id, channel) as (change, review):
         current = review.status
         if to not in ALLOWED_TRANSITIONS[ReviewStatus(current)]:
             raise IllegalTransition(
@@ -308,11 +314,11 @@ def review_transition(
         detail = f"death review {review.pk}: {current} -> {to}"
         if to == ReviewStatus.IN_REVIEW and current == ReviewStatus.NOTIFIED:
             detail += f" (reviewer {review.reviewer.username})"
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=review.notification.person,
+        change.record(
+            ReviewEvent.MOVED,
+            record=review,
+            old={"status": current},
+            new={"status": to},
             detail=detail,
         )
     return review
@@ -350,18 +356,15 @@ def review_factor_code(
     )
     if errors:
         raise ValidationError(errors)
-    _visible_review(actor, review_id, channel)
-    with transaction.atomic():
-        review = review_get_for(user=actor, review_id=review_id, channel=channel, for_update=True)
+    with _review_change(actor, review_id, channel) as (change, review):
         _reviewer_in_review(review, actor)
         coded, created = ReviewFactor.objects.update_or_create(
             review=review, factor=chosen, defaults={"evidence": evidence, "coded_by": actor}
         )
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=review.notification.person,
+        change.record(
+            ReviewEvent.FACTOR_CODED,
+            record=review,
+            new={"factor": chosen.code},
             detail=f"death review {review.pk}: factor {chosen.code} coded",
         )
     return coded, created
@@ -370,18 +373,15 @@ def review_factor_code(
 def review_factor_remove(
     *, review_id: int, factor_id: int, actor, channel: str = Channel.WEB
 ) -> None:
-    _visible_review(actor, review_id, channel)
-    with transaction.atomic():
-        review = review_get_for(user=actor, review_id=review_id, channel=channel, for_update=True)
+    with _review_change(actor, review_id, channel) as (change, review):
         _reviewer_in_review(review, actor)
         deleted, _ = ReviewFactor.objects.filter(review=review, pk=factor_id).delete()
         if not deleted:
             raise ValidationError({"factor": ["That factor is not coded on this review"]})
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=review.notification.person,
+        change.record(
+            ReviewEvent.FACTOR_REMOVED,
+            record=review,
+            old={"factor": factor_id},
             detail=f"death review {review.pk}: factor removed",
         )
 
@@ -402,22 +402,18 @@ def review_findings_update(
     individual_practice = _text(individual_practice, "individual_practice", errors)
     if errors:
         raise ValidationError(errors)
-    _visible_review(actor, review_id, channel)
-    with transaction.atomic():
-        review = review_get_for(user=actor, review_id=review_id, channel=channel, for_update=True)
+    with _review_change(actor, review_id, channel) as (change, review):
         _reviewer_in_review(review, actor)
-        if review.version != version:
-            raise StaleEdit
+        check_version(review.version, version)
         review.summary = summary
         review.learning = learning
         review.individual_practice = individual_practice
         review.version += 1
         review.save(update_fields=["summary", "learning", "individual_practice", "version"])
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=review.notification.person,
+        change.record(
+            ReviewEvent.FINDINGS_UPDATED,
+            record=review,
+            new={"version": review.version},
             detail=f"death review {review.pk}: findings updated",
         )
     return review
@@ -454,9 +450,7 @@ def review_action_add(
             errors["factor"] = [f"{factor!r} is not a systemic factor"]
     if errors:
         raise ValidationError(errors)
-    _visible_review(actor, review_id, channel)
-    with transaction.atomic():
-        review = review_get_for(user=actor, review_id=review_id, channel=channel, for_update=True)
+    with _review_change(actor, review_id, channel) as (change, review):
         _reviewer_in_review(review, actor)
         action = ReviewAction.objects.create(
             review=review,
@@ -468,11 +462,10 @@ def review_action_add(
             due_on=due_on,
             created_by=actor,
         )
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=review.notification.person,
+        change.record(
+            ReviewEvent.ACTION_ADDED,
+            record=review,
+            new={"action": action.pk, "agency_type": agency_type, "due_on": due_on},
             detail=f"death review {review.pk}: action for {agency_type} added",
         )
     return action
@@ -484,9 +477,7 @@ def review_action_complete(
     """Actions go on after the review closes: the reviewer or a manager marks them done."""
     if completed_on is None or completed_on > timezone.localdate():
         raise ValidationError({"completed_on": ["The date done must be today or in the past"]})
-    _visible_review(actor, review_id, channel)
-    with transaction.atomic():
-        review = review_get_for(user=actor, review_id=review_id, channel=channel, for_update=True)
+    with _review_change(actor, review_id, channel) as (change, review):
         if (
             not has_capability(actor, Capability.QUALITY_ASSURE_REVIEWS)
             and review.reviewer_id != actor.pk
@@ -506,11 +497,10 @@ def review_action_complete(
         action.status = ActionStatus.DONE
         action.completed_on = completed_on
         action.save(update_fields=["status", "completed_on"])
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=review.notification.person,
+        change.record(
+            ReviewEvent.ACTION_COMPLETED,
+            record=review,
+            new={"action": action.pk, "completed_on": completed_on},
             detail=f"death review {review.pk}: action {action.pk} done",
         )
     return action

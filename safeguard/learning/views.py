@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, has_capability
+from safeguard.core.errors import DomainError
 from safeguard.core.forms import add_service_errors, submit_form
 from safeguard.core.models import NATIONAL_ROLES, PDU, Region, Role
 from safeguard.insights.charts import bar_chart
@@ -21,7 +22,6 @@ from safeguard.learning.models import (
     ReviewStatus,
     TrainingCourse,
 )
-from safeguard.people.models import Person
 from safeguard.people.selectors import person_get_for
 
 
@@ -48,12 +48,10 @@ def death_notification_new(request, crn):
             notification = services.death_notification_record(
                 person_id=person.pk, actor=request.user, **form.cleaned_data
             )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
         except services.AlreadyRecorded:
             form.add_error(None, "A death is already recorded for this person")
-        except Person.DoesNotExist as exc:
-            raise Http404 from exc
+        except (ValidationError, DomainError) as exc:
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,

@@ -1,18 +1,17 @@
-"""Every change to registrations: add, review, end. Each locks what it changes, writes the
-access log in the same transaction and refreshes the case's work items after commit."""
+"""Every change to registrations: add, review, end. Each goes through the one gate
+(``safeguard.people.gate``): capability, scope, the person not having died, the lock, a typed
+audit entry in the same transaction and the work-item refresh after commit."""
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.audit import Channel
+from safeguard.core.capabilities import Capability, require_capability
 from safeguard.core.dates import add_months
-from safeguard.core.workitems import refresh_for_person_on_commit
-from safeguard.people.deaths import ensure_not_deceased
-from safeguard.people.models import Person
-from safeguard.people.selectors import visible_people
+from safeguard.people.gate import case_record_change, person_change
+from safeguard.registrations.audit import RegistrationEvent
 from safeguard.registrations.models import (
     EndReason,
     RegisterGroup,
@@ -22,18 +21,12 @@ from safeguard.registrations.models import (
     RegistrationStatus,
     ReviewOutcome,
 )
-from safeguard.registrations.selectors import registration_get_for
 
 
 def next_review_date(register_type: RegisterType, from_date: date) -> date | None:
     if not register_type.review_months:
         return None
     return add_months(from_date, register_type.review_months)
-
-
-def _require_casework(actor):
-    if not actor.can_change_cases:
-        raise PermissionDenied("Your role can read cases but not change them.")
 
 
 def _check_level_and_category(register_type, level, category):
@@ -65,7 +58,7 @@ def registration_add(
     channel: str = Channel.WEB,
 ) -> Registration:
     """Register a flag on a case. Adding a RoSH level ends the previous one as superseded."""
-    _require_casework(actor)
+    require_capability(actor, Capability.CHANGE_CASES)
     register_type = RegisterType.objects.filter(code=(code or "").strip().upper()).first()
     if register_type is None:
         raise ValidationError({"code": [f"{code!r} is not a register type"]})
@@ -73,11 +66,8 @@ def registration_add(
     today = timezone.localdate()
     if start_date > today:
         raise ValidationError({"start_date": ["The start date must be today or in the past"]})
-    with transaction.atomic():
-        person = visible_people(actor).select_for_update().filter(pk=person_id).first()
-        if person is None:
-            raise Person.DoesNotExist
-        ensure_not_deceased(person)
+    with person_change(actor=actor, person_id=person_id, channel=channel) as change:
+        person = change.person
         if start_date < person.date_of_birth:
             raise ValidationError(
                 {"start_date": ["The start date must be after the date of birth"]}
@@ -113,10 +103,18 @@ def registration_add(
         detail = f"registered {register_type.code}"
         if superseded:
             detail += " (superseded " + ", ".join(r.register_type.code for r in superseded) + ")"
-        access_log_record(
-            actor=actor, action=Action.CHANGE_PERSON, channel=channel, person=person, detail=detail
+        change.record(
+            RegistrationEvent.ADDED,
+            record=registration,
+            new={
+                "code": register_type.code,
+                "start_date": start_date,
+                "level": level,
+                "category": category,
+                "superseded": [r.pk for r in superseded],
+            },
+            detail=detail,
         )
-        refresh_for_person_on_commit(person.pk, today)
     return registration
 
 
@@ -139,29 +137,29 @@ def registration_end(
     actor,
     channel: str = Channel.WEB,
 ) -> Registration:
-    _require_casework(actor)
+    require_capability(actor, Capability.CHANGE_CASES)
     if reason not in EndReason.values:
         raise ValidationError({"reason": ["Choose why the registration is ending"]})
     if ended_on > timezone.localdate():
         raise ValidationError({"ended_on": ["The end date must be today or in the past"]})
-    with transaction.atomic():
-        registration = registration_get_for(
-            user=actor, registration_id=registration_id, channel=channel, for_update=True
-        )
-        ensure_not_deceased(registration.person_id)
+    with case_record_change(
+        Registration.objects.select_related("register_type"),
+        pk=registration_id,
+        actor=actor,
+        channel=channel,
+    ) as (change, registration):
         if registration.status != RegistrationStatus.ACTIVE:
             raise ValidationError({"registration": ["This registration has already ended"]})
         if ended_on < registration.start_date:
             raise ValidationError({"ended_on": ["The end date must be on or after the start date"]})
         _end(registration, ended_on=ended_on, reason=reason, notes=notes, actor=actor)
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=registration.person,
+        change.record(
+            RegistrationEvent.ENDED,
+            record=registration,
+            old={"status": RegistrationStatus.ACTIVE},
+            new={"status": RegistrationStatus.ENDED, "ended_on": ended_on, "reason": reason},
             detail=f"ended {registration.register_type.code} ({reason})",
         )
-        refresh_for_person_on_commit(registration.person_id, timezone.localdate())
     return registration
 
 
@@ -176,16 +174,17 @@ def registration_review(
 ) -> RegistrationReview:
     """Record a review. Continuing sets the next review from the register's review period and
     makes the reviewer the owner; ending closes the registration."""
-    _require_casework(actor)
+    require_capability(actor, Capability.CHANGE_CASES)
     if outcome not in ReviewOutcome.values:
         raise ValidationError({"outcome": ["Choose the outcome of the review"]})
     if reviewed_on > timezone.localdate():
         raise ValidationError({"reviewed_on": ["The review date must be today or in the past"]})
-    with transaction.atomic():
-        registration = registration_get_for(
-            user=actor, registration_id=registration_id, channel=channel, for_update=True
-        )
-        ensure_not_deceased(registration.person_id)
+    with case_record_change(
+        Registration.objects.select_related("register_type"),
+        pk=registration_id,
+        actor=actor,
+        channel=channel,
+    ) as (change, registration):
         if registration.status != RegistrationStatus.ACTIVE:
             raise ValidationError({"registration": ["An ended registration cannot be reviewed"]})
         if reviewed_on < registration.start_date:
@@ -216,12 +215,10 @@ def registration_review(
             next_review_date=next_date,
             reviewer=actor,
         )
-        access_log_record(
-            actor=actor,
-            action=Action.CHANGE_PERSON,
-            channel=channel,
-            person=registration.person,
+        change.record(
+            RegistrationEvent.REVIEWED,
+            record=registration,
+            new={"outcome": outcome, "reviewed_on": reviewed_on, "next_review_date": next_date},
             detail=f"reviewed {registration.register_type.code} ({outcome})",
         )
-        refresh_for_person_on_commit(registration.person_id, timezone.localdate())
     return review

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.errors import DomainError
 from safeguard.core.forms import add_service_errors, submit_form
-from safeguard.people.models import Person
 from safeguard.people.selectors import person_get_for, visible_people
 from safeguard.registrations import hygiene, selectors, services
 from safeguard.registrations.forms import (
@@ -44,10 +44,8 @@ def registration_add(request, crn):
                 category=form.cleaned_data["category"],
                 actor=request.user,
             )
-        except ValidationError as exc:
+        except (ValidationError, DomainError) as exc:
             add_service_errors(form, exc)
-        except Person.DoesNotExist as exc:
-            raise Http404 from exc
         else:
             messages.success(request, f"{registration.register_type.description} registered")
             return redirect("people:detail", crn=person.crn)

@@ -1,0 +1,8 @@
+"""What the access log calls each change this area makes (see ``safeguard.core.audit``)."""
+
+from safeguard.core.audit import AuditEvent
+
+
+class AssessmentEvent(AuditEvent):
+    SCREEN_RECORDED = "assessment.screen_recorded", "Recorded a vulnerability screen"
+    SAFETY_PLAN_SAVED = "assessment.safety_plan_saved", "Saved a safety plan"
