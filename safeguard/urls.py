@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from safeguard.api.api import api
 from safeguard.core import views as core_views
+from safeguard.core.capabilities import public
 from safeguard.people import work
 
 urlpatterns = [
@@ -14,10 +14,11 @@ urlpatterns = [
     path("team-work/", work.team_work, name="team_work"),
     path(
         "sign-in/",
-        login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        public(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
         name="login",
     ),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    # Signing out needs no capability: anyone signed in (or not) may end their session.
+    path("sign-out/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("safeguard.people.urls")),

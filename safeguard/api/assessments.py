@@ -9,6 +9,7 @@ from ninja import Router, Schema, Status
 from safeguard.assessments import selectors, services
 from safeguard.assessments.views import recommendations_with_links
 from safeguard.core.audit import Channel
+from safeguard.core.capabilities import Capability, requires
 from safeguard.people.selectors import person_get_for
 
 router = Router(tags=["vulnerability and risk to self"])
@@ -138,6 +139,7 @@ def _screen_out(screen, crn) -> dict:
     response=QuestionnaireOut,
     summary="The current vulnerability questionnaire",
 )
+@requires(Capability.READ_CASES)
 def get_questionnaire(request):
     questionnaire = selectors.questionnaire_current().questionnaire
     return {
@@ -167,6 +169,7 @@ def get_questionnaire(request):
     response={201: ScreenOut},
     summary="Record a vulnerability screen (answers keyed by question id)",
 )
+@requires(Capability.CHANGE_CASES)
 def post_screen(request, crn: str, payload: ScreenIn):
     user = request.auth
     person = person_get_for(user=user, crn=crn, channel=Channel.API)
@@ -185,6 +188,7 @@ def post_screen(request, crn: str, payload: ScreenIn):
     response=ScreenOut,
     summary="One recorded vulnerability screen",
 )
+@requires(Capability.READ_CASES)
 def get_screen(request, crn: str, screen_id: int):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
     return _screen_out(selectors.screen_get(person=person, screen_id=screen_id), person.crn)
@@ -195,6 +199,7 @@ def get_screen(request, crn: str, screen_id: int):
     response=RiskSummaryOut,
     summary="Risk of serious harm to others beside risk to self, and what is due",
 )
+@requires(Capability.READ_CASES)
 def get_risk_summary(request, crn: str):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
     risk = selectors.risk_summary(person=person, today=timezone.localdate())

@@ -8,6 +8,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from safeguard.core.audit import Channel
+from safeguard.core.capabilities import Capability, requires
 from safeguard.engagement import checkins, selectors, services
 from safeguard.engagement.models import Appointment, CheckIn, ReminderPreferences
 from safeguard.people.selectors import person_get_for
@@ -164,12 +165,14 @@ def _check_in_out(c: CheckIn) -> dict:
 
 
 @router.get("/people/{crn}/appointments", response=list[AppointmentOut])
+@requires(Capability.READ_CASES)
 def list_appointments(request, crn: str):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
     return [_appointment_out(a, person.crn) for a in selectors.person_appointments(person=person)]
 
 
 @router.post("/people/{crn}/appointments", response={201: AppointmentOut})
+@requires(Capability.CHANGE_CASES)
 def create_appointment(request, crn: str, payload: AppointmentIn):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
     appointment = services.appointment_create(
@@ -185,6 +188,7 @@ def create_appointment(request, crn: str, payload: AppointmentIn):
 
 
 @router.post("/appointments/{appointment_id}/reschedule", response={201: AppointmentOut})
+@requires(Capability.CHANGE_CASES)
 def reschedule_appointment(request, appointment_id: int, payload: RescheduleIn):
     appointment = services.appointment_reschedule(
         appointment_id=appointment_id,
@@ -201,6 +205,7 @@ def reschedule_appointment(request, appointment_id: int, payload: RescheduleIn):
 
 
 @router.post("/appointments/{appointment_id}/cancel", response=AppointmentOut)
+@requires(Capability.CHANGE_CASES)
 def cancel_appointment(request, appointment_id: int, payload: CancelIn):
     appointment = services.appointment_cancel(
         appointment_id=appointment_id,
@@ -213,6 +218,7 @@ def cancel_appointment(request, appointment_id: int, payload: CancelIn):
 
 
 @router.post("/appointments/{appointment_id}/outcome", response=AppointmentOut)
+@requires(Capability.CHANGE_CASES)
 def record_outcome(request, appointment_id: int, payload: OutcomeIn):
     appointment = services.appointment_record_outcome(
         appointment_id=appointment_id,
@@ -242,12 +248,14 @@ def _preferences_out(person, preferences: ReminderPreferences | None) -> dict:
 
 
 @router.get("/people/{crn}/reminder-preferences", response=PreferencesOut)
+@requires(Capability.READ_CASES)
 def get_preferences(request, crn: str):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
     return _preferences_out(person, ReminderPreferences.objects.filter(person=person).first())
 
 
 @router.put("/people/{crn}/reminder-preferences", response=PreferencesOut)
+@requires(Capability.CHANGE_CASES)
 def put_preferences(request, crn: str, payload: PreferencesIn):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
     preferences = services.reminder_preferences_save(
@@ -268,6 +276,7 @@ def put_preferences(request, crn: str, payload: PreferencesIn):
 
 
 @router.get("/people/{crn}/messages", response=list[MessageOut])
+@requires(Capability.READ_CASES)
 def list_messages(request, crn: str, filters: Query[MessageQuery]):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
     messages = selectors.person_messages(
@@ -286,6 +295,7 @@ def list_messages(request, crn: str, filters: Query[MessageQuery]):
 
 
 @router.post("/people/{crn}/check-ins", response={201: CheckInOut})
+@requires(Capability.CHANGE_CASES)
 def create_check_in(request, crn: str, payload: CheckInIn):
     """Send a check-in link to the person. The link itself goes only to them."""
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
@@ -300,6 +310,7 @@ def create_check_in(request, crn: str, payload: CheckInIn):
 
 
 @router.get("/people/{crn}/check-ins", response=list[CheckInOut])
+@requires(Capability.READ_CASES)
 def list_check_ins(request, crn: str):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
     rows = (

@@ -9,6 +9,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.capabilities import Capability, requires
 from safeguard.core.models import Region, Staff
 from safeguard.learning import insights, selectors, services, training
 from safeguard.learning.models import DeathReview
@@ -234,6 +235,7 @@ def _get_review(request, review_id: int) -> DeathReview:
 
 
 @router.post("/people/{crn}/death-notification", response={201: ReviewOut})
+@requires(Capability.CHANGE_CASES)
 def record_death(request, crn: str, payload: DeathNotificationIn):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
     notification = services.death_notification_record(
@@ -255,6 +257,7 @@ def record_death(request, crn: str, payload: DeathNotificationIn):
 
 
 @router.get("/death-reviews", response=ReviewPage, summary="Reviews of deaths the caller may see")
+@requires(Capability.READ_CASES)
 def list_reviews(request, filters: Query[ReviewQuery]):
     region = _region(filters.region)
     reviews = selectors.review_list(
@@ -281,11 +284,13 @@ def list_reviews(request, filters: Query[ReviewQuery]):
 
 
 @router.get("/death-reviews/{review_id}", response=ReviewOut)
+@requires(Capability.READ_CASES)
 def get_review(request, review_id: int):
     return _review_out(_get_review(request, review_id))
 
 
 @router.post("/death-reviews/{review_id}/factors", response={200: ReviewOut, 201: ReviewOut})
+@requires(Capability.REVIEW_DEATHS)
 def code_factor(request, review_id: int, payload: FactorIn):
     _, created = services.review_factor_code(
         review_id=review_id,
@@ -298,6 +303,7 @@ def code_factor(request, review_id: int, payload: FactorIn):
 
 
 @router.post("/death-reviews/{review_id}/transition", response=ReviewOut)
+@requires(Capability.REVIEW_DEATHS)
 def transition(request, review_id: int, payload: TransitionIn):
     reviewer = None
     if payload.reviewer:
@@ -316,6 +322,7 @@ def transition(request, review_id: int, payload: TransitionIn):
 
 
 @router.get("/insights/deaths", summary="Deaths under supervision: systemic analysis")
+@requires(Capability.SEE_LEARNING_FROM_DEATHS)
 def death_insights(request, filters: Query[DeathInsightsQuery]):
     """Counts of 1 to 4 are suppressed: ``count`` is null and ``suppressed`` true."""
     if not insights.may_see_learning(request.auth):
@@ -355,6 +362,7 @@ def death_insights(request, filters: Query[DeathInsightsQuery]):
 
 
 @router.get("/training/compliance", summary="Mandatory training compliance")
+@requires(Capability.SEE_TRAINING_COMPLIANCE)
 def training_compliance(request, filters: Query[ComplianceQuery]):
     if not training.may_see_compliance(request.auth):
         raise PermissionDenied("Your role cannot see training compliance.")
@@ -399,6 +407,7 @@ def training_compliance(request, filters: Query[ComplianceQuery]):
 
 
 @router.post("/training/records", summary="Record training completions in bulk")
+@requires(Capability.RECORD_TRAINING)
 def training_records(request, payload: TrainingRecordsIn):
     """Every bad record is reported with its position (``line``, from 1) and reason; the good
     ones are loaded; sending the same completions again adds nothing."""

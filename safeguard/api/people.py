@@ -5,6 +5,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from safeguard.core.audit import Action, Channel, access_log_record, access_log_refusal
+from safeguard.core.capabilities import Capability, requires
 from safeguard.people import selectors
 
 router = Router(tags=["people"])
@@ -95,6 +96,7 @@ def _person_out(p) -> dict:
 
 
 @router.get("/people", response=PeoplePage, summary="People the caller may see")
+@requires(Capability.READ_CASES)
 def list_people(request, filters: Query[PeopleQuery]):
     user = request.auth
     if filters.q.strip():
@@ -116,6 +118,7 @@ def list_people(request, filters: Query[PeopleQuery]):
 
 
 @router.get("/people/{crn}", response=PersonDetailOut, summary="One person, with allocations")
+@requires(Capability.READ_CASES)
 def get_person(request, crn: str):
     person = selectors.person_get_for(user=request.auth, crn=crn, channel=Channel.API)
     data = _person_out(person)
@@ -152,6 +155,7 @@ def get_person(request, crn: str):
     response=AccessLogPage,
     summary="Who read or changed this case (admin and national users only)",
 )
+@requires(Capability.READ_CASES)
 def get_access_log(
     request, crn: str, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)
 ):

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from safeguard.core.audit import Channel
 from safeguard.core.calendar import working_days_between
+from safeguard.core.capabilities import Capability, requires
 from safeguard.core.models import LocalAuthority
 from safeguard.people.selectors import person_get_for
 from safeguard.referrals import insights, selectors, services
@@ -157,6 +158,7 @@ def _out(r: Referral, crn: str, escalations=None) -> dict:
 
 
 @router.get("/agencies", response=list[AgencyOut], summary="Partner agencies")
+@requires(Capability.READ_CASES)
 def list_agencies(request, filters: Query[AgencyQuery]):
     la_id = None
     if filters.local_authority:
@@ -178,6 +180,7 @@ def list_agencies(request, filters: Query[AgencyQuery]):
 
 
 @router.get("/people/{crn}/referrals", response=list[ReferralOut])
+@requires(Capability.READ_CASES)
 def list_referrals(request, crn: str):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
     return [
@@ -187,6 +190,7 @@ def list_referrals(request, crn: str):
 
 
 @router.post("/people/{crn}/referrals", response={201: ReferralOut})
+@requires(Capability.CHANGE_CASES)
 def create_referral(request, crn: str, payload: ReferralIn):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
     consent = payload.consent or ConsentIn()
@@ -250,6 +254,7 @@ def create_referral(request, crn: str, payload: ReferralIn):
 
 
 @router.post("/referrals/{referral_id}/decision", response=ReferralOut)
+@requires(Capability.CHANGE_CASES)
 def decide_referral(request, referral_id: int, payload: DecisionIn):
     referral = services.referral_decide(
         referral_id=referral_id,
@@ -264,6 +269,7 @@ def decide_referral(request, referral_id: int, payload: DecisionIn):
 
 
 @router.post("/referrals/{referral_id}/escalations", response={201: dict})
+@requires(Capability.CHANGE_CASES)
 def escalate_referral(request, referral_id: int, payload: EscalationIn):
     escalation = services.escalation_raise(
         referral_id=referral_id, reason=payload.reason, actor=request.auth, channel=Channel.API
@@ -280,6 +286,7 @@ def escalate_referral(request, referral_id: int, payload: EscalationIn):
 
 
 @router.post("/escalations/{escalation_id}/resolve", response=EscalationOut)
+@requires(Capability.RESOLVE_ESCALATIONS)
 def resolve_escalation(request, escalation_id: int, payload: ResolveIn):
     escalation = services.escalation_resolve(
         escalation_id=escalation_id,
@@ -292,6 +299,7 @@ def resolve_escalation(request, escalation_id: int, payload: ResolveIn):
 
 
 @router.get("/insights/referrals", summary="Referral monitoring figures")
+@requires(Capability.SEE_REFERRAL_MONITORING)
 def referral_insights(request, filters: Query[InsightsQuery]):
     if not insights.may_monitor(request.auth):
         raise Http404

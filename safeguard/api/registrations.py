@@ -5,6 +5,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from safeguard.core.audit import Channel
+from safeguard.core.capabilities import Capability, requires
 from safeguard.people.selectors import person_get_for
 from safeguard.registrations import selectors, services
 from safeguard.registrations.hygiene import problems_for_person
@@ -88,11 +89,13 @@ def _out(r: Registration, today: date) -> dict:
 
 
 @router.get("/register-types", response=list[RegisterTypeOut], summary="The register catalogue")
+@requires(Capability.READ_CASES)
 def list_register_types(request):
     return list(selectors.register_types())
 
 
 @router.get("/people/{crn}/registrations", response=list[RegistrationOut])
+@requires(Capability.READ_CASES)
 def list_registrations(request, crn: str):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
     today = timezone.localdate()
@@ -101,6 +104,7 @@ def list_registrations(request, crn: str):
 
 
 @router.post("/people/{crn}/registrations", response={201: RegistrationOut})
+@requires(Capability.CHANGE_CASES)
 def add_registration(request, crn: str, payload: RegistrationIn):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
     registration = services.registration_add(
@@ -117,6 +121,7 @@ def add_registration(request, crn: str, payload: RegistrationIn):
 
 
 @router.post("/registrations/{registration_id}/review", response={201: dict})
+@requires(Capability.CHANGE_CASES)
 def review_registration(request, registration_id: int, payload: ReviewIn):
     review = services.registration_review(
         registration_id=registration_id,
@@ -138,6 +143,7 @@ def review_registration(request, registration_id: int, payload: ReviewIn):
 
 
 @router.post("/registrations/{registration_id}/end", response=RegistrationOut)
+@requires(Capability.CHANGE_CASES)
 def end_registration(request, registration_id: int, payload: EndIn):
     registration = services.registration_end(
         registration_id=registration_id,
@@ -151,6 +157,7 @@ def end_registration(request, registration_id: int, payload: EndIn):
 
 
 @router.get("/people/{crn}/registrations/hygiene", response=list[ProblemOut])
+@requires(Capability.READ_CASES)
 def registration_hygiene(request, crn: str):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
     return [

@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.capabilities import Capability, requires
 from safeguard.people.selectors import person_get_for
 from safeguard.releases import insights, selectors, services
 from safeguard.releases.services import ADDRESS_MAX, EVIDENCE_MAX, REASON_MAX
@@ -126,6 +127,7 @@ def _plan_out(plan, person, today) -> dict:
     response=ReleasePlanOut,
     summary="The person's release plan: the open one, or else the latest",
 )
+@requires(Capability.READ_CASES)
 def get_release_plan(request, crn: str):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
     plan = selectors.person_release_plan(person=person)
@@ -139,6 +141,7 @@ def get_release_plan(request, crn: str):
     response=ItemOut,
     summary="Update one checklist item of a release plan",
 )
+@requires(Capability.CHANGE_CASES)
 def update_release_plan_item(request, plan_id: int, key: str, payload: ItemIn):
     try:
         services.release_plan_item_update(
@@ -165,6 +168,7 @@ def update_release_plan_item(request, plan_id: int, key: str, payload: ItemIn):
     response={201: ReleaseOut},
     summary="Record the release: date, accommodation on the night of release, address",
 )
+@requires(Capability.CHANGE_CASES)
 def record_release(request, crn: str, payload: ReleaseIn):
     person = person_get_for(user=request.auth, crn=crn, channel=Channel.API)
     plan = services.release_record(
@@ -194,6 +198,7 @@ def record_release(request, crn: str, payload: ReleaseIn):
 
 
 @router.get("/insights/releases", summary="Release measures by PDU or region for a period")
+@requires(Capability.SEE_RELEASE_INSIGHTS)
 def release_insights(request, filters: Query[InsightsQuery]):
     if not insights.may_see_measures(request.auth):
         raise Http404

@@ -5,6 +5,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.capabilities import Capability, requires
 from safeguard.core.models import WorkItemStatus
 from safeguard.people import work
 
@@ -39,6 +40,7 @@ class WorkItemQuery(Schema):
 
 
 @router.get("/work-items", response=WorkItemPage, summary="Work for the caller or their teams")
+@requires(Capability.READ_CASES)
 def list_work_items(request, filters: Query[WorkItemQuery]):
     user = request.auth
     if filters.assigned_to == "me":

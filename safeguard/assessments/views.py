@@ -15,7 +15,7 @@ from safeguard.assessments.forms import SafetyPlanForm, answers_from_post
 from safeguard.assessments.models import QuestionnaireVersion
 from safeguard.assessments.questionnaires import Questionnaire
 from safeguard.core.audit import Channel
-from safeguard.core.capabilities import Capability, require_capability
+from safeguard.core.capabilities import Capability, require_capability, requires
 from safeguard.core.errors import DomainError
 from safeguard.core.forms import add_service_errors
 from safeguard.people.selectors import person_get_for
@@ -99,6 +99,7 @@ def _question_blocks(questionnaire: Questionnaire, answers: dict, errors: dict) 
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def screen_new(request, crn):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
     require_capability(request.user, Capability.CHANGE_CASES)
@@ -164,6 +165,7 @@ def screen_new(request, crn):
 
 
 @require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
 def screen_detail(request, crn, pk):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
     screen = selectors.screen_get(person=person, screen_id=pk)
@@ -211,6 +213,7 @@ def _answer_text(question, value) -> str:
 
 
 @require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
 def screen_list(request, crn):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
     screens = list(selectors.person_screens(person=person)[:200])
@@ -222,6 +225,7 @@ def screen_list(request, crn):
 
 
 @require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
 def safety_plan(request, crn):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
     versions = list(selectors.safety_plan_versions(person=person)[:100])
@@ -247,6 +251,7 @@ def safety_plan(request, crn):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def safety_plan_edit(request, crn):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
     require_capability(request.user, Capability.CHANGE_CASES)

@@ -83,7 +83,18 @@ def requires(capability: Capability):
     def decorate(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            require_capability(request.user, capability)
+            if not has_capability(request.user, capability):
+                # Logged like any other refusal: probing for pages one's role lacks is seen.
+                from safeguard.core.audit import Channel, access_log_refusal
+
+                api = request.path.startswith("/api/")
+                access_log_refusal(
+                    actor=request.user if request.user.is_authenticated else None,
+                    channel=Channel.API if api else Channel.WEB,
+                    detail=f"{request.resolver_match.url_name if request.resolver_match else ''}"
+                    f": needs {capability}",
+                )
+                raise NotPermitted
             return view(request, *args, **kwargs)
 
         wrapper.capability = capability

@@ -5,8 +5,11 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from safeguard.core.capabilities import public
+
 
 @require_GET
+@public
 def home(request):
     return redirect("people:caseload")
 
@@ -14,6 +17,7 @@ def home(request):
 @login_not_required
 @never_cache
 @require_GET
+@public
 def healthz(request):
     """For load balancers: 200 while the database answers, 503 when it does not."""
     try:

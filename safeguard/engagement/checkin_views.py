@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from safeguard.core.capabilities import public
 from safeguard.engagement import checkins
 from safeguard.engagement.models import HELP_TOPICS, SelfHarmAnswer
 
@@ -109,6 +110,7 @@ def _public(view):
 
 @_public
 @require_http_methods(["GET"])
+@public
 def start(request, token):
     check_in, refused = _open(request, token)
     if refused:
@@ -134,6 +136,7 @@ def _initial(check_in, step):
 
 @_public
 @require_http_methods(["GET", "POST"])
+@public
 def question(request, token, step):
     if step not in QUESTIONS:
         return _not_found(request)
@@ -189,6 +192,7 @@ def question(request, token, step):
 
 @_public
 @require_http_methods(["GET"])
+@public
 def support(request, token):
     """Shown at once after a "yes" to thoughts of self-harm."""
     check_in, refused = _open(request, token)
@@ -199,6 +203,7 @@ def support(request, token):
 
 @_public
 @require_http_methods(["GET", "POST"])
+@public
 def check(request, token):
     check_in, refused = _open(request, token)
     if refused:
@@ -235,6 +240,7 @@ def check(request, token):
 
 @_public
 @require_http_methods(["GET"])
+@public
 def sent(request):
     return render(
         request,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record
-from safeguard.core.capabilities import Capability, has_capability
+from safeguard.core.capabilities import Capability, has_capability, requires
 from safeguard.core.errors import DomainError
 from safeguard.core.forms import add_service_errors, submit_form
 from safeguard.core.models import Role, Team
@@ -93,6 +93,7 @@ def _form_page(request, person, form, *, title, submit, intro="", appointment=No
 
 
 @require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
 def appointments(request, crn):
     person = _person(request, crn)
     now = timezone.now()
@@ -120,6 +121,7 @@ def appointments(request, crn):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def appointment_add(request, crn):
     person = _person(request, crn, change=True)
     form = AppointmentForm(request.POST or None, initial={"duration_minutes": 60})
@@ -149,6 +151,7 @@ def _add_errors(form, exc):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def appointment_reschedule(request, crn, appointment_id):
     person = _person(request, crn, change=True)
     appointment = _appointment_of(request, person, appointment_id)
@@ -202,6 +205,7 @@ def _appointment_action(
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def appointment_cancel(request, crn, appointment_id):
     return _appointment_action(
         request,
@@ -216,6 +220,7 @@ def appointment_cancel(request, crn, appointment_id):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def appointment_outcome(request, crn, appointment_id):
     return _appointment_action(
         request,
@@ -230,6 +235,7 @@ def appointment_outcome(request, crn, appointment_id):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def appointment_welfare(request, crn, appointment_id):
     return _appointment_action(
         request,
@@ -248,6 +254,7 @@ def appointment_welfare(request, crn, appointment_id):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def reminder_preferences(request, crn):
     person = _person(request, crn, change=True)
     current = ReminderPreferences.objects.filter(person=person).first()
@@ -291,6 +298,7 @@ def reminder_preferences(request, crn):
 
 
 @require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
 def person_messages(request, crn):
     person = _person(request, crn)
     status = request.GET.get("status", "")
@@ -320,6 +328,7 @@ def person_messages(request, crn):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.READ_CASES)
 def person_check_ins(request, crn):
     person = _person(request, crn)
     form = CheckInForm(request.POST or None)
@@ -364,6 +373,7 @@ def person_check_ins(request, crn):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.READ_CASES)
 def check_in_detail(request, crn, check_in_id):
     person = _person(request, crn)
     check_in = selectors.check_in_get_for(
@@ -406,6 +416,7 @@ def check_in_detail(request, crn, check_in_id):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.READ_CASES)
 def person_travel(request, crn):
     person = _person(request, crn)
     recent = Appointment.objects.filter(
@@ -460,6 +471,7 @@ def _travel_of(request, person, request_id):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.APPROVE_TRAVEL)
 def travel_decide(request, crn, request_id):
     person = _person(request, crn, change=True)
     travel = _travel_of(request, person, request_id)
@@ -486,6 +498,7 @@ def travel_decide(request, crn, request_id):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def travel_paid(request, crn, request_id):
     person = _person(request, crn, change=True)
     travel = _travel_of(request, person, request_id)
@@ -507,6 +520,7 @@ def travel_paid(request, crn, request_id):
 
 
 @require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
 def travel_totals(request):
     """Travel support per PDU, across everything the user may see."""
     today = timezone.localdate()
@@ -563,6 +577,7 @@ def _scope_people(request):
 
 
 @require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
 def appointments_overview(request):
     """Upcoming appointments across the user's cases, and people whose appointments probation
     has cancelled or moved too often."""
@@ -613,6 +628,7 @@ def appointments_overview(request):
 
 
 @require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
 def continuity(request):
     """Practitioner changes per person in the last 12 months."""
     people, scope, choices = _scope_people(request)

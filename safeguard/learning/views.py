@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record
-from safeguard.core.capabilities import Capability, has_capability
+from safeguard.core.capabilities import Capability, has_capability, requires
 from safeguard.core.errors import DomainError
 from safeguard.core.forms import add_service_errors, submit_form
 from safeguard.core.models import NATIONAL_ROLES, PDU, Region, Role
@@ -34,6 +34,7 @@ def _posted(request):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def death_notification_new(request, crn):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
     if not request.user.can_change_cases:
@@ -77,6 +78,7 @@ def _regions_for(user):
 
 
 @require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
 def review_list(request):
     regions = list(_regions_for(request.user))
     form = forms.ReviewFilterForm(request.GET or None, regions=regions)
@@ -120,6 +122,7 @@ def _review(request, review_id):
 
 
 @require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
 def review_detail(request, review_id):
     review = _review(request, review_id)
     person = review.notification.person
@@ -224,6 +227,7 @@ def _back_to_review(review):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.REVIEW_DEATHS)
 def review_start(request, review_id):
     review = _review(request, review_id)
     user = request.user
@@ -252,6 +256,7 @@ def review_start(request, review_id):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.REVIEW_DEATHS)
 def review_transition(request, review_id):
     review = _review(request, review_id)
     to = request.POST.get("to") or request.GET.get("to", "")
@@ -297,6 +302,7 @@ def review_transition(request, review_id):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.REVIEW_DEATHS)
 def review_findings(request, review_id):
     review = _review(request, review_id)
     if review.reviewer_id != request.user.pk:
@@ -324,6 +330,7 @@ def review_findings(request, review_id):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.REVIEW_DEATHS)
 def review_factor_add(request, review_id):
     review = _review(request, review_id)
     if review.reviewer_id != request.user.pk:
@@ -352,6 +359,7 @@ def review_factor_add(request, review_id):
 
 
 @require_http_methods(["POST"])
+@requires(Capability.REVIEW_DEATHS)
 def review_factor_remove(request, review_id, factor_id):
     review = _review(request, review_id)
     try:
@@ -363,6 +371,7 @@ def review_factor_remove(request, review_id, factor_id):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.REVIEW_DEATHS)
 def review_action_add(request, review_id):
     review = _review(request, review_id)
     if review.reviewer_id != request.user.pk:
@@ -380,6 +389,7 @@ def review_action_add(request, review_id):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.REVIEW_DEATHS)
 def review_action_done(request, review_id, action_id):
     review = _review(request, review_id)
     _require_reviewer_or_manager(request, review)
@@ -407,6 +417,7 @@ def review_action_done(request, review_id, action_id):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.REVIEW_DEATHS)
 def review_reclassify(request, review_id):
     review = _review(request, review_id)
     _require_reviewer_or_manager(request, review)
@@ -468,6 +479,7 @@ CHARTS = [
 
 
 @require_http_methods(["GET"])
+@requires(Capability.SEE_LEARNING_FROM_DEATHS)
 def learning_page(request):
     _require_learning(request)
     form, figures = _learning_data(request)
@@ -517,6 +529,7 @@ def learning_page(request):
 
 
 @require_http_methods(["GET"])
+@requires(Capability.SEE_LEARNING_FROM_DEATHS)
 def learning_export(request, fmt):
     if fmt not in ("csv", "xlsx"):
         raise Http404
@@ -583,6 +596,7 @@ def _display_table(table):
 
 
 @require_http_methods(["GET"])
+@requires(Capability.SEE_LEARNING_FROM_DEATHS)
 def board_pack(request):
     _require_learning(request)
     form, region, figures = _board_pack_data(request)
@@ -608,6 +622,7 @@ def board_pack(request):
 
 
 @require_http_methods(["GET"])
+@requires(Capability.SEE_LEARNING_FROM_DEATHS)
 def board_pack_xlsx(request):
     _require_learning(request)
     form, region, figures = _board_pack_data(request)
@@ -629,6 +644,7 @@ def board_pack_xlsx(request):
 
 
 @require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
 def training_page(request):
     user = request.user
     today = timezone.localdate()
@@ -682,6 +698,7 @@ def training_page(request):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.RECORD_TRAINING)
 def training_entry(request):
     user = request.user
     if not services.may_record_training(user):
@@ -725,6 +742,7 @@ def _rename(exc: ValidationError, names: dict) -> ValidationError:
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.RECORD_TRAINING)
 def training_import(request):
     user = request.user
     if not services.may_record_training(user):

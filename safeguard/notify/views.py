@@ -14,6 +14,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from safeguard.core.capabilities import public
 from safeguard.notify.services import receipt_apply
 
 MAX_BODY = 16 * 1024
@@ -30,6 +31,7 @@ def _authorised(request) -> bool:
 @csrf_exempt  # called by Notify, not by a browser; authenticated by its bearer token
 @login_not_required
 @require_POST
+@public
 def delivery_status(request):
     if not _authorised(request):
         response = JsonResponse({"error": "unauthorised"}, status=401)

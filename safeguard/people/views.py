@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record, access_log_refusal
+from safeguard.core.capabilities import Capability, requires
 from safeguard.core.forms import submit_form
 from safeguard.core.models import Role
 from safeguard.people import selectors, services
@@ -22,6 +23,7 @@ def _default_scope(user):
 
 
 @require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
 def caseload(request):
     user = request.user
     today = timezone.localdate()
@@ -115,6 +117,7 @@ def caseload(request):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.READ_CASES)
 def search(request):
     """Search uses POST so that names never appear in URLs or server logs."""
     results = None
@@ -136,6 +139,7 @@ def search(request):
 
 
 @require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
 def person_detail(request, crn):
     person = selectors.person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
     allocations = list(selectors.person_allocation_history(person=person))
@@ -154,6 +158,7 @@ def person_detail(request, crn):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def person_edit_details(request, crn):
     person = selectors.person_get_for(
         user=request.user, crn=crn, channel=Channel.WEB, for_change=True
@@ -179,6 +184,7 @@ def person_edit_details(request, crn):
 
 
 @require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
 def person_access_log(request, crn):
     if not request.user.can_read_access_log:
         # Same answer as a case that does not exist: nothing to learn from probing.

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safeguard.core.audit import Action, Channel, access_log_record, access_log_refusal
-from safeguard.core.capabilities import Capability, require_capability
+from safeguard.core.capabilities import Capability, require_capability, requires
 from safeguard.core.forms import submit_form
 from safeguard.insights.charts import bar_chart
 from safeguard.insights.exports import csv_response, xlsx_response
@@ -45,6 +45,7 @@ def _query_without(request, *keys) -> str:
 
 
 @require_GET
+@requires(Capability.READ_CASES)
 def meeting_list(request):
     form = MeetingFilterForm(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
@@ -82,6 +83,7 @@ def _meeting_url(meeting):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def meeting_new(request):
     _require_casework(request.user)
     form = MeetingForm(
@@ -164,6 +166,7 @@ def _detail(request, meeting, *, attendance_form=None, action_form=None, done_er
 
 
 @require_GET
+@requires(Capability.READ_CASES)
 def meeting_detail(request, meeting_id):
     meeting = selectors.meeting_get_for(
         user=request.user, meeting_id=meeting_id, channel=Channel.WEB
@@ -172,6 +175,7 @@ def meeting_detail(request, meeting_id):
 
 
 @require_POST
+@requires(Capability.CHANGE_CASES)
 def meeting_record_attendance(request, meeting_id):
     _require_casework(request.user)
     meeting = selectors.meeting_get_for(
@@ -197,6 +201,7 @@ def meeting_record_attendance(request, meeting_id):
 
 
 @require_POST
+@requires(Capability.CHANGE_CASES)
 def meeting_add_action(request, meeting_id):
     _require_casework(request.user)
     meeting = selectors.meeting_get_for(
@@ -227,6 +232,7 @@ def meeting_add_action(request, meeting_id):
 
 
 @require_POST
+@requires(Capability.CHANGE_CASES)
 def meeting_action_done(request, meeting_id, action_id):
     _require_casework(request.user)
     meeting = selectors.meeting_get_for(
@@ -314,6 +320,7 @@ def _export_tables(figures):
 
 
 @require_GET
+@requires(Capability.READ_CASES)
 def attendance_report(request):
     default_from, default_to = AttendanceReportForm.default_period()
     data = request.GET.copy()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.capabilities import Capability, requires
 from safeguard.core.errors import DomainError
 from safeguard.core.forms import add_service_errors
 from safeguard.core.models import PDU, LocalAuthority, Region
@@ -32,6 +33,7 @@ def _referral_of(request, person, referral_id):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def referral_new(request, crn):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
     initial = {"kind": request.GET.get("kind", "")}
@@ -69,6 +71,7 @@ def _form_field_names(exc: ValidationError) -> ValidationError:
 
 
 @require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
 def referral_detail(request, crn, referral_id):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
     referral = _referral_of(request, person, referral_id)
@@ -138,6 +141,7 @@ ACTIONS = {
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def referral_action(request, crn, referral_id, action):
     if action not in ACTIONS:
         raise Http404
@@ -161,6 +165,7 @@ def referral_action(request, crn, referral_id, action):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.RESOLVE_ESCALATIONS)
 def escalation_resolve(request, crn, referral_id, escalation_id):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
     referral = _referral_of(request, person, referral_id)
@@ -284,6 +289,7 @@ def _group_rows(rows):
 
 
 @require_http_methods(["GET"])
+@requires(Capability.SEE_REFERRAL_MONITORING)
 def monitoring(request):
     data = _monitoring_data(request)
     sections = []
@@ -332,6 +338,7 @@ def monitoring(request):
 
 
 @require_http_methods(["GET"])
+@requires(Capability.SEE_REFERRAL_MONITORING)
 def monitoring_export(request, fmt):
     if fmt not in ("csv", "xlsx"):
         raise Http404

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.capabilities import Capability, requires
 from safeguard.core.errors import DomainError
 from safeguard.core.forms import add_service_errors, submit_form
 from safeguard.people.selectors import person_get_for, visible_people
@@ -29,6 +30,7 @@ def _registration_of(request, person, registration_id):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def registration_add(request, crn):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
     initial = {"code": request.GET.get("code", "").upper()}
@@ -53,6 +55,7 @@ def registration_add(request, crn):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def registration_review(request, crn, registration_id):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
     registration = _registration_of(request, person, registration_id)
@@ -76,6 +79,7 @@ def registration_review(request, crn, registration_id):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def registration_end(request, crn, registration_id):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
     registration = _registration_of(request, person, registration_id)
@@ -99,6 +103,7 @@ def registration_end(request, crn, registration_id):
 
 
 @require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
 def hygiene_report(request):
     """Registration problems across everything the user may see."""
     today = timezone.localdate()

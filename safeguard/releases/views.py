@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.capabilities import Capability, requires
 from safeguard.core.errors import DomainError
 from safeguard.core.forms import add_service_errors
 from safeguard.core.models import PDU, Region, Role
@@ -53,6 +54,7 @@ def _board_row(plan, today):
 
 
 @require_GET
+@requires(Capability.SEE_RELEASE_BOARD)
 def board(request):
     """Everyone in scope due out in the next 12 weeks: readiness, gaps, sortable (no JS)."""
     user = request.user
@@ -144,6 +146,7 @@ def _grouped_states(plan, person, today):
 
 
 @require_GET
+@requires(Capability.READ_CASES)
 def plan_detail(request, crn):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
     today = timezone.localdate()
@@ -175,6 +178,7 @@ def plan_detail(request, crn):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def item_update(request, crn, key):
     person = _casework_person(request, crn)
     item = checklist().get(key)
@@ -218,6 +222,7 @@ def item_update(request, crn, key):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
 def release_record(request, crn):
     person = _casework_person(request, crn)
     today = timezone.localdate()
@@ -261,6 +266,7 @@ def release_record(request, crn):
 
 
 @require_POST
+@requires(Capability.CHANGE_CASES)
 def confirm_accommodation(request, crn):
     person = _casework_person(request, crn)
     plan = selectors.person_release_plan(person=person)
@@ -304,6 +310,7 @@ def _measures_data(request):
 
 
 @require_GET
+@requires(Capability.SEE_RELEASE_INSIGHTS)
 def measures(request):
     form, by_grouping = _measures_data(request)
     first = by_grouping["pdu"]
@@ -372,6 +379,7 @@ def measures(request):
 
 
 @require_GET
+@requires(Capability.SEE_RELEASE_INSIGHTS)
 def measures_export(request, fmt):
     if fmt not in ("csv", "xlsx"):
         raise Http404

@@ -121,7 +121,7 @@ def test_read_only_roles_get_403(client, org, staff_key):
         ("spo", 200, 201),
         ("other_team_pp", 404, 404),
         ("far_regional", 404, 404),
-        ("no_role", 404, 404),
+        ("no_role", 403, 403),  # no role, no capabilities: refused before any case is looked up
     ],
 )
 def test_endpoints_are_scoped_like_the_person(client, org, staff_key, expected_get, expected_post):

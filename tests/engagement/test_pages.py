@@ -48,7 +48,7 @@ def person_urls(person, appointment):
         ("national", 200, 403),
         ("other_team_pp", 404, 404),
         ("far_regional", 404, 404),
-        ("no_role", 404, 404),
+        ("no_role", 403, 403),  # no role, no capabilities: refused before any case is looked up
     ],
 )
 def test_pages_are_scoped_like_the_person(client, org, staff_key, read, change):

@@ -293,7 +293,7 @@ def test_bad_input_on_the_death_form_shows_the_error_summary(
         ("other_team_pp", 404),
         ("far_regional", 404),
         ("inspector", 403),
-        ("no_role", 404),
+        ("no_role", 403),  # no role, no capabilities
     ],
 )
 def test_the_death_form_is_scoped(client, org, staff_key, expected):

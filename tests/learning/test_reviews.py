@@ -437,7 +437,7 @@ def test_a_review_through_the_pages(client, org, review):
         ("inspector", 200),
         ("other_team_pp", 404),
         ("far_regional", 404),
-        ("no_role", 404),
+        ("no_role", 403),  # no role, no capabilities
     ],
 )
 def test_the_review_page_is_scoped_and_audited(client, org, review, staff_key, expected):

@@ -267,7 +267,7 @@ def test_insights_by_sex_show_unequal_thresholds(client, org, fixed_referrals):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("staff_key", "expected"),
-    [("practitioner", 404), ("spo", 404), ("head", 200), ("regional", 200), ("national", 200)],
+    [("practitioner", 403), ("spo", 403), ("head", 200), ("regional", 200), ("national", 200)],
 )
 def test_insights_are_for_managers_and_leads(client, org, staff_key, expected):
     response = client.get("/api/v1/insights/referrals", **bearer(org["staff"][staff_key]))

@@ -178,8 +178,8 @@ def test_person_page_query_count_does_not_grow_with_referrals(client, org):
 @pytest.mark.parametrize(
     ("staff_key", "expected"),
     [
-        ("practitioner", 404),
-        ("spo", 404),
+        ("practitioner", 403),
+        ("spo", 403),
         ("head", 200),
         ("regional", 200),
         ("national", 200),

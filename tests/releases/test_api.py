@@ -276,7 +276,7 @@ def test_bad_insights_queries_are_422(client, org, query, field):
 
 
 def test_insights_are_for_heads_and_above(client, org):
-    for key, expected in (("practitioner", 404), ("spo", 404), ("head", 200), ("national", 200)):
+    for key, expected in (("practitioner", 403), ("spo", 403), ("head", 200), ("national", 200)):
         response = client.get("/api/v1/insights/releases", **bearer(org["staff"][key]))
         assert response.status_code == expected
     assert AccessLogEntry.objects.filter(

@@ -299,7 +299,7 @@ def test_bad_measure_filters_show_the_error_summary(client, org, query, anchor, 
 
 
 def test_measures_pages_are_for_heads_and_above(client, org):
-    for key, expected in (("practitioner", 404), ("spo", 404), ("head", 200), ("regional", 200)):
+    for key, expected in (("practitioner", 403), ("spo", 403), ("head", 200), ("regional", 200)):
         client.force_login(org["staff"][key])
         assert client.get("/insights/releases/").status_code == expected
         assert client.get("/insights/releases/export.csv").status_code == expected

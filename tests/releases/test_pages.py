@@ -99,7 +99,7 @@ def test_the_board_is_scoped(client, org, board, staff_key, expected):
 def test_practitioners_and_no_role_do_not_get_the_board(client, org, board):
     for key in ("practitioner", "no_role"):
         client.force_login(org["staff"][key])
-        assert client.get("/releases/board/").status_code == 404
+        assert client.get("/releases/board/").status_code == 403
 
 
 def test_limited_access_cases_are_left_off_the_board(client, org, board):
