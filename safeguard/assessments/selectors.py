@@ -24,15 +24,13 @@ from safeguard.assessments.models import (
 )
 from safeguard.people.models import Person, RoshLevel
 from safeguard.people.selectors import visible_people
+from safeguard.registrations.catalogue import risk_to_self_registers
 from safeguard.registrations.models import Registration, RegistrationStatus
 
-# Registrations about risk to self that the risk picture always shows, present or not.
-RISK_TO_SELF_REGISTERS = ("ALSH", "RVLN", "RVAD")
-REGISTER_LABELS = {
-    "ALSH": "Suicide/self-harm (ALSH)",
-    "RVLN": "Vulnerable (RVLN)",
-    "RVAD": "Adult at risk (RVAD)",
-}
+# Registrations about risk to self that the risk picture always shows, present or not: the
+# registers of the groups the catalogue marks as signalling risk to self.
+REGISTER_LABELS = risk_to_self_registers()
+RISK_TO_SELF_REGISTERS = tuple(REGISTER_LABELS)
 
 
 def questionnaire_current() -> QuestionnaireVersion:

@@ -16,11 +16,11 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from safeguard.assessments.risk import at_risk_to_self
 from safeguard.core.calendar import add_working_days, is_working_day
 from safeguard.core.models import Role, Staff, WorkItemPriority
 from safeguard.core.workitems import WorkItemRule, candidates_about_people
 from safeguard.engagement.models import Appointment, CheckIn, Outcome, SelfHarmAnswer
-from safeguard.engagement.risk import at_risk_to_self
 from safeguard.engagement.selectors import MOVES_THRESHOLD, probation_moves_count
 from safeguard.people.models import Allocation, AllocationReason, Person
 

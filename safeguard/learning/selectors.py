@@ -7,7 +7,6 @@ number of queries, whatever the case holds.
 import datetime as dt
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db.models import Exists, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -79,14 +78,8 @@ class SnapshotFacts:
     days_since_release: int | None
 
 
-def _installed(label: str) -> bool:
-    return apps.is_installed(f"safeguard.{label}")
-
-
 def _release_part(person_id: int, date_of_death: dt.date) -> dict | None:
     """The latest release from custody on or before the death: two queries."""
-    if not _installed("releases"):
-        return None
     from safeguard.releases.models import PlanStatus, ReleasePlan
 
     plan = (
@@ -121,8 +114,6 @@ def _release_part(person_id: int, date_of_death: dt.date) -> dict | None:
 
 def _engagement_part(person_id: int, now: dt.datetime) -> dict:
     """Last contact, last missed appointment and recent check-in answers: three queries."""
-    if not _installed("engagement"):
-        return {"available": False}
     from safeguard.engagement.models import Appointment, CheckIn, Outcome
 
     def appointment(outcome):

@@ -28,3 +28,23 @@ def load_register_types(apps=None, schema_editor=None):
                 "rosh_level": entry.get("rosh_level", ""),
             },
         )
+
+
+def risk_to_self_groups() -> tuple[str, ...]:
+    """The register groups whose registrations say a person is at risk to themselves (the
+    catalogue marks them ``signals_risk_to_self``): suicide and self-harm, vulnerability and
+    adults at risk."""
+    data = json.loads(DATA_FILE.read_text())
+    return tuple(g["key"] for g in data["groups"] if g.get("signals_risk_to_self"))
+
+
+def risk_to_self_registers() -> dict[str, str]:
+    """The registers in those groups, code to label ("Suicide/self-harm (ALSH)"), in the
+    catalogue's order."""
+    data = json.loads(DATA_FILE.read_text())
+    groups = set(risk_to_self_groups())
+    return {
+        t["code"]: f"{t['description']} ({t['code']})"
+        for t in data["types"]
+        if t["group"] in groups
+    }

@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from safeguard.core.capabilities import Capability, has_capability
+from safeguard.engagement.models import Appointment
 from safeguard.people.models import AccommodationStatus
 from safeguard.releases import catalogue
 from safeguard.releases.models import (
@@ -20,7 +21,7 @@ from safeguard.releases.models import (
     ReleaseAccommodation,
     ReleasePlanItem,
 )
-from safeguard.releases.selectors import engagement_models, visible_plans
+from safeguard.releases.selectors import visible_plans
 
 GROUPINGS = {"pdu": "By PDU", "region": "By region"}
 HOUSED = (
@@ -98,20 +99,11 @@ MEASURES = (
 
 
 def measures() -> tuple[Measure, ...]:
-    if engagement_models() is None:
-        return tuple(m for m in MEASURES if m.key != "first_appointment_attended")
     return MEASURES
 
 
 def measures_left_out() -> list[dict]:
-    if engagement_models() is None:
-        return [
-            {
-                "key": "first_appointment_attended",
-                "label": "First appointment after release attended",
-                "reason": "Appointments are not recorded in Safeguard yet (engagement area).",
-            }
-        ]
+    """Measures the service cannot work out yet (none: every area is always installed)."""
     return []
 
 
@@ -137,7 +129,7 @@ def _item(key, statuses):
 def _first_appointment_attended():
     """The first appointment on or after the day of release (leaving out those moved or
     cancelled) was attended."""
-    appointments = engagement_models().Appointment.objects
+    appointments = Appointment.objects
     first = (
         appointments.filter(
             person_id=OuterRef(OuterRef("person_id")),
@@ -172,8 +164,7 @@ def _counts() -> dict:
             filter=indicated & Q(_item(catalogue.NALOXONE, [ItemStatus.DONE, ItemStatus.DECLINED])),
         ),
     }
-    if engagement_models() is not None:
-        counts["first_appointment_attended"] = Count("pk", filter=Q(_first_appointment_attended()))
+    counts["first_appointment_attended"] = Count("pk", filter=Q(_first_appointment_attended()))
     return counts
 
 

@@ -27,6 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Concat, Substr
 from django.db.models.functions.text import ConcatPair
 
+from safeguard.assessments.risk import at_risk_to_self
 from safeguard.core.models import Role, Staff, WorkItemPriority
 from safeguard.core.workitems import WorkItemRule, candidates_about_people
 from safeguard.releases import catalogue
@@ -42,7 +43,6 @@ from safeguard.releases.selectors import (
     ESCALATE_WITHIN_DAYS,
     FIRST_DAYS_AFTER_RELEASE,
     applies_expression,
-    at_risk_condition,
     with_readiness,
 )
 
@@ -134,7 +134,7 @@ def _at_risk_no_accommodation(today: dt.date):
     )
     return candidates_about_people(
         ReleasePlan.objects.filter(
-            at_risk_condition("person_id"),
+            at_risk_to_self("person_id"),
             ~Exists(night_secured),
             status=PlanStatus.OPEN,
             release_date__lte=today + dt.timedelta(days=ESCALATE_WITHIN_DAYS),

@@ -6,17 +6,12 @@ set-based; ``plan_checklist`` turns one annotated plan and its item rows into th
 shows. Both read the same conditions, so the board, the plan page, the API and the work items
 agree.
 
-Two other areas are built alongside this one: assessments (the vulnerability screen and safety
-plans) and engagement (appointments, reminder preferences, check-ins). Everything this area
-needs from them goes through two small guarded functions, ``assessments_models`` and
-``engagement_models``, which import lazily and answer None while the area is missing; nothing
-here imports them when this module is imported.
+"At risk to self" is the one definition in ``safeguard.assessments.risk``.
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db.models import (
     BooleanField,
     Case,
@@ -37,11 +32,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from safeguard.assessments.models import SafetyPlan, VulnerabilityScreen
+from safeguard.assessments.risk import at_risk_to_self, latest_screens
 from safeguard.core.calendar import add_working_days
 from safeguard.core.capabilities import Capability, has_capability
+from safeguard.engagement.models import Appointment, CheckIn, ReminderPreferences
 from safeguard.people.selectors import case_record_get_for, visible_people
 from safeguard.referrals.models import Referral, ReferralKind, ReferralStatus
-from safeguard.registrations.models import Registration, RegistrationStatus
 from safeguard.releases import catalogue
 from safeguard.releases.catalogue import checklist
 from safeguard.releases.models import (
@@ -61,7 +58,6 @@ SCREEN_WITHIN_DAYS = 28  # the risk-to-self screen is completed within 4 weeks o
 ESCALATE_WITHIN_DAYS = 28  # escalate to the SPO in the last 4 weeks
 FIRST_DAYS_AFTER_RELEASE = 14
 
-AT_RISK_REGISTER_CODES = ("ALSH", "RVAD", "RVLN")
 # Answers on the vulnerability screen that indicate opioid use (the same answers that make the
 # screen recommend take-home naloxone).
 OPIOID_OVERDOSE_ANSWERS = ("more_than_12_months", "last_12_months", "witnessed")
@@ -74,71 +70,12 @@ def may_see_board(user) -> bool:
 # ---- the other areas, guarded ---------------------------------------------------------------
 
 
-def assessments_models():
-    """The assessments area's models, or None while that area is not installed."""
-    if not apps.is_installed("safeguard.assessments"):
-        return None
-    try:
-        from safeguard.assessments import models
-    except ImportError:
-        return None
-    return models
-
-
-def engagement_models():
-    """The engagement area's models, or None while that area is not installed."""
-    if not apps.is_installed("safeguard.engagement"):
-        return None
-    try:
-        from safeguard.engagement import models
-    except ImportError:
-        return None
-    return models
-
-
-def _never():
-    return Q(Value(False, output_field=BooleanField()))
-
-
-def _latest_screens(person_ref: str):
-    """Each person's latest vulnerability screen (newest completed_at, then highest id)."""
-    models = assessments_models()
-    screens = models.VulnerabilityScreen.objects
-    later = screens.filter(person_id=OuterRef("person_id")).filter(
-        Q(completed_at__gt=OuterRef("completed_at"))
-        | Q(completed_at=OuterRef("completed_at"), pk__gt=OuterRef("pk"))
-    )
-    return screens.filter(person_id=OuterRef(person_ref)).exclude(Exists(later))
-
-
-def at_risk_condition(person_ref: str = "person_id") -> Q:
-    """At risk to self: an active ALSH, RVAD or RVLN registration, or (when the assessments
-    area is installed) a latest vulnerability screen with risk to self medium or above.
-    ``person_ref`` names the person's id from the model being filtered."""
-    registered = Registration.objects.filter(
-        person_id=OuterRef(person_ref),
-        status=RegistrationStatus.ACTIVE,
-        register_type__code__in=AT_RISK_REGISTER_CODES,
-    )
-    condition = Q(Exists(registered))
-    models = assessments_models()
-    if models is not None:
-        condition |= Q(
-            Exists(
-                _latest_screens(person_ref).filter(risk_to_self__in=list(models.MEDIUM_OR_ABOVE))
-            )
-        )
-    return condition
-
-
 def opioid_use_indicated_condition(person_ref: str = "person_id") -> Q:
     """The latest vulnerability screen says the person used opioids in the last 12 months, or
-    overdosed or saw an overdose. Never, while the assessments area is not installed."""
-    if assessments_models() is None:
-        return _never()
+    overdosed or saw an overdose."""
     return Q(
         Exists(
-            _latest_screens(person_ref).filter(
+            latest_screens(person_ref).filter(
                 Q(answers__su_opioids=True) | Q(answers__su_overdose__in=OPIOID_OVERDOSE_ANSWERS)
             )
         )
@@ -204,7 +141,7 @@ def with_readiness(plans: QuerySet[ReleasePlan], *, per_item=False) -> QuerySet[
         output_field=IntegerField(),
     )
     annotations = {
-        "at_risk": ExpressionWrapper(at_risk_condition("person_id"), output_field=BooleanField()),
+        "at_risk": ExpressionWrapper(at_risk_to_self("person_id"), output_field=BooleanField()),
         "opioid_use_indicated": ExpressionWrapper(
             opioid_use_indicated_condition("person_id"), output_field=BooleanField()
         ),
@@ -510,78 +447,76 @@ def plan_facts(*, plan: ReleasePlan, person, today: dt.date) -> dict[str, list[s
             + f": {referral.get_status_display().lower()}",
         )
 
-    models = assessments_models()
-    if models is not None:
-        screen = (
-            models.VulnerabilityScreen.objects.filter(person=person)
-            .only("completed_at", "risk_to_self")
-            .order_by("-completed_at", "-pk")
-            .first()
+    # The screen and the safety plan.
+    screen = (
+        VulnerabilityScreen.objects.filter(person=person)
+        .only("completed_at", "risk_to_self")
+        .order_by("-completed_at", "-pk")
+        .first()
+    )
+    window_from = plan.release_date - dt.timedelta(days=SCREEN_WITHIN_DAYS)
+    if screen is None:
+        add(catalogue.RISK_TO_SELF_SCREEN, "No vulnerability screen recorded.")
+    else:
+        done_on = timezone.localtime(screen.completed_at).date()
+        when = "within" if done_on >= window_from else "more than"
+        add(
+            catalogue.RISK_TO_SELF_SCREEN,
+            f"Latest screen {done_on:%-d %B %Y} ({when} 4 weeks of release): risk to self "
+            f"{screen.get_risk_to_self_display().lower()}.",
         )
-        window_from = plan.release_date - dt.timedelta(days=SCREEN_WITHIN_DAYS)
-        if screen is None:
-            add(catalogue.RISK_TO_SELF_SCREEN, "No vulnerability screen recorded.")
-        else:
-            done_on = timezone.localtime(screen.completed_at).date()
-            when = "within" if done_on >= window_from else "more than"
-            add(
-                catalogue.RISK_TO_SELF_SCREEN,
-                f"Latest screen {done_on:%-d %B %Y} ({when} 4 weeks of release): risk to self "
-                f"{screen.get_risk_to_self_display().lower()}.",
-            )
-        if screen is None or done_on < window_from:
-            add(
-                catalogue.RISK_TO_SELF_SCREEN,
-                f"Screen on or after {window_from:%-d %B %Y}.",
-            )
-        safety_plan = (
-            models.SafetyPlan.objects.filter(person=person, status="active")
-            .only("created_at", "review_date")
-            .first()
+    if screen is None or done_on < window_from:
+        add(
+            catalogue.RISK_TO_SELF_SCREEN,
+            f"Screen on or after {window_from:%-d %B %Y}.",
         )
-        if safety_plan is not None:
-            add(
-                catalogue.SAFETY_PLAN,
-                f"Current safety plan written {timezone.localtime(safety_plan.created_at):%-d %B %Y}, "
-                f"review by {safety_plan.review_date:%-d %B %Y}.",
-            )
-        else:
-            add(catalogue.SAFETY_PLAN, "No current safety plan.")
-        if plan.opioid_use_indicated:
-            add(catalogue.NALOXONE, "The latest screen indicates opioid use or an overdose.")
+    safety_plan = (
+        SafetyPlan.objects.filter(person=person, status="active")
+        .only("created_at", "review_date")
+        .first()
+    )
+    if safety_plan is not None:
+        add(
+            catalogue.SAFETY_PLAN,
+            f"Current safety plan written {timezone.localtime(safety_plan.created_at):%-d %B %Y}, "
+            f"review by {safety_plan.review_date:%-d %B %Y}.",
+        )
+    else:
+        add(catalogue.SAFETY_PLAN, "No current safety plan.")
+    if plan.opioid_use_indicated:
+        add(catalogue.NALOXONE, "The latest screen indicates opioid use or an overdose.")
 
-    engagement = engagement_models()
-    if engagement is not None:
-        start, end = first_appointment_window(plan.release_date)
-        appointment = (
-            engagement.Appointment.objects.filter(
-                person=person,
-                starts_at__gte=_start_of(start),
-                starts_at__lt=_start_of(end + dt.timedelta(days=1)),
-            )
-            .exclude(outcome__in=["rescheduled", "cancelled_by_probation", "cancelled_by_person"])
-            .order_by("starts_at")
-            .first()
+    # The first appointment after release.
+    start, end = first_appointment_window(plan.release_date)
+    appointment = (
+        Appointment.objects.filter(
+            person=person,
+            starts_at__gte=_start_of(start),
+            starts_at__lt=_start_of(end + dt.timedelta(days=1)),
         )
-        if appointment is not None:
-            add(
-                catalogue.FIRST_APPOINTMENT,
-                f"Appointment booked {timezone.localtime(appointment.starts_at):%-d %B %Y at %H:%M}"
-                f" ({appointment.get_kind_display().lower()}).",
-            )
-        else:
-            add(
-                catalogue.FIRST_APPOINTMENT,
-                f"No appointment booked for {start:%-d %B} or {end:%-d %B %Y}.",
-            )
-        preferences = engagement.ReminderPreferences.objects.filter(person=person).first()
-        if preferences is not None and preferences.channels:
-            add(
-                catalogue.REMINDERS,
-                f"Reminders: {preferences.get_channel_display().lower()}.",
-            )
-        else:
-            add(catalogue.REMINDERS, "No reminder preferences recorded.")
+        .exclude(outcome__in=["rescheduled", "cancelled_by_probation", "cancelled_by_person"])
+        .order_by("starts_at")
+        .first()
+    )
+    if appointment is not None:
+        add(
+            catalogue.FIRST_APPOINTMENT,
+            f"Appointment booked {timezone.localtime(appointment.starts_at):%-d %B %Y at %H:%M}"
+            f" ({appointment.get_kind_display().lower()}).",
+        )
+    else:
+        add(
+            catalogue.FIRST_APPOINTMENT,
+            f"No appointment booked for {start:%-d %B} or {end:%-d %B %Y}.",
+        )
+    preferences = ReminderPreferences.objects.filter(person=person).first()
+    if preferences is not None and preferences.channels:
+        add(
+            catalogue.REMINDERS,
+            f"Reminders: {preferences.get_channel_display().lower()}.",
+        )
+    else:
+        add(catalogue.REMINDERS, "No reminder preferences recorded.")
     add(
         catalogue.REMINDERS,
         f"Mobile number: {person.mobile}." if person.mobile else "No mobile number recorded.",
@@ -621,13 +556,8 @@ def first_days(*, plan: ReleasePlan, person, today: dt.date) -> FirstDays:
         day=(today - plan.released_on).days + 1,
         days_left=(plan.released_on + dt.timedelta(days=FIRST_DAYS_AFTER_RELEASE) - today).days,
     )
-    engagement = engagement_models()
-    if engagement is None:
-        return result
     appointment = (
-        engagement.Appointment.objects.filter(
-            person=person, starts_at__gte=_start_of(plan.released_on)
-        )
+        Appointment.objects.filter(person=person, starts_at__gte=_start_of(plan.released_on))
         .exclude(outcome__in=["rescheduled", "cancelled_by_probation", "cancelled_by_person"])
         .order_by("starts_at")
         .first()
@@ -642,9 +572,7 @@ def first_days(*, plan: ReleasePlan, person, today: dt.date) -> FirstDays:
     else:
         result.first_appointment_state = "booked"
     check_in = (
-        engagement.CheckIn.objects.filter(
-            person=person, created_at__gte=_start_of(plan.released_on)
-        )
+        CheckIn.objects.filter(person=person, created_at__gte=_start_of(plan.released_on))
         .only("created_at", "completed_at")
         .order_by(F("completed_at").desc(nulls_last=True), "-created_at")
         .first()

@@ -8,6 +8,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from safeguard.assessments.risk import at_risk_to_self
 from safeguard.core.audit import Channel
 from safeguard.core.capabilities import Capability, require_capability
 from safeguard.core.errors import IllegalTransition, StaleEdit  # noqa: F401 (re-exported)
@@ -23,7 +24,7 @@ from safeguard.releases.models import (
     ReleasePlan,
     ReleasePlanItem,
 )
-from safeguard.releases.selectors import at_risk_condition, opioid_use_indicated_condition
+from safeguard.releases.selectors import opioid_use_indicated_condition
 
 EVIDENCE_MAX = 4000
 REASON_MAX = 2000
@@ -204,7 +205,7 @@ def release_record(
         plan.release_address = address
         plan.release_pdu_id = person.pdu_id
         plan.at_risk_at_release = Person.objects.filter(
-            at_risk_condition("pk"), pk=person.pk
+            at_risk_to_self("pk"), pk=person.pk
         ).exists()
         plan.opioid_use_indicated_at_release = Person.objects.filter(
             opioid_use_indicated_condition("pk"), pk=person.pk

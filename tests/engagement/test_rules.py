@@ -62,13 +62,10 @@ def test_an_ended_registration_does_not_count(org):
 
 @pytest.mark.django_db
 def test_a_latest_screen_of_medium_risk_to_self_counts_too(org):
-    models = pytest.importorskip("safeguard.assessments.models")
-    if not hasattr(models, "VulnerabilityScreen"):
-        pytest.skip("safeguard.assessments has no VulnerabilityScreen yet")
+    from safeguard.assessments import models
+
     person = org["people"]["mine"]
-    version = models.QuestionnaireVersion.objects.first()
-    if version is None:
-        pytest.skip("no questionnaire version loaded")
+    version = models.QuestionnaireVersion.objects.get(version=1)
 
     def screen(level, when):
         return models.VulnerabilityScreen.objects.create(
@@ -226,3 +223,47 @@ def test_engagement_rules_run_a_fixed_number_of_queries(org):
         at_risk_case()
     assert count() == small
     assert WorkItem.objects.filter(rule="missed_appointment_welfare").count() == 11
+
+
+@pytest.mark.django_db
+def test_a_recent_self_harm_disclosure_on_a_check_in_counts_as_at_risk(org):
+    """Written case: no registration, no screen, but "yes" to thoughts of self-harm on a check-in
+    last week. A missed appointment then needs a welfare check; a disclosure five weeks ago
+    no longer makes the person at risk by itself."""
+    from safeguard.assessments.risk import RECENT_DISCLOSURE_DAYS, person_at_risk_to_self
+    from tests.engagement.factories import CheckInFactory
+
+    person = org["people"]["mine"]
+    assert not person_at_risk_to_self(person.pk)
+    check_in = CheckInFactory(
+        person=person,
+        self_harm="yes",
+        self_harm_reported_at=timezone.now() - dt.timedelta(days=7),
+    )
+    assert person_at_risk_to_self(person.pk)
+    miss(PastAppointmentFactory(person=person), org["staff"]["practitioner"])
+    assert workitems.scan(MISSED_APPOINTMENT_WELFARE, today=timezone.localdate()).raised == 1
+    check_in.self_harm_reported_at = timezone.now() - dt.timedelta(days=RECENT_DISCLOSURE_DAYS + 7)
+    check_in.save()
+    assert not person_at_risk_to_self(person.pk)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("code", "at_risk"), [("ALSH", True), ("RVLN", True), ("RVAD", True)])
+def test_registers_the_catalogue_marks_as_risk_to_self_count(org, code, at_risk):
+    from safeguard.assessments.risk import person_at_risk_to_self
+    from tests.factories import RegistrationFactory
+
+    person = org["people"]["mine"]
+    RegistrationFactory(person=person, code=code, owner=org["staff"]["practitioner"])
+    assert person_at_risk_to_self(person.pk) is at_risk
+
+
+@pytest.mark.django_db
+def test_other_registers_do_not_make_someone_at_risk_to_self(org):
+    from safeguard.assessments.risk import person_at_risk_to_self
+    from tests.factories import RegistrationFactory
+
+    person = org["people"]["mine"]
+    RegistrationFactory(person=person, code="MAPP", owner=org["staff"]["practitioner"])
+    assert not person_at_risk_to_self(person.pk)

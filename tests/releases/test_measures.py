@@ -35,13 +35,13 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from safeguard.core.models import AccessLogEntry
+
+# First appointments come from the engagement area.
+from safeguard.engagement.models import Appointment  # noqa: E402
 from safeguard.releases import insights
 from tests.factories import PersonFactory, restrict
 from tests.helpers import bearer
 from tests.releases.helpers import released
-
-# First appointments come from the engagement area.
-Appointment = pytest.importorskip("safeguard.engagement.models").Appointment
 
 pytestmark = pytest.mark.django_db
 PERIOD = {"from": "2025-01-01", "to": "2025-06-30"}
@@ -222,21 +222,6 @@ def test_measures_are_scoped(fixed_releases, org, home_team):
         user=org["staff"]["national"], date_from=dt.date(2024, 1, 1), date_to=dt.date(2025, 12, 31)
     )
     assert everything["overall"]["released"] == 7
-
-
-def test_without_the_engagement_area_the_first_appointment_measure_is_left_out(
-    fixed_releases, org, monkeypatch
-):
-    from safeguard.releases import selectors
-
-    monkeypatch.setattr(insights, "engagement_models", lambda: None)
-    monkeypatch.setattr(selectors, "engagement_models", lambda: None)
-    figures = insights.release_figures(
-        user=org["staff"]["national"], date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 6, 30)
-    )
-    assert "first_appointment_attended" not in figures["overall"]
-    assert [m["key"] for m in figures["measures"]][-1] == "naloxone_offered"
-    assert figures["left_out"][0]["key"] == "first_appointment_attended"
 
 
 def test_the_measures_api(client, fixed_releases, org, far_team):

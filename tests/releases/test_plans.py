@@ -411,23 +411,3 @@ def test_no_prompt_once_accommodation_is_secured_or_the_item_is_closed(org):
     referred_elsewhere = open_plan(in_custody(org["team"], pp, release_in_days=30))
     set_item(referred_elsewhere, "housing_duty_to_refer", "done", pp, evidence="Made by prison")
     assert selectors.duty_to_refer_prompt(annotated(referred_elsewhere), today()) is None
-
-
-def test_without_the_assessments_area_registrations_alone_decide(org, monkeypatch):
-    pp = org["staff"]["practitioner"]
-    screened = in_custody(org["team"], pp)
-    record_screen(screened, pp, ssh_thoughts="sometimes", su_opioids=True)
-    registered = in_custody(org["team"], pp)
-    RegistrationFactory(person=registered, code="RVAD")
-    plans = {p: open_plan(p) for p in (screened, registered)}
-    monkeypatch.setattr(selectors, "assessments_models", lambda: None)
-    assert (
-        annotated(plans[screened]).at_risk,
-        annotated(plans[screened]).opioid_use_indicated,
-    ) == (
-        False,
-        False,
-    )
-    assert annotated(plans[registered]).at_risk is True
-    facts = selectors.plan_facts(plan=annotated(plans[screened]), person=screened, today=today())
-    assert "risk_to_self_screen" not in facts
