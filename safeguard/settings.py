@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "safeguard.registrations",
     "safeguard.assessments",
     "safeguard.referrals",
+    "safeguard.meetings",
     "safeguard.insights",
     "safeguard.notify",
     "safeguard.engagement",

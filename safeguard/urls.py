@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("safeguard.registrations.urls")),
     path("", include("safeguard.assessments.urls")),
     path("", include("safeguard.referrals.urls")),
+    path("", include("safeguard.meetings.urls")),
     path("", include("safeguard.engagement.urls")),
     path("", include("safeguard.engagement.public_urls")),
     path("", include("safeguard.notify.urls")),

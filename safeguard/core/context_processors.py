@@ -10,7 +10,7 @@ NAVIGATION = (
     ("Caseload", "people:caseload", None),
     ("Search", "people:search", None),
     ("Registration problems", "registrations:hygiene", None),
-    ("Meetings", "referrals:meetings", None),
+    ("Meetings", "meetings:meetings", None),
     ("Appointments", "engagement:overview", None),
     ("Release board", "releases:board", Capability.SEE_RELEASE_BOARD),
     ("Referral monitoring", "referrals:monitoring", Capability.SEE_REFERRAL_MONITORING),

@@ -12,10 +12,3 @@ class ReferralEvent(AuditEvent):
     OUTCOME_RECORDED = "referral.outcome_recorded", "Recorded a referral's outcome"
     ESCALATED = "referral.escalated", "Escalated a referral"
     ESCALATION_RESOLVED = "referral.escalation_resolved", "Resolved an escalation"
-
-
-class MeetingEvent(AuditEvent):
-    RECORDED = "meeting.recorded", "Recorded a multi-agency meeting"
-    ATTENDANCE_RECORDED = "meeting.attendance_recorded", "Recorded who attended a meeting"
-    ACTION_ADDED = "meeting.action_added", "Added a meeting action"
-    ACTION_COMPLETED = "meeting.action_completed", "Marked a meeting action done"

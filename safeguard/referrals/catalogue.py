@@ -22,7 +22,10 @@ def load_agencies(apps=None, schema_editor=None):
     Region = apps.get_model("core", "Region")
     LocalAuthority = apps.get_model("core", "LocalAuthority")
     PDU = apps.get_model("core", "PDU")
-    MeetingType = apps.get_model("referrals", "MeetingType")
+    try:
+        MeetingType = apps.get_model("meetings", "MeetingType")
+    except LookupError:  # in the referrals migration that first loaded them, before meetings
+        MeetingType = apps.get_model("referrals", "MeetingType")
     data = json.loads((DATA / "agencies.json").read_text())
     default_target = data["asc_default_target_working_days"]
     targets = data["asc_response_targets"]

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from safeguard.referrals import views
 
@@ -18,5 +18,4 @@ urlpatterns = [
     ),
     path("insights/referrals/", views.monitoring, name="monitoring"),
     path("insights/referrals/export.<str:fmt>", views.monitoring_export, name="export"),
-    path("", include("safeguard.referrals.meetings_urls")),
 ]

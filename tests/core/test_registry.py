@@ -20,7 +20,7 @@ def test_the_person_page_sections_in_order():
         ("registrations", "registrations_section"),
         ("referrals", "referrals_section"),
         ("releases", "release_section"),
-        ("referrals", "meetings_section"),
+        ("meetings", "meetings_section"),
         ("engagement", "engagement_section"),
         ("learning", "practitioner_training_section"),
         ("learning", "record_death_section"),

@@ -87,7 +87,7 @@ def world(org):
     actor = org["staff"]["practitioner"]
     person = org["people"]["mine"]
     custody = in_custody(org["team"], actor, crn="A000009")
-    from safeguard.referrals import meetings_services
+    from safeguard.meetings import services as meetings_services
     from safeguard.referrals import services as referrals
 
     rejected = RejectedReferralFactory(person=person, created_by=actor)
@@ -205,23 +205,23 @@ CALLS = {
         actor=w["escalation"].holder,  # only the holder of the level may resolve it
     ),
     # meetings
-    "referrals.meetings_services.meeting_create": lambda w: dict(
+    "meetings.services.meeting_create": lambda w: dict(
         meeting_type_code="MARAC",
         held_on=TODAY,
         pdu_id=w["person"].pdu_id,
         person_ids=[w["person"].pk],
         invited_agency_ids=[w["action"].owner_agency_id],
     ),
-    "referrals.meetings_services.meeting_record_attendance": lambda w: dict(
+    "meetings.services.meeting_record_attendance": lambda w: dict(
         meeting_id=w["meeting"].pk, attended_agency_ids=[], version=_version(w["meeting"])
     ),
-    "referrals.meetings_services.meeting_add_action": lambda w: dict(
+    "meetings.services.meeting_add_action": lambda w: dict(
         meeting_id=w["meeting"].pk,
         owner_agency_id=w["action"].owner_agency_id,
         description="Another",
         due_on=TODAY,
     ),
-    "referrals.meetings_services.meeting_complete_action": lambda w: dict(
+    "meetings.services.meeting_complete_action": lambda w: dict(
         action_id=w["action"].pk, completed_on=TODAY, version=_version(w["action"])
     ),
     # engagement

@@ -27,10 +27,11 @@ from safeguard.core.models import AccessLogEntry
 from safeguard.engagement import services as engagement
 from safeguard.engagement.models import Appointment, CheckIn, ReminderPreferences
 from safeguard.learning.models import DeathReview
+from safeguard.meetings import services as meetings_services
+from safeguard.meetings.models import Meeting, MeetingAction
 from safeguard.notify.models import Message
-from safeguard.referrals import meetings_services
 from safeguard.referrals import services as referrals
-from safeguard.referrals.models import Agency, Escalation, Meeting, MeetingAction, Referral
+from safeguard.referrals.models import Agency, Escalation, Referral
 from safeguard.registrations.models import Registration
 from safeguard.releases.models import ReleasePlan, ReleasePlanItem
 from tests.assessments.helpers import answers, record_screen

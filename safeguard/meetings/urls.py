@@ -1,9 +1,10 @@
-"""Multi-agency meetings, included from safeguard/referrals/urls.py (namespace "referrals")."""
+"""Multi-agency meetings (namespace "meetings")."""
 
 from django.urls import path
 
-from safeguard.referrals import meetings_views as views
+from safeguard.meetings import views
 
+app_name = "meetings"
 urlpatterns = [
     path("meetings/", views.meeting_list, name="meetings"),
     path("meetings/new/", views.meeting_new, name="meeting_new"),

@@ -16,16 +16,11 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from safeguard.core.models import AccessLogEntry
-from safeguard.referrals import meetings_services as services
-from safeguard.referrals.meetings_selectors import attendance_figures, visible_meetings
-from safeguard.referrals.meetings_views import meetings_section
-from safeguard.referrals.models import (
-    Agency,
-    Meeting,
-    MeetingAction,
-    MeetingAttendance,
-    MeetingType,
-)
+from safeguard.meetings import services
+from safeguard.meetings.models import Meeting, MeetingAction, MeetingAttendance, MeetingType
+from safeguard.meetings.selectors import attendance_figures, visible_meetings
+from safeguard.meetings.views import meetings_section
+from safeguard.referrals.models import Agency
 from tests.factories import PersonFactory, exclude, restrict
 
 pytestmark = pytest.mark.django_db

@@ -7,14 +7,14 @@ from django import forms
 from django.utils import timezone
 
 from safeguard.core.dates import add_months
-from safeguard.people.models import CRN_PATTERN
-from safeguard.people.selectors import visible_people
-from safeguard.referrals.meetings_selectors import (
+from safeguard.meetings.selectors import (
     invitable_agencies,
     meeting_types,
     pdus_in_scope,
     regions_in_scope,
 )
+from safeguard.people.models import CRN_PATTERN
+from safeguard.people.selectors import visible_people
 from safeguard.referrals.models import AgencyKind
 from safeguard.registrations.forms import GovDateField
 

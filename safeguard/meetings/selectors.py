@@ -16,17 +16,16 @@ from django.http import Http404
 
 from safeguard.core.audit import access_log_refusal
 from safeguard.core.models import NATIONAL_ROLES, PDU, Region, Role, Team
-from safeguard.people.models import Person
-from safeguard.people.selectors import visibility, visible_people
-from safeguard.referrals.models import (
+from safeguard.meetings.models import (
     ActionStatus,
-    Agency,
-    AgencyKind,
     Meeting,
     MeetingAction,
     MeetingAttendance,
     MeetingType,
 )
+from safeguard.people.models import Person
+from safeguard.people.selectors import visibility, visible_people
+from safeguard.referrals.models import Agency, AgencyKind
 
 
 def pdus_in_scope(user) -> QuerySet[PDU]:

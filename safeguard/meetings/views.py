@@ -16,10 +16,8 @@ from safeguard.core.capabilities import Capability, require_capability, requires
 from safeguard.core.forms import submit_form
 from safeguard.insights.charts import bar_chart
 from safeguard.insights.exports import csv_response, xlsx_response
-from safeguard.people.models import Person
-from safeguard.referrals import meetings_selectors as selectors
-from safeguard.referrals import meetings_services as services
-from safeguard.referrals.meetings_forms import (
+from safeguard.meetings import selectors, services
+from safeguard.meetings.forms import (
     ActionForm,
     AttendanceForm,
     AttendanceReportForm,
@@ -27,7 +25,8 @@ from safeguard.referrals.meetings_forms import (
     MeetingFilterForm,
     MeetingForm,
 )
-from safeguard.referrals.models import ActionStatus
+from safeguard.meetings.models import ActionStatus
+from safeguard.people.models import Person
 
 PAGE_SIZE = 25
 CHART_ROWS = 25
@@ -66,7 +65,7 @@ def meeting_list(request):
     rows = [{"meeting": m, "people": m.people_list} for m in page.object_list]
     return render(
         request,
-        "referrals/meetings/list.html",
+        "meetings/list.html",
         {
             "form": form,
             "rows": rows,
@@ -79,7 +78,7 @@ def meeting_list(request):
 
 
 def _meeting_url(meeting):
-    return reverse("referrals:meeting_detail", kwargs={"meeting_id": meeting.pk})
+    return reverse("meetings:meeting_detail", kwargs={"meeting_id": meeting.pk})
 
 
 @require_http_methods(["GET", "POST"])
@@ -118,7 +117,7 @@ def meeting_new(request):
     if response:
         return response
     chosen = {str(v) for v in (form["agencies"].value() or [])}
-    return render(request, "referrals/meetings/new.html", {"form": form, "chosen_agencies": chosen})
+    return render(request, "meetings/new.html", {"form": form, "chosen_agencies": chosen})
 
 
 def _detail(request, meeting, *, attendance_form=None, action_form=None, done_errors=None):
@@ -162,7 +161,7 @@ def _detail(request, meeting, *, attendance_form=None, action_form=None, done_er
             (f for f in (attendance_form, action_form) if f is not None and f.errors), None
         ),
     }
-    return render(request, "referrals/meetings/detail.html", context)
+    return render(request, "meetings/detail.html", context)
 
 
 @require_GET
@@ -263,7 +262,7 @@ def meetings_section(request, person, today):
     from safeguard.people.sections import Section
 
     return Section(
-        template="referrals/meetings/_person_meetings.html",
+        template="meetings/_person_meetings.html",
         context={
             "meetings": selectors.person_meetings(user=request.user, person=person),
             "crn": person.crn,
@@ -350,7 +349,7 @@ def attendance_report(request):
     duty = figures["duty_to_cooperate"][0]
     return render(
         request,
-        "referrals/meetings/attendance.html",
+        "meetings/attendance.html",
         {
             "form": form,
             "figures": figures,

@@ -15,21 +15,21 @@ from django.utils import timezone
 
 from safeguard.core.audit import Channel
 from safeguard.core.capabilities import Capability, require_capability
-from safeguard.people.gate import check_version, people_change
-from safeguard.referrals.audit import MeetingEvent
-from safeguard.referrals.meetings_selectors import (
-    meeting_action_get_for,
-    meeting_get_for,
-    pdus_in_scope,
-)
-from safeguard.referrals.models import (
+from safeguard.meetings.audit import MeetingEvent
+from safeguard.meetings.models import (
     ActionStatus,
-    Agency,
     Meeting,
     MeetingAction,
     MeetingAttendance,
     MeetingType,
 )
+from safeguard.meetings.selectors import (
+    meeting_action_get_for,
+    meeting_get_for,
+    pdus_in_scope,
+)
+from safeguard.people.gate import check_version, people_change
+from safeguard.referrals.models import Agency
 
 # A meeting may be recorded ahead of time, but not absurdly far ahead (a mistyped year).
 FURTHEST_AHEAD = timedelta(days=366)
