@@ -225,22 +225,22 @@ CALLS = {
         action_id=w["action"].pk, completed_on=TODAY, version=_version(w["action"])
     ),
     # engagement
-    "engagement.services.appointment_create": lambda w: dict(
+    "engagement.appointments.appointment_create": lambda w: dict(
         person_id=w["person"].pk, kind="office", starts_at=LATER
     ),
-    "engagement.services.appointment_reschedule": lambda w: dict(
+    "engagement.appointments.appointment_reschedule": lambda w: dict(
         appointment_id=w["appointment"].pk, starts_at=LATER, moved_by="probation", reason="Ill"
     ),
-    "engagement.services.appointment_cancel": lambda w: dict(
+    "engagement.appointments.appointment_cancel": lambda w: dict(
         appointment_id=w["appointment"].pk, moved_by="probation", reason="Ill"
     ),
-    "engagement.services.appointment_record_outcome": lambda w: dict(
+    "engagement.appointments.appointment_record_outcome": lambda w: dict(
         appointment_id=w["past_appointment"].pk, outcome="attended"
     ),
-    "engagement.services.appointment_welfare_checked": lambda w: dict(
+    "engagement.appointments.appointment_welfare_checked": lambda w: dict(
         appointment_id=w["past_appointment"].pk, note="Called"
     ),
-    "engagement.services.reminder_preferences_save": lambda w: dict(
+    "engagement.reminders.reminder_preferences_save": lambda w: dict(
         person_id=w["person"].pk,
         channel="sms",
         lead_times_hours=[48],
@@ -248,13 +248,13 @@ CALLS = {
         consent=True,
         version=_version(w["preferences"]),
     ),
-    "engagement.services.travel_request_create": lambda w: dict(
+    "engagement.travel.travel_request_create": lambda w: dict(
         person_id=w["person"].pk, amount="3.00", mode="bus"
     ),
-    "engagement.services.travel_request_decide": lambda w: dict(
+    "engagement.travel.travel_request_decide": lambda w: dict(
         request_id=w["travel"].pk, approve=True, actor=w["spo"]
     ),
-    "engagement.services.travel_request_mark_paid": lambda w: dict(
+    "engagement.travel.travel_request_mark_paid": lambda w: dict(
         request_id=w["travel"].pk, actor=w["spo"]
     ),
     "engagement.checkins.check_in_create": lambda w: dict(person_id=w["person"].pk, channel="sms"),
