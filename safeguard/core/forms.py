@@ -1,6 +1,7 @@
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
@@ -10,6 +11,17 @@ from django.shortcuts import redirect
 from safeguard.core.errors import DomainError, NotPermitted
 
 T = TypeVar("T")
+
+# How people type a date: 27/11/2026, 27/11/26, 2026-11-27 or 27 11 2026.
+DATE_INPUT_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %m %Y")
+
+
+class GovDateField(forms.DateField):
+    """The one GOV.UK date field of the service: a date typed in any of ``DATE_INPUT_FORMATS``,
+    with the Design System's message for one that is not real."""
+
+    input_formats = list(DATE_INPUT_FORMATS)
+    default_error_messages = {"invalid": "Enter a real date, like 27/11/2026"}
 
 
 def add_service_errors(form, error: ValidationError | DomainError):

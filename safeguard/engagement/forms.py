@@ -4,6 +4,7 @@ import re
 from django import forms
 from django.utils import timezone
 
+from safeguard.core.forms import GovDateField
 from safeguard.engagement.models import (
     ATTENDANCE_OUTCOMES,
     AppointmentKind,
@@ -24,11 +25,6 @@ LEAD_TIME_CHOICES = [
     (2, "2 hours before"),
     (1, "1 hour before"),
 ]
-
-
-class GovDateField(forms.DateField):
-    input_formats = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %m %Y"]
-    default_error_messages = {"invalid": "Enter a real date, like 27/11/2026"}
 
 
 class TimeOfDayField(forms.CharField):

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 
+from safeguard.core.forms import GovDateField
 from safeguard.learning.models import (
     AgencyType,
     Circumstances,
@@ -8,7 +9,6 @@ from safeguard.learning.models import (
     ReviewStatus,
     SupervisionType,
 )
-from safeguard.registrations.forms import GovDateField
 
 DATE_HINT = "For example, 27/11/2026"
 

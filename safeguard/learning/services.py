@@ -13,6 +13,7 @@ from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, has_capability, require_capability
 from safeguard.core.dates import add_months
 from safeguard.core.errors import IllegalTransition, StaleEdit  # noqa: F401 (re-exported)
+from safeguard.core.forms import DATE_INPUT_FORMATS
 from safeguard.learning.audit import DeathEvent, ReviewEvent
 from safeguard.learning.models import (
     ALLOWED_TRANSITIONS,
@@ -541,7 +542,7 @@ class ImportReport:
 
 def _parse_date(raw: str) -> dt.date | None:
     raw = (raw or "").strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+    for fmt in DATE_INPUT_FORMATS:
         try:
             return dt.datetime.strptime(raw, fmt).date()  # noqa: DTZ007 - a date, not a time
         except ValueError:

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from safeguard.core.dates import add_months
+from safeguard.core.forms import GovDateField
 from safeguard.meetings.selectors import (
     invitable_agencies,
     meeting_types,
@@ -16,7 +17,6 @@ from safeguard.meetings.selectors import (
 from safeguard.people.models import CRN_PATTERN
 from safeguard.people.selectors import visible_people
 from safeguard.referrals.models import AgencyKind
-from safeguard.registrations.forms import GovDateField
 
 MAX_PEOPLE = 50
 _CRN = re.compile(CRN_PATTERN)

@@ -3,6 +3,7 @@ from datetime import datetime, time
 from django import forms
 from django.utils import timezone
 
+from safeguard.core.forms import GovDateField
 from safeguard.core.models import LocalAuthority
 from safeguard.referrals.models import (
     AbuseCategory,
@@ -13,7 +14,6 @@ from safeguard.referrals.models import (
     Urgency,
 )
 from safeguard.referrals.selectors import agencies
-from safeguard.registrations.forms import GovDateField
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 S42_PARTS = [

@@ -1,15 +1,9 @@
 from django import forms
 from django.utils import timezone
 
+from safeguard.core.forms import GovDateField
 from safeguard.registrations.models import EndReason, ReviewOutcome
 from safeguard.registrations.selectors import register_types
-
-
-class GovDateField(forms.DateField):
-    """A date typed as DD/MM/YYYY or YYYY-MM-DD, with GOV.UK-style messages."""
-
-    input_formats = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %m %Y"]
-    default_error_messages = {"invalid": "Enter a real date, like 27/11/2026"}
 
 
 class RegistrationAddForm(forms.Form):

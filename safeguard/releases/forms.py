@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from safeguard.registrations.forms import GovDateField
+from safeguard.core.forms import GovDateField
 from safeguard.releases.models import ItemStatus, ReleaseAccommodation
 from safeguard.releases.services import ADDRESS_MAX, EVIDENCE_MAX, REASON_MAX
 
