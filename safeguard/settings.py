@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "safeguard.engagement",
     "safeguard.releases",
     "safeguard.learning",
+    "safeguard.training",
     "safeguard.api",
     "safeguard.demo",
 ]

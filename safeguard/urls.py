@@ -31,4 +31,5 @@ urlpatterns = [
     path("", include("safeguard.notify.urls")),
     path("", include("safeguard.releases.urls")),
     path("", include("safeguard.learning.urls")),
+    path("", include("safeguard.training.urls")),
 ]

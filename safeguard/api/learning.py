@@ -11,9 +11,11 @@ from pydantic import Field
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, requires
 from safeguard.core.models import Region, Staff
-from safeguard.learning import insights, selectors, services, training
+from safeguard.learning import insights, selectors, services
 from safeguard.learning.models import DeathReview
 from safeguard.people.selectors import person_get_for
+from safeguard.training import compliance as training
+from safeguard.training import services as training_services
 
 router = Router(tags=["learning from deaths", "training"])
 
@@ -411,9 +413,9 @@ def training_compliance(request, filters: Query[ComplianceQuery]):
 def training_records(request, payload: TrainingRecordsIn):
     """Every bad record is reported with its position (``line``, from 1) and reason; the good
     ones are loaded; sending the same completions again adds nothing."""
-    if not services.may_record_training(request.auth):
+    if not training_services.may_record_training(request.auth):
         raise PermissionDenied("Your role cannot record training.")
-    report = services.training_records_import(
+    report = training_services.training_records_import(
         rows=[(i, r.model_dump()) for i, r in enumerate(payload.records, start=1)],
         actor=request.auth,
         source="api",

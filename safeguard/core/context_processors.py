@@ -15,7 +15,7 @@ NAVIGATION = (
     ("Release board", "releases:board", Capability.SEE_RELEASE_BOARD),
     ("Referral monitoring", "referrals:monitoring", Capability.SEE_REFERRAL_MONITORING),
     ("Learning from deaths", "learning:learning", Capability.SEE_LEARNING_FROM_DEATHS),
-    ("Training", "learning:training", Capability.SEE_TRAINING_COMPLIANCE),
+    ("Training", "training:training", Capability.SEE_TRAINING_COMPLIANCE),
 )
 
 

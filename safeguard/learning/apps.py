@@ -4,15 +4,13 @@ from django.apps import AppConfig
 class LearningConfig(AppConfig):
     name = "safeguard.learning"
     label = "learning"
-    verbose_name = "Learning from deaths under supervision; suicide-prevention training"
+    verbose_name = "Learning from deaths under supervision"
 
     def ready(self):
         from safeguard.core import registry
-        from safeguard.learning import closures, rules, sections
+        from safeguard.learning import closures, sections
 
         registry.person_sections.register(self.label, 10, sections.deceased_banner_section)
-        registry.person_sections.register(self.label, 90, sections.practitioner_training_section)
         registry.person_sections.register(self.label, 100, sections.record_death_section)
-        registry.work_item_rules.register(self.label, 230, rules.TRAINING_DUE)
         # First of the on-death hooks: the case snapshot is taken before any of them runs.
         registry.on_death.register(self.label, 10, closures.close_work_items)

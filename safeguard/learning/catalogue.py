@@ -1,4 +1,5 @@
-"""Load the systemic-factor taxonomy and the training courses from ``data/`` (run by a
+"""Load the systemic-factor taxonomy from ``data/`` (and, for the migration that first loaded
+them, the training courses, now the training app's) (run by a
 migration; re-runnable, and run again by the browser tests after a transactional flush)."""
 
 import json
@@ -33,22 +34,8 @@ def load_systemic_factors(apps=None, schema_editor=None):
         )
 
 
-def load_training_courses(apps=None, schema_editor=None):
-    TrainingCourse = _apps(apps).get_model("learning", "TrainingCourse")
-    data = json.loads((DATA / "training_courses.json").read_text())
-    for entry in data["courses"]:
-        TrainingCourse.objects.update_or_create(
-            code=entry["code"],
-            defaults={
-                "title": entry["title"],
-                "description": entry.get("description", ""),
-                "mandatory_for": list(entry.get("mandatory_for", [])),
-                "renewal_months": entry.get("renewal_months"),
-                "active": entry.get("active", True),
-            },
-        )
-
-
 def load_learning_catalogues(apps=None, schema_editor=None):
+    from safeguard.training.catalogue import load_training_courses
+
     load_systemic_factors(apps, schema_editor)
     load_training_courses(apps, schema_editor)

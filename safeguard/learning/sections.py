@@ -8,12 +8,9 @@
   training when the person's risk to self is high. At most three queries.
 """
 
-from safeguard.assessments.models import RiskToSelf, ScreenStatus, VulnerabilityScreen
-from safeguard.core.capabilities import Capability, has_capability
+from safeguard.assessments.models import RiskToSelf
 from safeguard.learning.models import DeathNotification
-from safeguard.learning.training import default_course, training_status_for
 from safeguard.people.sections import Section
-from safeguard.registrations.models import Registration, RegistrationStatus
 
 HIGH_RISK_TO_SELF = (RiskToSelf.HIGH, RiskToSelf.VERY_HIGH)
 _MISSING = object()
@@ -46,36 +43,3 @@ def record_death_section(request, person, today):
     if _notification(person) is not None or not request.user.can_change_cases:
         return None
     return Section(template="learning/_record_death.html", context={"person": person})
-
-
-def practitioner_training_section(request, person, today):
-    """Shown to the practitioner's managers when risk to self is high (the latest screen says
-    high or very high, or an ALSH registration is active)."""
-    if (
-        not has_capability(request.user, Capability.SEE_PRACTITIONER_TRAINING)
-        or person.practitioner_id is None
-    ):
-        return None
-    if request.user.pk == person.practitioner_id:
-        return None
-    latest = (
-        VulnerabilityScreen.objects.filter(person=person, status=ScreenStatus.COMPLETED)
-        .order_by("-completed_at", "-pk")
-        .values_list("risk_to_self", flat=True)
-        .first()
-    )
-    high = latest in HIGH_RISK_TO_SELF
-    if not high:
-        high = Registration.objects.filter(
-            person=person, status=RegistrationStatus.ACTIVE, register_type__code="ALSH"
-        ).exists()
-    if not high:
-        return None
-    course = default_course()
-    if course is None:
-        return None
-    status = training_status_for(staff=person.practitioner, course=course, today=today)
-    return Section(
-        template="learning/_practitioner_training.html",
-        context={"status": status, "practitioner": person.practitioner},
-    )

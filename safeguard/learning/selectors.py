@@ -19,7 +19,7 @@ from safeguard.assessments.models import (
 )
 from safeguard.core.audit import access_log_refusal
 from safeguard.core.capabilities import Capability, roles_with
-from safeguard.core.models import NATIONAL_ROLES, Role, Staff, Team, WorkItem, WorkItemStatus
+from safeguard.core.models import Role, Staff, WorkItem, WorkItemStatus
 from safeguard.core.workitems import rules_by_code
 from safeguard.learning.models import (
     CaseSnapshot,
@@ -500,51 +500,3 @@ def eligible_reviewers(*, review: DeathReview) -> list[Staff]:
     restriction = entries.filter(kind=LimitedAccess.Kind.RESTRICTION)
     candidates = candidates.filter(~Exists(restriction) | Q(pk__in=restriction.values("staff_id")))
     return list(candidates[:200])
-
-
-# ---- training -----------------------------------------------------------------------------------
-
-
-def staff_in_scope(user) -> QuerySet[Staff]:
-    """Staff whose training the user may see and record: SPOs their teams, heads of PDU their
-    PDU, regional leads their region, national roles everyone; practitioners only themselves."""
-    staff = Staff.objects.all()
-    role = getattr(user, "role", "")
-    if not (user and user.is_authenticated and user.is_active and role):
-        return staff.none()
-    if role == Role.PRACTITIONER:
-        return staff.filter(pk=user.pk)
-    if role == Role.SENIOR_PROBATION_OFFICER:
-        return staff.filter(
-            pk__in=Staff.objects.filter(
-                teams__in=Team.objects.filter(members=user).values("pk")
-            ).values("pk")
-        )
-    if role == Role.HEAD_OF_PDU:
-        if not user.pdu_id:
-            return staff.none()
-        return staff.filter(
-            Q(pk__in=Staff.objects.filter(teams__pdu_id=user.pdu_id).values("pk"))
-            | Q(pdu_id=user.pdu_id)
-        )
-    if role == Role.REGIONAL_LEAD:
-        if not user.region_id:
-            return staff.none()
-        return staff.filter(
-            Q(pk__in=Staff.objects.filter(teams__pdu__region_id=user.region_id).values("pk"))
-            | Q(pdu__region_id=user.region_id)
-            | Q(region_id=user.region_id)
-        )
-    if role in NATIONAL_ROLES:
-        return staff
-    return staff.none()
-
-
-def staff_training(*, staff) -> list:
-    from safeguard.learning.models import TrainingRecord
-
-    return list(
-        TrainingRecord.objects.filter(staff=staff)
-        .select_related("course", "recorded_by")
-        .order_by("-completed_on", "-pk")
-    )

@@ -31,7 +31,4 @@ urlpatterns = [
         views.review_reclassify,
         name="reclassify",
     ),
-    path("training/", views.training_page, name="training"),
-    path("training/records/new/", views.training_entry, name="training_entry"),
-    path("training/import/", views.training_import, name="training_import"),
 ]

@@ -14,13 +14,12 @@ from safeguard.core.forms import add_service_errors, submit_form
 from safeguard.core.models import NATIONAL_ROLES, PDU, Region, Role
 from safeguard.insights.charts import bar_chart
 from safeguard.insights.exports import csv_response, xlsx_response
-from safeguard.learning import forms, insights, selectors, services, training
+from safeguard.learning import forms, insights, selectors, services
 from safeguard.learning.models import (
     ALLOWED_TRANSITIONS,
     ActionStatus,
     DeathNotification,
     ReviewStatus,
-    TrainingCourse,
 )
 from safeguard.people.selectors import person_get_for
 
@@ -638,133 +637,3 @@ def board_pack_xlsx(request):
     )
     name = f"board-pack-{region.code}-{figures['from']}-{figures['to']}"
     return xlsx_response(tables, name)
-
-
-# ---- training -----------------------------------------------------------------------------------
-
-
-@require_http_methods(["GET"])
-@requires(Capability.READ_CASES)
-def training_page(request):
-    user = request.user
-    today = timezone.localdate()
-    access_log_record(actor=user, action=Action.LIST_PEOPLE, channel=Channel.WEB, detail="training")
-    courses = list(TrainingCourse.objects.filter(active=True).order_by("code"))
-    mandatory = [c for c in courses if c.mandatory_for]
-    own = {
-        "records": selectors.staff_training(staff=user),
-        "statuses": [
-            training.training_status_for(staff=user, course=c, today=today)
-            for c in mandatory
-            if user.role in c.mandatory_for
-        ],
-    }
-    if not training.may_see_compliance(user) or not mandatory:
-        return render(request, "learning/training_own.html", {"own": own, "courses": courses})
-    form = forms.ComplianceFilterForm(request.GET or None, courses=mandatory)
-    group_by, course = "team", mandatory[0]
-    if form.is_valid():
-        group_by = form.cleaned_data["group_by"] or "team"
-        course = next((c for c in mandatory if c.code == form.cleaned_data["course"]), course)
-    rows = training.compliance_by(user=user, course=course, group_by=group_by, today=today)
-    people = training.staff_statuses(
-        user=user,
-        course=course,
-        today=today,
-        statuses=None
-        if user.role == Role.SENIOR_PROBATION_OFFICER
-        else [training.LAPSED, training.NOT_COMPLETED, training.DUE_SOON],
-    )
-    page = Paginator(people, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "learning/training.html",
-        {
-            "form": form,
-            "course": course,
-            "group_by": group_by,
-            "rows": rows,
-            "totals": training.compliance_totals(rows),
-            "page": page,
-            "page_query": query.urlencode(),
-            "labels": training.STATUS_LABELS,
-            "can_record": services.may_record_training(user),
-            "mandatory_roles": [Role(r).label for r in course.mandatory_for if r in Role.values],
-            "own": own,
-        },
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@requires(Capability.RECORD_TRAINING)
-def training_entry(request):
-    user = request.user
-    if not services.may_record_training(user):
-        raise PermissionDenied
-    staff = list(
-        selectors.staff_in_scope(user)
-        .filter(is_active=True)
-        .exclude(role="")
-        .order_by("last_name", "first_name", "username")[:2000]
-    )
-    courses = list(TrainingCourse.objects.filter(active=True).order_by("code"))
-    form = forms.TrainingEntryForm(_posted(request), staff=staff, courses=courses)
-    if request.method == "GET":
-        _audit(request, "training entry page")
-    response = submit_form(
-        request,
-        form,
-        lambda data: services.training_record_add(
-            username=data["staff"],
-            course=data["course"],
-            completed_on=data["completed_on"],
-            actor=user,
-        ),
-        success=lambda report: (
-            "Training recorded"
-            if report.created
-            else "That completion was already recorded: nothing was added"
-        ),
-        next_url=reverse("learning:training"),
-        add_errors=lambda form, exc: add_service_errors(form, _rename(exc, {"username": "staff"})),
-    )
-    if response:
-        return response
-    return render(request, "learning/training_entry.html", {"form": form})
-
-
-def _rename(exc: ValidationError, names: dict) -> ValidationError:
-    if not hasattr(exc, "error_dict"):
-        return exc
-    return ValidationError({names.get(k, k): v for k, v in exc.message_dict.items()})
-
-
-@require_http_methods(["GET", "POST"])
-@requires(Capability.RECORD_TRAINING)
-def training_import(request):
-    user = request.user
-    if not services.may_record_training(user):
-        raise PermissionDenied
-    form = forms.TrainingImportForm(
-        _posted(request), request.FILES if request.method == "POST" else None
-    )
-    report = None
-    errors = []
-    if request.method == "POST" and form.is_valid():
-        rows, errors = services.parse_training_csv(form.cleaned_data["file"].read())
-        report = services.training_records_import(rows=rows, actor=user)
-        errors = sorted([*errors, *report.errors], key=lambda e: (e.line, e.field))
-    else:
-        _audit(request, "training import page")
-    return render(
-        request,
-        "learning/training_import.html",
-        {
-            "form": form,
-            "report": report,
-            "errors": errors,
-            "courses": TrainingCourse.objects.filter(active=True).order_by("code"),
-        },
-    )

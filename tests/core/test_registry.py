@@ -22,7 +22,7 @@ def test_the_person_page_sections_in_order():
         ("releases", "release_section"),
         ("meetings", "meetings_section"),
         ("engagement", "engagement_section"),
-        ("learning", "practitioner_training_section"),
+        ("training", "practitioner_training_section"),
         ("learning", "record_death_section"),
     ]
 

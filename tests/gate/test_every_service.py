@@ -50,8 +50,8 @@ NOT_CASE_CHANGES = {
     "engagement.on_death.withdraw_reminders_and_check_ins": "an on-death hook",
     "learning.services.death_notification_record": "records the death (refused a second time: "
     "see tests/learning)",
-    "learning.services.training_records_import": "training records are about staff",
-    "learning.services.training_record_add": "training records are about staff",
+    "training.services.training_records_import": "training records are about staff",
+    "training.services.training_record_add": "training records are about staff",
 }
 # The review of a death is work on the closed record: it must go on after the death.
 REVIEW_OF_THE_DEATH = {

@@ -5,8 +5,10 @@ import datetime as dt
 from django.utils import timezone
 
 from safeguard.learning import services
-from safeguard.learning.models import DeathReview, ReviewStatus, TrainingCourse, TrainingRecord
+from safeguard.learning.models import DeathReview, ReviewStatus
 from safeguard.releases.models import PlanStatus, ReleasePlan
+from safeguard.training.models import TrainingCourse, TrainingRecord
+from safeguard.training.services import expiry_for
 
 TODAY = None
 
@@ -81,7 +83,7 @@ def trained(staff, *, days_ago, course=None, recorded_by=None):
         staff=staff,
         course=course,
         completed_on=completed,
-        expires_on=services.expiry_for(course, completed),
+        expires_on=expiry_for(course, completed),
         source="entered",
         recorded_by=recorded_by or staff,
     )

@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce, Concat, Least
 
 from safeguard.core.models import Staff, Team
 from safeguard.core.workitems import WorkItemRule
-from safeguard.learning.models import TrainingCourse, TrainingRecord
+from safeguard.training.models import TrainingCourse, TrainingRecord
 
 DUE_WITHIN_DAYS = 30
 FAR_FUTURE = dt.date(9999, 12, 31)

@@ -20,10 +20,10 @@ from django.db.models import (
 
 from safeguard.core.capabilities import Capability, has_capability
 from safeguard.core.models import Staff
-from safeguard.learning.models import TrainingCourse, TrainingRecord
-from safeguard.learning.rules import DUE_WITHIN_DAYS, any_record, mandatory_courses, valid_record
-from safeguard.learning.selectors import staff_in_scope
 from safeguard.people.selectors import teams_visible_to
+from safeguard.training.models import TrainingCourse, TrainingRecord
+from safeguard.training.rules import DUE_WITHIN_DAYS, any_record, mandatory_courses, valid_record
+from safeguard.training.selectors import staff_in_scope
 
 COMPLIANT = "compliant"
 DUE_SOON = "due_soon"

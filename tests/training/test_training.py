@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from safeguard.core.models import AccessLogEntry, Role, WorkItem
 from safeguard.core.workitems import scan
-from safeguard.learning import rules, services, training
-from safeguard.learning.models import TrainingCourse, TrainingRecord
+from safeguard.training import compliance as training
+from safeguard.training import rules, services
+from safeguard.training.models import TrainingCourse, TrainingRecord
 from tests.assessments.helpers import record_screen
 from tests.factories import StaffFactory
 from tests.helpers import bearer
