@@ -67,13 +67,3 @@ def person_at_risk_to_self(person_id: int) -> bool:
     from safeguard.people.models import Person
 
     return Person.objects.filter(at_risk_to_self("pk"), pk=person_id).exists()
-
-
-def risk_to_self_register_codes() -> tuple[str, ...]:
-    """The register codes in those groups, for pages that show each one."""
-    return tuple(
-        apps.get_model("registrations", "RegisterType")
-        .objects.filter(group__in=_groups())
-        .order_by("priority", "code")
-        .values_list("code", flat=True)
-    )

@@ -24,6 +24,12 @@ class GovDateField(forms.DateField):
     default_error_messages = {"invalid": "Enter a real date, like 27/11/2026"}
 
 
+def posted(request: HttpRequest):
+    """The form data of a POST (even an empty one, so that its errors show), or None for an
+    unbound form."""
+    return request.POST if request.method == "POST" else None
+
+
 def add_service_errors(form, error: ValidationError | DomainError):
     """Show a service's refusal on the form (the GOV.UK error summary), against the field it
     names if the form has that field."""

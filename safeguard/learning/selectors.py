@@ -30,7 +30,6 @@ from safeguard.learning.models import (
     ReviewTransition,
     SystemicFactor,
 )
-from safeguard.people.deaths import deceased, ensure_not_deceased, is_deceased  # noqa: F401
 from safeguard.people.models import Allocation, AllocationReason, LimitedAccess, Person
 from safeguard.people.selectors import visible_people
 from safeguard.referrals.models import Escalation, Referral, ReferralStatus

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, has_capability, requires
 from safeguard.core.errors import DomainError
-from safeguard.core.forms import add_service_errors, submit_form
+from safeguard.core.forms import add_service_errors, posted, submit_form
 from safeguard.core.models import NATIONAL_ROLES, PDU, Region, Role
 from safeguard.insights.charts import bar_chart
 from safeguard.insights.exports import csv_response, xlsx_response
@@ -22,12 +22,6 @@ from safeguard.learning.models import (
     ReviewStatus,
 )
 from safeguard.people.selectors import person_get_for
-
-
-def _posted(request):
-    """The form data of a POST (even an empty one), or None to show an unbound form."""
-    return request.POST if request.method == "POST" else None
-
 
 # ---- death notification -------------------------------------------------------------------
 
@@ -42,7 +36,7 @@ def death_notification_new(request, crn):
     if existing is not None:
         messages.success(request, "A death is already recorded for this person")
         return redirect("learning:review", review_id=existing.review.pk)
-    form = forms.DeathNotificationForm(_posted(request), person=person)
+    form = forms.DeathNotificationForm(posted(request), person=person)
     if request.method == "POST" and form.is_valid():
         try:
             notification = services.death_notification_record(
@@ -234,7 +228,7 @@ def review_start(request, review_id):
         raise PermissionDenied
     manager = has_capability(user, Capability.QUALITY_ASSURE_REVIEWS)
     reviewers = selectors.eligible_reviewers(review=review) if manager else []
-    form = forms.StartReviewForm(_posted(request), reviewers=reviewers)
+    form = forms.StartReviewForm(posted(request), reviewers=reviewers)
     if not manager:
         form.fields["reviewer"].required = False
     if request.method == "POST" and form.is_valid():
@@ -271,7 +265,7 @@ def review_transition(request, review_id):
         or review.reviewer_id == request.user.pk
     ):
         raise PermissionDenied
-    form = forms.TransitionForm(_posted(request), initial={"to": to})
+    form = forms.TransitionForm(posted(request), initial={"to": to})
     if (
         request.method == "POST"
         and form.is_valid()
@@ -307,7 +301,7 @@ def review_findings(request, review_id):
     if review.reviewer_id != request.user.pk:
         raise PermissionDenied
     form = forms.FindingsForm(
-        _posted(request),
+        posted(request),
         initial={
             "version": review.version,
             "summary": review.summary,
@@ -336,7 +330,7 @@ def review_factor_add(request, review_id):
         raise PermissionDenied
     factors = list(selectors.systemic_factors())
     form = forms.FactorForm(
-        _posted(request), factors=factors, initial={"factor": request.GET.get("factor", "")}
+        posted(request), factors=factors, initial={"factor": request.GET.get("factor", "")}
     )
     if (
         request.method == "POST"
@@ -375,7 +369,7 @@ def review_action_add(request, review_id):
     review = _review(request, review_id)
     if review.reviewer_id != request.user.pk:
         raise PermissionDenied
-    form = forms.ActionForm(_posted(request), factors=list(selectors.systemic_factors()))
+    form = forms.ActionForm(posted(request), factors=list(selectors.systemic_factors()))
     return _review_form(
         request,
         review,
@@ -396,7 +390,7 @@ def review_action_done(request, review_id, action_id):
     if action is None:
         raise Http404
     form = forms.ActionDoneForm(
-        _posted(request), initial={"completed_on": timezone.localdate().strftime("%d/%m/%Y")}
+        posted(request), initial={"completed_on": timezone.localdate().strftime("%d/%m/%Y")}
     )
     return _review_form(
         request,
@@ -420,7 +414,7 @@ def review_action_done(request, review_id, action_id):
 def review_reclassify(request, review_id):
     review = _review(request, review_id)
     _require_reviewer_or_manager(request, review)
-    form = forms.ReclassifyForm(_posted(request))
+    form = forms.ReclassifyForm(posted(request))
     return _review_form(
         request,
         review,

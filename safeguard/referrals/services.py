@@ -194,25 +194,25 @@ def _send(referral: Referral, sent_at: datetime):
 
 @contextmanager
 def _referral_change(actor, referral_id, channel):
-    """The gate, for a change to one referral: yields the change and the locked referral."""
+    """The gate, for a change to one referral: yields the change, the locked referral and its
+    status as it was loaded (for the audit entry's old value)."""
     with case_record_change(
         Referral.objects.select_related("agency", "person"),
         pk=referral_id,
         actor=actor,
         channel=channel,
     ) as (change, referral):
-        yield change, referral
+        yield change, referral, referral.status
 
 
-def _save(change, referral, event, detail, fields):
-    old_status = Referral.objects.filter(pk=referral.pk).values_list("status", flat=True)[0]
+def _save(change, referral, was, event, detail, fields):
     referral.version += 1
     referral._change_reason = detail
     referral.save(update_fields=[*fields, "version"])
     change.record(
         event,
         record=referral,
-        old={"status": old_status},
+        old={"status": was},
         new={name: getattr(referral, name) for name in fields},
         detail=f"referral {referral.pk}: {detail}",
     )
@@ -221,21 +221,22 @@ def _save(change, referral, event, detail, fields):
 def referral_send(*, referral_id: int, actor, sent_at=None, channel=Channel.WEB) -> Referral:
     sent_at = sent_at or timezone.now()
     _check_not_future("sent_at", sent_at)
-    with _referral_change(actor, referral_id, channel) as (change, referral):
+    with _referral_change(actor, referral_id, channel) as (change, referral, was):
         _send(referral, sent_at)
-        _save(change, referral, ReferralEvent.SENT, "sent", ["status", "sent_at", "due_by"])
+        _save(change, referral, was, ReferralEvent.SENT, "sent", ["status", "sent_at", "due_by"])
     return referral
 
 
 def referral_acknowledge(*, referral_id: int, actor, acknowledged_at=None, channel=Channel.WEB):
     acknowledged_at = acknowledged_at or timezone.now()
     _check_not_future("acknowledged_at", acknowledged_at)
-    with _referral_change(actor, referral_id, channel) as (change, referral):
+    with _referral_change(actor, referral_id, channel) as (change, referral, was):
         _move(referral, ReferralStatus.ACKNOWLEDGED)
         referral.acknowledged_at = acknowledged_at
         _save(
             change,
             referral,
+            was,
             ReferralEvent.ACKNOWLEDGED,
             "acknowledged",
             ["status", "acknowledged_at"],
@@ -260,7 +261,7 @@ def referral_decide(
         raise ValidationError({"reason": ["Choose the reason the agency gave for rejecting it"]})
     decided_at = decided_at or timezone.now()
     _check_not_future("decided_at", decided_at)
-    with _referral_change(actor, referral_id, channel) as (change, referral):
+    with _referral_change(actor, referral_id, channel) as (change, referral, was):
         _move(referral, outcome)
         if decided_at < referral.sent_at:
             raise ValidationError({"decided_at": ["The decision cannot be before the referral"]})
@@ -273,6 +274,7 @@ def referral_decide(
         _save(
             change,
             referral,
+            was,
             ReferralEvent.DECIDED,
             outcome,
             ["status", "decided_at", "decision_working_days", "rejection_reason", "decision_notes"],
@@ -281,12 +283,13 @@ def referral_decide(
 
 
 def referral_close_no_response(*, referral_id: int, actor, notes="", channel=Channel.WEB):
-    with _referral_change(actor, referral_id, channel) as (change, referral):
+    with _referral_change(actor, referral_id, channel) as (change, referral, was):
         _move(referral, ReferralStatus.CLOSED_NO_RESPONSE)
         referral.decision_notes = notes.strip()
         _save(
             change,
             referral,
+            was,
             ReferralEvent.CLOSED_NO_RESPONSE,
             "closed with no response",
             ["status", "decision_notes"],
@@ -297,11 +300,13 @@ def referral_close_no_response(*, referral_id: int, actor, notes="", channel=Cha
 def referral_record_outcome(*, referral_id: int, outcome: str, actor, channel=Channel.WEB):
     if not outcome.strip():
         raise ValidationError({"outcome": ["Describe the outcome"]})
-    with _referral_change(actor, referral_id, channel) as (change, referral):
+    with _referral_change(actor, referral_id, channel) as (change, referral, was):
         if referral.status in (ReferralStatus.DRAFT, *AWAITING_DECISION):
             raise IllegalTransition("Record the agency's decision before the outcome.")
         referral.outcome = outcome.strip()
-        _save(change, referral, ReferralEvent.OUTCOME_RECORDED, "outcome recorded", ["outcome"])
+        _save(
+            change, referral, was, ReferralEvent.OUTCOME_RECORDED, "outcome recorded", ["outcome"]
+        )
     return referral
 
 
@@ -334,7 +339,7 @@ def escalation_raise(*, referral_id: int, reason: str, actor, channel=Channel.WE
     if not (reason or "").strip():
         raise ValidationError({"reason": ["Say why you are escalating"]})
     today = timezone.localdate()
-    with _referral_change(actor, referral_id, channel) as (change, referral):
+    with _referral_change(actor, referral_id, channel) as (change, referral, _):
         escalations = list(referral.escalations.select_for_update())
         level = next_escalation_level(referral, escalations, today)
         if level is None:

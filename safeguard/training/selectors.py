@@ -3,7 +3,6 @@
 from django.db.models import Q, QuerySet
 
 from safeguard.core.models import NATIONAL_ROLES, Role, Staff, Team
-from safeguard.people.deaths import deceased, ensure_not_deceased, is_deceased  # noqa: F401
 from safeguard.training.models import TrainingRecord
 
 

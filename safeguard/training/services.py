@@ -10,7 +10,6 @@ from django.utils import timezone
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, has_capability
 from safeguard.core.dates import add_months
-from safeguard.core.errors import IllegalTransition, StaleEdit  # noqa: F401 (re-exported)
 from safeguard.core.forms import DATE_INPUT_FORMATS
 from safeguard.training.models import TrainingCourse, TrainingRecord, TrainingSource
 from safeguard.training.selectors import staff_in_scope

@@ -9,16 +9,11 @@ from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, requires
-from safeguard.core.forms import add_service_errors, submit_form
+from safeguard.core.forms import add_service_errors, posted, submit_form
 from safeguard.core.models import Role
 from safeguard.training import compliance as training
 from safeguard.training import forms, selectors, services
 from safeguard.training.models import TrainingCourse
-
-
-def _posted(request):
-    """The form data of a POST (even an empty one), or None to show an unbound form."""
-    return request.POST if request.method == "POST" else None
 
 
 def _audit(request, detail):
@@ -94,7 +89,7 @@ def training_entry(request):
         .order_by("last_name", "first_name", "username")[:2000]
     )
     courses = list(TrainingCourse.objects.filter(active=True).order_by("code"))
-    form = forms.TrainingEntryForm(_posted(request), staff=staff, courses=courses)
+    form = forms.TrainingEntryForm(posted(request), staff=staff, courses=courses)
     if request.method == "GET":
         _audit(request, "training entry page")
     response = submit_form(
@@ -132,7 +127,7 @@ def training_import(request):
     if not services.may_record_training(user):
         raise PermissionDenied
     form = forms.TrainingImportForm(
-        _posted(request), request.FILES if request.method == "POST" else None
+        posted(request), request.FILES if request.method == "POST" else None
     )
     report = None
     errors = []

@@ -115,10 +115,14 @@ def api_operations() -> list[tuple[str, str, object]]:
     return found
 
 
+def undeclared(pages, operations) -> list[str]:
+    """The routes that declare no capability (``@requires`` or ``@public``)."""
+    found = [r for r, view in pages if _capability_of(view) is None]
+    return found + [f"{m} {p}" for m, p, view in operations if _capability_of(view) is None]
+
+
 def test_every_route_declares_its_capability():
-    undeclared = [r for r, view in page_routes() if _capability_of(view) is None]
-    undeclared += [f"{m} {p}" for m, p, view in api_operations() if _capability_of(view) is None]
-    assert undeclared == []
+    assert undeclared(page_routes(), api_operations()) == []
     declared = {_capability_of(v) for _, v in page_routes()}
     declared |= {_capability_of(v) for _, _, v in api_operations()}
     assert declared <= {*Capability, PUBLIC}
@@ -129,7 +133,9 @@ def test_a_route_without_a_capability_is_caught():
     def undeclared_view(request):
         raise AssertionError("never called")
 
-    assert _capability_of(undeclared_view) is None
+    pages = [*page_routes(), ("new-page/", undeclared_view)]
+    operations = [*api_operations(), ("GET", "/api/v1/new", undeclared_view)]
+    assert undeclared(pages, operations) == ["new-page/", "GET /api/v1/new"]
 
 
 # ---- the world -------------------------------------------------------------------------------
