@@ -5,6 +5,7 @@ from typing import Any
 
 from django.utils import timezone
 from ninja import Router, Schema, Status
+from pydantic import Field
 
 from safeguard.assessments import selectors, services
 from safeguard.assessments.views import recommendations_with_links
@@ -13,6 +14,15 @@ from safeguard.core.capabilities import Capability, requires
 from safeguard.people.selectors import person_get_for
 
 router = Router(tags=["vulnerability and risk to self"])
+
+
+class AnswerOut(Schema):
+    value: str
+    label: str
+    exclusive: bool = Field(
+        description="True when choosing this answer excludes every other answer to the question "
+        "(for example 'None of these'); a single-choice question takes one answer anyway"
+    )
 
 
 class QuestionOut(Schema):
@@ -24,6 +34,7 @@ class QuestionOut(Schema):
     hint: str
     allowed_answers: list[str] | None
     answer_labels: dict[str, str] | None
+    answers: list[AnswerOut] | None
     min: int | None
     max: int | None
 
@@ -156,6 +167,11 @@ def get_questionnaire(request):
                 "hint": q.hint,
                 "allowed_answers": q.allowed_answers,
                 "answer_labels": {o.value: o.label for o in q.options} or None,
+                "answers": [
+                    {"value": o.value, "label": o.label, "exclusive": o.exclusive}
+                    for o in q.options
+                ]
+                or None,
                 "min": q.min,
                 "max": q.max,
             }

@@ -46,13 +46,18 @@ class DomainLevel(models.TextChoices):
 
 
 class RiskToSelf(models.TextChoices):
+    """In rank order (``questionnaires.RISK_TO_SELF_LEVELS``)."""
+
     LOW = "low", "Low"
     MEDIUM = "medium", "Medium"
+    # A suicide question was declined (questionnaire version 2 on): at risk until resolved.
+    NOT_KNOWN = "not_known", "Not known"
     HIGH = "high", "High"
     VERY_HIGH = "very_high", "Very high"
 
 
-MEDIUM_OR_ABOVE = (RiskToSelf.MEDIUM, RiskToSelf.HIGH, RiskToSelf.VERY_HIGH)
+# Every level that counts as "at risk to self": "not known" errs toward acting.
+MEDIUM_OR_ABOVE = (RiskToSelf.MEDIUM, RiskToSelf.NOT_KNOWN, RiskToSelf.HIGH, RiskToSelf.VERY_HIGH)
 
 
 class ScreenStatus(models.TextChoices):

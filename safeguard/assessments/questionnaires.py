@@ -18,13 +18,18 @@ from django.core.exceptions import ImproperlyConfigured
 DATA_DIR = Path(__file__).resolve().parent / "data" / "vulnerability"
 QUESTION_TYPES = ("single", "multiple", "boolean", "scale", "text")
 DOMAIN_LEVELS = ("none", "low", "medium", "high")
-RISK_TO_SELF_LEVELS = ("low", "medium", "high", "very_high")
+# In rank order. "Not known" (a suicide question declined, from version 2) ranks above medium:
+# the person counts as at risk, and the answer not given might have shown a higher level.
+RISK_TO_SELF_LEVELS = ("low", "medium", "not_known", "high", "very_high")
+# The levels a rule may set: "not known" comes only from ``not_known_when``.
+RULE_LEVELS = ("low", "medium", "high", "very_high")
 TEXT_MAX_LENGTH = 2000
 
 # The content hash of every published version. ``read_definition`` refuses a published file
 # whose content no longer matches: change the questions in a new version instead.
 PUBLISHED = {
     1: "99e41f61c68b3b9d10357fabe012d2f5af44d08817fcbbc790a05df0f26e8a39",
+    2: "b42898c0948057b8d11551af8aff5629bb50f3411a0b6cac881cb72cb15e6270",
 }
 
 
@@ -162,9 +167,13 @@ def load_versions(QuestionnaireVersion, versions=None):  # noqa: N803 (a model c
 # Care Act indication may look only at answers (and levels derived from answers); only
 # recommendations may also look at the case's registrations and safety plan.
 ANSWER_CONDITIONS = frozenset({"answer", "domain", "any_domain_at_least", "all", "any", "not"})
+# A Care Act part may also build on a part stated before it (part (c) follows "as a result of
+# those needs", part (a)).
+S42_CONDITIONS = ANSWER_CONDITIONS | {"s42"}
 FLOOR_CONDITIONS = frozenset({"answer", "all", "any", "not"})
 RECOMMENDATION_CONDITIONS = ANSWER_CONDITIONS | {
     "overall_at_least",
+    "overall_is",
     "s42",
     "registered",
     "has_safety_plan",
@@ -241,7 +250,9 @@ def condition_kind(condition: dict) -> str:
     return next(key for key in condition if key in RECOMMENDATION_CONDITIONS)
 
 
-def check_condition(condition, *, allowed: frozenset, questions: dict, domains: set, where: str):
+def check_condition(
+    condition, *, allowed: frozenset, questions: dict, domains: set, where: str, s42_before=None
+):
     """Refuse a condition that names an unknown question, value, domain or level, or that uses
     something its part of the scoring may not look at."""
     if not isinstance(condition, dict) or len(condition) == 0:
@@ -255,11 +266,21 @@ def check_condition(condition, *, allowed: frozenset, questions: dict, domains: 
     if kind in ("all", "any"):
         for part in condition[kind]:
             check_condition(
-                part, allowed=allowed, questions=questions, domains=domains, where=where
+                part,
+                allowed=allowed,
+                questions=questions,
+                domains=domains,
+                where=where,
+                s42_before=s42_before,
             )
     elif kind == "not":
         check_condition(
-            condition["not"], allowed=allowed, questions=questions, domains=domains, where=where
+            condition["not"],
+            allowed=allowed,
+            questions=questions,
+            domains=domains,
+            where=where,
+            s42_before=s42_before,
         )
     elif kind == "answer":
         question = questions.get(condition["answer"])
@@ -286,10 +307,12 @@ def check_condition(condition, *, allowed: frozenset, questions: dict, domains: 
             _fail(f"{where}: unknown level {condition.get('at_least')!r}")
     elif kind == "any_domain_at_least" and condition[kind] not in DOMAIN_LEVELS:
         _fail(f"{where}: unknown level {condition[kind]!r}")
-    elif kind == "overall_at_least" and condition[kind] not in RISK_TO_SELF_LEVELS:
+    elif kind in ("overall_at_least", "overall_is") and condition[kind] not in RISK_TO_SELF_LEVELS:
         _fail(f"{where}: unknown risk-to-self level {condition[kind]!r}")
-    elif kind == "s42" and condition[kind] not in (*S42_PARTS, "indicated"):
-        _fail(f"{where}: unknown Care Act part {condition[kind]!r}")
+    elif kind == "s42" and condition[kind] not in (
+        (*S42_PARTS, "indicated") if s42_before is None else s42_before
+    ):
+        _fail(f"{where}: unknown or later Care Act part {condition[kind]!r}")
 
 
 def parse(definition: dict) -> Questionnaire:
@@ -351,12 +374,41 @@ def parse(definition: dict) -> Questionnaire:
     ):
         if not isinstance(overall.get(key), int) or overall[key] < 1:
             _fail(f"overall: {key} must be a whole number of 1 or more")
+    rule_ids = set()
+    for rule in overall.get("rules", []):
+        if not rule.get("id") or rule["id"] in rule_ids:
+            _fail(f"overall rules need unique ids ({rule.get('id')!r})")
+        rule_ids.add(rule["id"])
+        if rule.get("at_least") not in RULE_LEVELS:
+            _fail(f"overall rule {rule['id']}: unknown level {rule.get('at_least')!r}")
+        if not rule.get("because"):
+            _fail(f"overall rule {rule['id']}: needs 'because', said to the practitioner")
+        check_condition(
+            rule.get("when"),
+            allowed=ANSWER_CONDITIONS,
+            questions=by_id,
+            domains=domain_ids,
+            where=f"overall rule {rule['id']}",
+        )
+    if "not_known_when" in overall:
+        check_condition(
+            overall["not_known_when"],
+            allowed=ANSWER_CONDITIONS,
+            questions=by_id,
+            domains=domain_ids,
+            where="overall not_known_when",
+        )
     s42 = scoring.get("care_act_s42", {})
     if set(s42) != set(S42_PARTS):
         _fail(f"care_act_s42 needs exactly {', '.join(S42_PARTS)}")
-    for part, condition in s42.items():
+    for index, part in enumerate(S42_PARTS):
         check_condition(
-            condition, allowed=ANSWER_CONDITIONS, questions=by_id, domains=domain_ids, where=part
+            s42[part],
+            allowed=S42_CONDITIONS,
+            questions=by_id,
+            domains=domain_ids,
+            where=part,
+            s42_before=S42_PARTS[:index],
         )
     codes = set()
     for rec in scoring.get("recommendations", []):

@@ -27,6 +27,13 @@ data in each version's file, ``data/vulnerability/v<N>.json``; the rules that us
      ``medium_when_other_domains_medium``;
    - **low** otherwise.
 
+   From version 2, the suicide and self-harm signals are also stated as explicit rules
+   (``scoring.overall.rules``, each with the least level it sets and why): the level is raised,
+   never lowered, to that of every rule that holds, so that no point total stands between a
+   current indicator and its action. Then, when ``not_known_when`` holds (a suicide question
+   declined) and the level is below high, the level is **not known**: it counts as at risk, and
+   ranks above medium because the answer not given might have shown more.
+
 4. **Care Act 2014 s42**: each of the three parts is indicated when its condition holds;
    ``indicated`` is true only when all three are.
 5. **Recommendations**: every recommendation whose condition holds, in the file's order.
@@ -34,7 +41,8 @@ data in each version's file, ``data/vulnerability/v<N>.json``; the rules that us
 Conditions are small objects: ``{"answer": id, "in": [values]}`` (for a multiple-choice answer:
 any chosen value in the list), ``{"answer": id, "at_least": n}`` (scale), ``{"domain": id,
 "at_least": level}``, ``{"any_domain_at_least": level}``, ``{"all": [...]}``, ``{"any": [...]}``,
-``{"not": ...}``, and for recommendations only ``{"overall_at_least": level}``, ``{"s42": part or
+``{"not": ...}``, and for recommendations only ``{"overall_at_least": level}``,
+``{"overall_is": level}``, ``{"s42": part or
 "indicated"}``, ``{"registered": code}`` and ``{"has_safety_plan": true}``.
 """
 
@@ -65,6 +73,8 @@ class Outcome:
     acute: bool
     care_act_s42: dict[str, bool]
     recommendations: list[dict] = field(default_factory=list)
+    # Why the overall level is at least what it is: the ``because`` of each rule that held.
+    reasons: tuple[str, ...] = ()
 
 
 # ---- validating answers -----------------------------------------------------------------
@@ -209,6 +219,8 @@ def _holds(condition: dict, facts: _Facts) -> bool:
         return any(_DOMAIN_RANK[level] >= floor for level in facts.levels.values())
     if kind == "overall_at_least":
         return _RISK_RANK[facts.overall] >= _RISK_RANK[condition[kind]]
+    if kind == "overall_is":
+        return facts.overall == condition[kind]
     if kind == "s42":
         return facts.s42[condition["s42"]]
     if kind == "registered":
@@ -261,8 +273,14 @@ def domain_levels(questionnaire: Questionnaire, answers: dict) -> tuple[dict, di
     return scores, levels
 
 
-def overall_risk_to_self(questionnaire: Questionnaire, levels: dict, *, acute: bool) -> str:
+def overall_risk_to_self(
+    questionnaire: Questionnaire, levels: dict, *, acute: bool, answers: dict | None = None
+) -> str:
     """Rule 3, the overall risk-to-self level, stated once (see the module docstring)."""
+    return _overall(questionnaire, levels, acute=acute, answers=answers or {})[0]
+
+
+def _overall(questionnaire, levels: dict, *, acute: bool, answers: dict):
     rule = questionnaire.scoring["overall"]
     primary = levels[rule["primary_domain"]]
     others = [level for domain, level in levels.items() if domain != rule["primary_domain"]]
@@ -272,26 +290,47 @@ def overall_risk_to_self(questionnaire: Questionnaire, levels: dict, *, acute: b
     if primary == "high" and (
         acute or others_high >= rule["very_high_when_primary_high_and_other_domains_high"]
     ):
-        return "very_high"
-    if primary == "high" or (
+        level = "very_high"
+    elif primary == "high" or (
         primary == "medium"
         and others_high >= rule["high_when_primary_medium_and_other_domains_high"]
     ):
-        return "high"
-    if (
+        level = "high"
+    elif (
         primary == "medium"
         or others_high >= rule["medium_when_other_domains_high"]
         or others_medium_or_high >= rule["medium_when_other_domains_medium"]
     ):
-        return "medium"
-    return "low"
+        level = "medium"
+    else:
+        level = "low"
+
+    facts = _Facts(answers=answers, levels=levels)
+    reasons = []
+    for explicit in rule.get("rules", ()):
+        if _holds(explicit["when"], facts):
+            reasons.append(explicit["because"])
+            if _RISK_RANK[explicit["at_least"]] > _RISK_RANK[level]:
+                level = explicit["at_least"]
+    not_known_when = rule.get("not_known_when")
+    if (
+        not_known_when
+        and _RISK_RANK[level] < _RISK_RANK["not_known"]
+        and _holds(not_known_when, facts)
+    ):
+        level = "not_known"
+        reasons.append("A question about suicide or self-harm was not answered")
+    return level, tuple(reasons)
 
 
 def care_act_s42(questionnaire: Questionnaire, answers: dict, levels: dict) -> dict[str, bool]:
     """Rule 4: the three parts of the Care Act 2014 s42 test, and whether all three hold."""
-    facts = _Facts(answers=answers, levels=levels)
-    parts = {part: _holds(questionnaire.scoring["care_act_s42"][part], facts) for part in S42_PARTS}
-    parts["indicated"] = all(parts.values())
+    parts: dict[str, bool] = {}
+    facts = _Facts(answers=answers, levels=levels, s42=parts)
+    # In order: a part may build on one stated before it (parse() allows only those).
+    for part in S42_PARTS:
+        parts[part] = _holds(questionnaire.scoring["care_act_s42"][part], facts)
+    parts["indicated"] = all(parts[part] for part in S42_PARTS)
     return parts
 
 
@@ -301,12 +340,14 @@ def assess(questionnaire: Questionnaire, answers: dict) -> Outcome:
     acute = _holds(
         questionnaire.scoring["overall"]["acute"], _Facts(answers=answers, levels=levels)
     )
+    risk_to_self, reasons = _overall(questionnaire, levels, acute=acute, answers=answers)
     return Outcome(
         domain_scores=scores,
         domain_levels=levels,
-        risk_to_self=overall_risk_to_self(questionnaire, levels, acute=acute),
+        risk_to_self=risk_to_self,
         acute=acute,
         care_act_s42=care_act_s42(questionnaire, answers, levels),
+        reasons=reasons,
     )
 
 
@@ -355,6 +396,7 @@ def evaluate(
         risk_to_self=outcome.risk_to_self,
         acute=outcome.acute,
         care_act_s42=outcome.care_act_s42,
+        reasons=outcome.reasons,
         recommendations=recommend(
             questionnaire,
             answers,

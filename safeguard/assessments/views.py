@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from safeguard.assessments import selectors, services
+from safeguard.assessments import scoring, selectors, services
 from safeguard.assessments.forms import SafetyPlanForm, answers_from_post
 from safeguard.assessments.models import QuestionnaireVersion
 from safeguard.assessments.questionnaires import Questionnaire
@@ -192,6 +192,9 @@ def screen_detail(request, crn, pk):
             "questionnaire": questionnaire,
             "domains": domains,
             "answered": answered,
+            # Why the level is what it is: the rules are fixed per version, so working them out
+            # again from the stored answers gives what was shown when the screen was recorded.
+            "reasons": scoring.assess(questionnaire, screen.answers).reasons,
             "recommendations": recommendations_with_links(
                 crn=person.crn, recommendations=screen.recommendations
             ),

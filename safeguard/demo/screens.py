@@ -82,7 +82,7 @@ PRE_RELEASE_SCREENED_SHARE = 0.75  # release in the next 4 weeks: screened in th
 EARLIER_SCREEN_SHARE = 0.15  # a screen about 6 months before the latest
 THIRD_SCREEN_SHARE = 0.2  # of those, another 6 months before that
 # A safety plan written after a screen, by the screen's risk to self.
-SAFETY_PLAN_SHARE = {"low": 0.0, "medium": 0.3, "high": 0.75, "very_high": 0.9}
+SAFETY_PLAN_SHARE = {"low": 0.0, "medium": 0.3, "not_known": 0.3, "high": 0.75, "very_high": 0.9}
 REWRITE_SHARE = 0.85  # a plan current at the screen is reviewed after it (a new version)
 SAFETY_PLAN_OVERDUE_SHARE = 0.05  # of current plans old enough to be overdue
 # Answers are drawn from a bank of this many answer sets per case profile (each made from its
@@ -356,7 +356,7 @@ class ScreensBuilder:
         facts["safety_plan"] = bool(plans)
         codes = case.codes_active_on(self.today)
         facts["at_risk"] = bool(codes & {"ALSH", "RVAD"}) or (
-            facts["risk_to_self"] in ("medium", "high", "very_high")
+            facts["risk_to_self"] in ("medium", "not_known", "high", "very_high")
         )
 
     # -- when

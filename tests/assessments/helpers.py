@@ -105,9 +105,13 @@ def combined(*parts: dict) -> dict:
     return result
 
 
-def record_screen(person, actor, when=None, **overrides):
+# The version new screens are answered on (the highest published).
+CURRENT_VERSION = 2
+
+
+def record_screen(person, actor, when=None, version=CURRENT_VERSION, **overrides):
     screen = services.screen_record(
-        person_id=person.pk, version=1, answers=answers(**overrides), actor=actor
+        person_id=person.pk, version=version, answers=answers(**overrides), actor=actor
     )
     if when is not None:
         screen.completed_at = when
@@ -167,4 +171,4 @@ def valid_answers_strategy(questionnaire):
 
 
 def current_questionnaire():
-    return QuestionnaireVersion.objects.get(version=1).questionnaire
+    return QuestionnaireVersion.objects.get(version=CURRENT_VERSION).questionnaire

@@ -27,8 +27,13 @@ def test_the_questionnaire_lists_every_question_with_its_answers(client, org):
     )
     assert response.status_code == 200
     body = response.json()
-    assert body["version"] == 1
+    assert body["version"] == 2
     by_id = {q["id"]: q for q in body["questions"]}
+    # A client can tell which answer excludes the others, and so build valid answers.
+    triggers = {a["value"]: a["exclusive"] for a in by_id["ssh_triggers"]["answers"]}
+    assert triggers["none"] is True
+    assert not any(v for k, v in triggers.items() if k != "none")
+    assert by_id["mh_crisis"]["answers"] is None
     assert by_id["ssh_history"]["type"] == "single"
     assert "prefer_not_to_say" in by_id["ssh_history"]["allowed_answers"]
     assert by_id["ssh_triggers"]["allowed_answers"] == [
@@ -165,7 +170,7 @@ def test_the_risk_summary_sets_risk_to_others_beside_risk_to_self(client, org):
     assert body["risk_of_serious_harm"] == {"level": "high", "mappa_category": 2, "mappa_level": 1}
     rts = body["risk_to_self"]
     assert rts["level"] == "high"
-    assert rts["questionnaire_version"] == 1
+    assert rts["questionnaire_version"] == 2
     assert rts["registrations"] == {"ALSH": True, "RVLN": False, "RVAD": False}
     assert [d["domain"] for d in rts["domains_medium_or_above"]] == [
         "suicide_self_harm",

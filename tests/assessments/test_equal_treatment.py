@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from safeguard.assessments import scoring, services
+from safeguard.assessments.models import QuestionnaireVersion
 from safeguard.people.models import Ethnicity, GenderIdentity, Person, Sex
 from tests.assessments.helpers import current_questionnaire, valid_answers_strategy
 from tests.factories import PersonFactory
@@ -46,8 +47,9 @@ def test_scoring_takes_no_personal_characteristics():
 
 
 @pytest.mark.django_db
-def test_changing_protected_characteristics_never_changes_the_outcome(org):
-    questionnaire = current_questionnaire()
+@pytest.mark.parametrize("version", [1, 2])
+def test_changing_protected_characteristics_never_changes_the_outcome(org, version):
+    questionnaire = QuestionnaireVersion.objects.get(version=version).questionnaire
     practitioner = org["staff"]["practitioner"]
     person = PersonFactory(team=org["team"], practitioner=practitioner)
 
@@ -66,7 +68,7 @@ def test_changing_protected_characteristics_never_changes_the_outcome(org):
         for values in (first, second):
             Person.objects.filter(pk=person.pk).update(**values)
             screen = services.screen_record(
-                person_id=person.pk, version=1, answers=answers, actor=practitioner
+                person_id=person.pk, version=version, answers=answers, actor=practitioner
             )
             outcomes.append(_outcome(screen))
         assert outcomes[0] == outcomes[1]
@@ -103,10 +105,16 @@ def test_same_answers_for_a_man_and_a_woman_on_different_cases_give_the_same_out
         da_now="yes",
         ssh_thoughts="sometimes",
         cs_daily_help="yes",
+        mh_condition="yes",
         cs_protect_self="no",
     )
     screens = [
-        services.screen_record(person_id=p.pk, version=1, answers=data, actor=practitioner)
+        services.screen_record(
+            person_id=p.pk,
+            version=current_questionnaire().version,
+            answers=data,
+            actor=practitioner,
+        )
         for p in (man, woman)
     ]
     assert _outcome(screens[0]) == _outcome(screens[1])

@@ -45,6 +45,11 @@ def test_version_1_is_loaded_by_the_migration_unchanged(v1):
     stored = QuestionnaireVersion.objects.get(version=1)
     assert stored.definition == v1
     assert stored.content_hash == content_hash(v1) == PUBLISHED[1]
+
+
+def test_new_screens_are_answered_on_version_2():
+    stored = QuestionnaireVersion.objects.get(version=2)
+    assert stored.content_hash == PUBLISHED[2]
     assert selectors.questionnaire_current() == stored
 
 
@@ -166,26 +171,26 @@ def test_a_changed_published_version_is_refused_on_load(v1):
         load_versions(QuestionnaireVersion, versions=[1])
     QuestionnaireVersion.objects.filter(version=1).update(content_hash=content_hash(v1))
     load_versions(QuestionnaireVersion, versions=[1])  # unchanged: nothing to do
-    assert QuestionnaireVersion.objects.count() == 1
+    assert QuestionnaireVersion.objects.count() == len(PUBLISHED)
 
 
-def make_v2(v1):
-    v2 = copy.deepcopy(v1)
-    v2["version"] = 2
-    for question in v2["questions"]:
+def make_v3():
+    v3 = copy.deepcopy(read_definition(2))
+    v3["version"] = 3
+    for question in v3["questions"]:
         if question["id"] == "ssh_thoughts":
             question["text"] = "Over the last fortnight, have you thought about ending your life?"
-    v2["questions"] = [q for q in v2["questions"] if q["id"] != "db_income"]
+    v3["questions"] = [q for q in v3["questions"] if q["id"] != "db_income"]
     return QuestionnaireVersion.objects.create(
-        version=2, definition=v2, content_hash=content_hash(v2)
+        version=3, definition=v3, content_hash=content_hash(v3)
     )
 
 
 def test_a_new_version_leaves_old_screens_readable_with_their_own_questions(client, org, v1):
     person, pp = org["people"]["mine"], org["staff"]["practitioner"]
     old = record_screen(person, pp, ssh_thoughts="sometimes")
-    make_v2(v1)
-    assert selectors.questionnaire_current().version == 2
+    make_v3()
+    assert selectors.questionnaire_current().version == 3
     client.force_login(pp)
 
     old_page = client.get(f"/people/{person.crn}/vulnerability-screens/{old.pk}/").content.decode()
@@ -194,25 +199,25 @@ def test_a_new_version_leaves_old_screens_readable_with_their_own_questions(clie
     assert "Over the last fortnight" not in old_page
 
     form = client.get(f"/people/{person.crn}/vulnerability-screen/").content.decode()
-    assert '<input type="hidden" name="version" value="2">' in form
+    assert '<input type="hidden" name="version" value="3">' in form
     assert "Over the last fortnight" in form
     assert 'name="db_income"' not in form
 
     api = client.get("/api/v1/questionnaires/vulnerability", **bearer(pp)).json()
-    assert api["version"] == 2
+    assert api["version"] == 3
     assert "db_income" not in {q["id"] for q in api["questions"]}
 
-    v2_answers = {k: v for k, v in LOWEST.items() if k != "db_income"}
+    v3_answers = {k: v for k, v in LOWEST.items() if k != "db_income"}
     new = client.post(
         f"/api/v1/people/{person.crn}/vulnerability-screens",
-        {"version": 2, "answers": v2_answers},
+        {"version": 3, "answers": v3_answers},
         content_type="application/json",
         **bearer(pp),
     )
     assert new.status_code == 201
     refused = client.post(
         f"/api/v1/people/{person.crn}/vulnerability-screens",
-        {"version": 2, "answers": answers()},
+        {"version": 3, "answers": answers()},
         content_type="application/json",
         **bearer(pp),
     )
@@ -220,7 +225,7 @@ def test_a_new_version_leaves_old_screens_readable_with_their_own_questions(clie
     assert [e["field"] for e in refused.json()["errors"]] == ["db_income"]
 
     old.refresh_from_db()
-    assert old.questionnaire_version.version == 1
+    assert old.questionnaire_version.version == 2
     assert old.questionnaire.by_id["db_income"]
 
 

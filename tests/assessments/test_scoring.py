@@ -12,9 +12,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def q():
-    from tests.assessments.helpers import current_questionnaire
+    # Version 1 keeps scoring as it did: its screens' stored results must stay explicable.
+    # Version 2 is in test_scoring_v2.py and the vignettes.
+    from safeguard.assessments.models import QuestionnaireVersion
 
-    return current_questionnaire()
+    return QuestionnaireVersion.objects.get(version=1).questionnaire
 
 
 def outcome(q, data, **kwargs):

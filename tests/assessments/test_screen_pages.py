@@ -33,7 +33,7 @@ def test_the_form_asks_every_question_grouped_by_area(client, org):
     response = client.get(f"/people/{person.crn}/vulnerability-screen/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<input type="hidden" name="version" value="1">' in html
+    assert '<input type="hidden" name="version" value="2">' in html
     for heading in ("Suicide and self-harm", "Difficult experiences", "Money and debt"):
         assert heading in html
     # one fieldset and legend per choice question, each first input named by the question id
