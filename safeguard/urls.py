@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("my-work/", work.my_work, name="my_work"),
     path("team-work/", work.team_work, name="team_work"),
+    path("team-work/<int:item_id>/reassign/", work.work_reassign, name="work_reassign"),
     path(
         "sign-in/",
         public(auth_views.LoginView.as_view(redirect_authenticated_user=True)),

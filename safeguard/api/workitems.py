@@ -42,6 +42,7 @@ class WorkItemQuery(Schema):
 @router.get("/work-items", response=WorkItemPage, summary="Work for the caller or their teams")
 @requires(Capability.READ_CASES)
 def list_work_items(request, filters: Query[WorkItemQuery]):
+    """In triage order: urgent, today, soon, then routine items, each soonest due first."""
     user = request.auth
     if filters.assigned_to == "me":
         items = work.my_work_items(user=user, status=filters.status)

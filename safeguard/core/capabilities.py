@@ -19,6 +19,8 @@ class Capability(StrEnum):
     CHANGE_CASES = "change_cases"  # change anything about a person
     READ_ACCESS_LOG = "read_access_log"
     SEE_TEAM_WORK = "see_team_work"
+    # Give a work item in one's teams to another practitioner of the team (SPOs, heads of PDU)
+    REASSIGN_WORK = "reassign_work"
     SEE_RELEASE_BOARD = "see_release_board"
     SEE_RELEASE_INSIGHTS = "see_release_insights"
     SEE_REFERRAL_MONITORING = "see_referral_monitoring"

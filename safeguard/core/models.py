@@ -191,9 +191,35 @@ class WorkItemStatus(models.TextChoices):
 
 
 class WorkItemPriority(models.TextChoices):
-    URGENT = "urgent", "Urgent"
-    HIGH = "high", "High"
-    NORMAL = "normal", "Normal"
+    """How soon a work item needs doing: every rule declares one. Lists show urgent first,
+    then today, soon and routine (``TRIAGE_ORDER``), each soonest due first."""
+
+    URGENT = "urgent", "Urgent"  # someone may be at risk now: act before anything else
+    TODAY = "today", "Today"  # to do today
+    SOON = "soon", "Soon"  # overdue or due shortly: within days
+    ROUTINE = "routine", "Routine"  # tidying, training: when there is time
+
+
+# The old names, kept until the last rule that uses them (safeguard.assessments.rules) moves
+# to the four above: "high" became "today", "normal" became "routine" (core migration 0007).
+WorkItemPriority.HIGH = WorkItemPriority.TODAY
+WorkItemPriority.NORMAL = WorkItemPriority.ROUTINE
+
+TRIAGE_ORDER = (
+    WorkItemPriority.URGENT,
+    WorkItemPriority.TODAY,
+    WorkItemPriority.SOON,
+    WorkItemPriority.ROUTINE,
+)
+
+
+def priority_rank() -> models.Case:
+    """0 for urgent up to 3 for routine, in SQL: ``order_by(priority_rank(), "due_on", "id")``."""
+    return models.Case(
+        *[models.When(priority=p, then=models.Value(n)) for n, p in enumerate(TRIAGE_ORDER)],
+        default=models.Value(len(TRIAGE_ORDER)),
+        output_field=models.IntegerField(),
+    )
 
 
 class WorkItem(models.Model):
@@ -219,14 +245,21 @@ class WorkItem(models.Model):
         max_length=16, choices=WorkItemStatus.choices, default=WorkItemStatus.OPEN
     )
     priority = models.CharField(
-        max_length=8, choices=WorkItemPriority.choices, default=WorkItemPriority.NORMAL
+        max_length=8, choices=WorkItemPriority.choices, default=WorkItemPriority.ROUTINE
     )
+    # Set when a manager reassigns the item by hand. Such a reassignment sticks: the scan
+    # re-homes it only if the case moves to another team (``safeguard.core.workitems._rehome``).
+    reassigned_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reassigned_at = models.DateTimeField(null=True, blank=True)
     due_on = models.DateField()
     detail = models.CharField(max_length=300, blank=True)
     raised_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        # Lists order by triage instead: ``order_by(priority_rank(), "due_on", "id")``.
         ordering = ["due_on", "id"]
         indexes = [
             models.Index(fields=["assigned_to", "status", "due_on"], name="workitem_assignee"),

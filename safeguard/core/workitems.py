@@ -8,6 +8,9 @@ one open item per rule and subject, and inserts ignore the conflict.
 A rule's ``candidates(today)`` returns a queryset with these values:
 ``wi_subject_id``, ``wi_person_id``, ``wi_team_id``, ``wi_assignee_id``, ``wi_due_on`` and
 optionally ``wi_detail``.
+
+Every rule declares its priority (``WorkItemPriority``: urgent, today, soon or routine), which
+orders the lists, and may declare a ``link`` to the page where the work is done (``link_to``).
 """
 
 from collections.abc import Callable, Iterable
@@ -17,6 +20,7 @@ from datetime import date
 from django.db import connection, transaction
 from django.db.models import DateField, Exists, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from safeguard.core import registry
@@ -31,8 +35,35 @@ class WorkItemRule:
     title: str  # plain English, shown in "My work"
     subject_type: str
     candidates: Callable[[date], QuerySet]
-    priority: str = WorkItemPriority.NORMAL
+    priority: WorkItemPriority  # no default: every rule says how soon its work is needed
     action: str = ""  # what to do about it, in a sentence
+    # Where the work is done: a function (item) -> URL, see ``link_to``. The item's person is
+    # loaded with it (``select_related("person")``), so a link costs no query. Without one, or
+    # if it fails, the lists link to the person's page.
+    link: Callable[[WorkItem], str] | None = None
+
+    def __post_init__(self):
+        if self.priority not in WorkItemPriority.values:
+            raise ValueError(
+                f"Work-item rule {self.code}: priority must be one of "
+                f"{', '.join(WorkItemPriority.values)}, not {self.priority!r}"
+            )
+
+
+def link_to(
+    url_name: str, *, subject: str | None = None, person: bool = True, anchor: str = ""
+) -> Callable[[WorkItem], str]:
+    """A rule's ``link``: the page ``url_name``, given the item's person's CRN as ``crn``
+    (unless ``person=False``) and, if ``subject`` names a URL parameter, the item's subject id
+    as that parameter. ``link_to("referrals:detail", subject="referral_id")``."""
+
+    def link(item: WorkItem) -> str:
+        kwargs = {"crn": item.person.crn} if person else {}
+        if subject:
+            kwargs[subject] = item.subject_id
+        return reverse(url_name, kwargs=kwargs) + (f"#{anchor}" if anchor else "")
+
+    return link
 
 
 def all_rules() -> list[WorkItemRule]:
@@ -131,24 +162,48 @@ def _candidate_columns() -> list[str]:
 
 
 def _rehome(rule: WorkItemRule, candidates: QuerySet) -> int:
-    """Point open items at whoever the rule now names (the case moved to another practitioner
-    or team, an escalation to another holder): UPDATE ... FROM the candidates, only where it
-    changed."""
+    """Bring open items in line with the rule: point them at whoever the rule now names (the
+    case moved to another practitioner or team, an escalation to another holder) and give them
+    the rule's priority (it may have changed since they were raised). One UPDATE ... FROM the
+    candidates, only where something changed.
+
+    An item a manager reassigned by hand (``reassigned_by``) keeps its assignee while its case
+    stays in the same team; if the case moves to another team, the rule's assignee takes over
+    again and the manual reassignment is forgotten."""
     select_sql, select_params = candidates.values_list(*CANDIDATE_FIELDS).query.sql_with_params()
     q = connection.ops.quote_name
     table = q(WorkItem._meta.db_table)
     subject, _, team, assignee, _ = _candidate_columns()
     differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    own = f"{table}.{q('assigned_to_id')}"
+    manual = f"{table}.{q('reassigned_by_id')} IS NOT NULL"
+    team_moved = f"{table}.{q('team_id')} {differs} {team}"
+    # In an UPDATE, every right-hand side reads the row as it was before the update.
     sql = (
-        f"UPDATE {table} SET {q('assigned_to_id')} = {assignee}, {q('team_id')} = {team} "  # noqa: S608
+        f"UPDATE {table} SET "  # noqa: S608
+        f"{q('assigned_to_id')} = CASE WHEN {manual} AND NOT ({team_moved}) "
+        f"THEN {own} ELSE {assignee} END, "
+        f"{q('reassigned_by_id')} = CASE WHEN {team_moved} "
+        f"THEN NULL ELSE {table}.{q('reassigned_by_id')} END, "
+        f"{q('reassigned_at')} = CASE WHEN {team_moved} "
+        f"THEN NULL ELSE {table}.{q('reassigned_at')} END, "
+        f"{q('team_id')} = {team}, {q('priority')} = %s "
         f"FROM ({select_sql}) AS c WHERE {table}.{q('rule')} = %s "
         f"AND {table}.{q('subject_type')} = %s AND {table}.{q('status')} = %s "
         f"AND {table}.{q('subject_id')} = {subject} "
-        f"AND ({table}.{q('assigned_to_id')} {differs} {assignee} "
-        f"OR {table}.{q('team_id')} {differs} {team})"
+        f"AND ((NOT ({manual}) AND {own} {differs} {assignee}) OR {team_moved} "
+        f"OR {table}.{q('priority')} <> %s)"
     )
+    params = [
+        rule.priority,
+        *select_params,
+        rule.code,
+        rule.subject_type,
+        WorkItemStatus.OPEN,
+        rule.priority,
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*select_params, rule.code, rule.subject_type, WorkItemStatus.OPEN])
+        cursor.execute(sql, params)
         return max(cursor.rowcount, 0)
 
 

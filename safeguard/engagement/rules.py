@@ -19,7 +19,7 @@ from django.utils import timezone
 from safeguard.assessments.risk import at_risk_to_self
 from safeguard.core.calendar import add_working_days, is_working_day
 from safeguard.core.models import Role, Staff, WorkItemPriority
-from safeguard.core.workitems import WorkItemRule, candidates_about_people
+from safeguard.core.workitems import WorkItemRule, candidates_about_people, link_to
 from safeguard.engagement.models import Appointment, CheckIn, Outcome, SelfHarmAnswer
 from safeguard.engagement.selectors import MOVES_THRESHOLD, probation_moves_count
 from safeguard.people.models import Allocation, AllocationReason, Person
@@ -71,7 +71,8 @@ MISSED_APPOINTMENT_WELFARE = WorkItemRule(
     title="Missed appointment: check on their welfare today",
     subject_type="appointment",
     candidates=_missed_appointment_welfare,
-    priority=WorkItemPriority.HIGH,
+    priority=WorkItemPriority.URGENT,
+    link=link_to("engagement:appointment_welfare", subject="appointment_id"),
     action="They are at risk to themselves and did not come. Contact them today, and record "
     "the welfare check on the appointment.",
 )
@@ -92,6 +93,8 @@ APPOINTMENTS_MOVED_TOO_OFTEN = WorkItemRule(
     title="Probation cancelled or moved their appointments more than twice in 8 weeks",
     subject_type="person",
     candidates=_moved_too_often,
+    priority=WorkItemPriority.SOON,
+    link=link_to("engagement:appointments"),
     action="Changes make it harder to keep appointments, especially for neurodivergent people. "
     "Agree a steady time with them and keep to it.",
 )
@@ -127,6 +130,7 @@ CHECK_IN_SELF_HARM = WorkItemRule(
     subject_type="check_in",
     candidates=_check_in_self_harm,
     priority=WorkItemPriority.URGENT,
+    link=link_to("engagement:check_in", subject="check_in_id"),
     action="Contact them now. They were shown Samaritans (116 123) and NHS 111 option 2. "
     "Review their safety plan, then record what you did on the check-in.",
 )
@@ -137,6 +141,7 @@ CHECK_IN_SELF_HARM_DUTY = WorkItemRule(
     subject_type="check_in",
     candidates=_check_in_self_harm_duty,
     priority=WorkItemPriority.URGENT,
+    link=link_to("engagement:check_in", subject="check_in_id"),
     action="Sent outside office hours. As duty SPO, make sure someone contacts them now.",
 )
 
@@ -155,6 +160,8 @@ CHECK_IN_CALL_BACK = WorkItemRule(
     title="Check-in: they asked for a call back",
     subject_type="check_in",
     candidates=_check_in_call_back,
+    priority=WorkItemPriority.TODAY,
+    link=link_to("engagement:check_in", subject="check_in_id"),
     action="Call them before their next appointment, then record it on the check-in.",
 )
 
@@ -177,6 +184,8 @@ CHECK_IN_MISSED = WorkItemRule(
     title="Check-in not answered",
     subject_type="check_in",
     candidates=_check_in_missed,
+    priority=WorkItemPriority.TODAY,
+    link=link_to("engagement:check_in", subject="check_in_id"),
     action="The link expired without an answer. Get in touch, then record it on the check-in.",
 )
 
@@ -239,7 +248,8 @@ HANDOVER_AFTER_REALLOCATION = WorkItemRule(
     title="New case at risk to themselves: meet them and read the safety plan",
     subject_type="allocation",
     candidates=_handover,
-    priority=WorkItemPriority.HIGH,
+    priority=WorkItemPriority.SOON,
+    link=link_to("assessments:safety_plan"),
     action="Meet them within 10 working days of taking the case and read their safety plan. "
     "The item clears once an attended appointment with you is recorded.",
 )

@@ -5,7 +5,8 @@ from datetime import datetime, time, timedelta
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from safeguard.core.workitems import WorkItemRule, candidates_about_people
+from safeguard.core.models import WorkItemPriority
+from safeguard.core.workitems import WorkItemRule, candidates_about_people, link_to
 from safeguard.notify.models import Message, MessageStatus
 from safeguard.people.models import Person
 
@@ -34,6 +35,8 @@ CONTACT_DETAILS_FAILED = WorkItemRule(
     title="Reminders are not reaching this person",
     subject_type="person",
     candidates=_contact_details_failed,
+    priority=WorkItemPriority.SOON,
+    link=link_to("people:edit_details"),
     action="Notify could not deliver to the mobile number or email address recorded. Check "
     "and update the person's contact details.",
 )

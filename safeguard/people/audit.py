@@ -6,3 +6,7 @@ from safeguard.core.audit import AuditEvent
 class PersonEvent(AuditEvent):
     DETAILS_CHANGED = "person.details_changed", "Changed contact details or communication needs"
     ALLOCATED = "person.allocated", "Allocated the case"
+
+
+class WorkEvent(AuditEvent):
+    WORK_ITEM_REASSIGNED = "work.item_reassigned", "Reassigned a work item"

@@ -10,8 +10,8 @@ from django.db.models import (
     When,
 )
 
-from safeguard.core.models import Role, Staff
-from safeguard.core.workitems import WorkItemRule, candidates_about_people
+from safeguard.core.models import Role, Staff, WorkItemPriority
+from safeguard.core.workitems import WorkItemRule, candidates_about_people, link_to
 from safeguard.referrals.models import (
     AWAITING_DECISION,
     Escalation,
@@ -93,6 +93,8 @@ REFERRAL_OVERDUE = WorkItemRule(
     title="Referral past its response date with no decision",
     subject_type="referral",
     candidates=_referral_overdue,
+    priority=WorkItemPriority.SOON,
+    link=link_to("referrals:detail", subject="referral_id"),
     action="Chase the agency; if there is still no answer, escalate the referral.",
 )
 REJECTED_WHILE_INDICATED = WorkItemRule(
@@ -100,7 +102,8 @@ REJECTED_WHILE_INDICATED = WorkItemRule(
     title="Adult social care rejected a referral that met all three parts of the s42 test",
     subject_type="referral",
     candidates=_rejected_while_indicated,
-    priority="high",
+    priority=WorkItemPriority.TODAY,
+    link=link_to("referrals:detail", subject="referral_id"),
     action="Escalate the rejection to your senior probation officer.",
 )
 ESCALATION_TO_ANSWER = WorkItemRule(
@@ -108,6 +111,9 @@ ESCALATION_TO_ANSWER = WorkItemRule(
     title="Escalation waiting for your response",
     subject_type="escalation",
     candidates=_escalation_to_answer,
+    priority=WorkItemPriority.SOON,
+    # The escalation's page needs its referral's id, which the item does not carry.
+    link=link_to("people:detail", anchor="referrals-heading"),
     action="Take the escalation up with the agency and record the response.",
 )
 ESCALATION_OVERDUE = WorkItemRule(
@@ -115,6 +121,7 @@ ESCALATION_OVERDUE = WorkItemRule(
     title="Escalation past its target: it can go to the next level",
     subject_type="escalation",
     candidates=_escalation_overdue,
-    priority="high",
+    priority=WorkItemPriority.SOON,
+    link=link_to("people:detail", anchor="referrals-heading"),
     action="Check the escalation and take it up at your level.",
 )

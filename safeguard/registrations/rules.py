@@ -2,7 +2,8 @@
 
 from django.db.models import F
 
-from safeguard.core.workitems import WorkItemRule, candidates_about_people
+from safeguard.core.models import WorkItemPriority
+from safeguard.core.workitems import WorkItemRule, candidates_about_people, link_to
 from safeguard.people.models import Person
 from safeguard.registrations import hygiene
 from safeguard.registrations.models import Registration, RegistrationStatus
@@ -31,6 +32,8 @@ REVIEW_OVERDUE = WorkItemRule(
     title="Registration review overdue",
     subject_type="registration",
     candidates=_review_overdue,
+    priority=WorkItemPriority.SOON,
+    link=link_to("registrations:review", subject="registration_id"),
     action="Review the registration: continue it with a new review date, or end it.",
 )
 
@@ -39,5 +42,7 @@ HYGIENE_PROBLEM = WorkItemRule(
     title="Registrations contradict each other or need tidying",
     subject_type="person",
     candidates=_hygiene_problem,
+    priority=WorkItemPriority.ROUTINE,
+    link=link_to("people:detail", anchor="registrations-heading"),
     action="Open the person's registrations and fix the problems listed.",
 )

@@ -29,7 +29,7 @@ from django.db.models.functions.text import ConcatPair
 
 from safeguard.assessments.risk import at_risk_to_self
 from safeguard.core.models import Role, Staff, WorkItemPriority
-from safeguard.core.workitems import WorkItemRule, candidates_about_people
+from safeguard.core.workitems import WorkItemRule, candidates_about_people, link_to
 from safeguard.releases import catalogue
 from safeguard.releases.catalogue import checklist
 from safeguard.releases.models import (
@@ -100,21 +100,22 @@ def _checkpoint_rule(weeks, next_weeks, title, priority):
         subject_type="release_plan",
         candidates=_checkpoint(weeks, next_weeks),
         priority=priority,
-        action="Open the release plan from the person's page and work on what is still open.",
+        action="Open the release plan and work on what is still open.",
+        link=link_to("releases:plan"),
     )
 
 
 PLAN_12_WEEKS = _checkpoint_rule(
-    12, 8, "Release in 12 weeks: start the release plan", WorkItemPriority.NORMAL
+    12, 8, "Release in 12 weeks: start the release plan", WorkItemPriority.ROUTINE
 )
 PLAN_8_WEEKS = _checkpoint_rule(
-    8, 4, "Release in 8 weeks: release plan items still open", WorkItemPriority.NORMAL
+    8, 4, "Release in 8 weeks: release plan items still open", WorkItemPriority.ROUTINE
 )
 PLAN_4_WEEKS = _checkpoint_rule(
-    4, 1, "Release in 4 weeks: release plan items still open", WorkItemPriority.HIGH
+    4, 1, "Release in 4 weeks: release plan items still open", WorkItemPriority.SOON
 )
 PLAN_1_WEEK = _checkpoint_rule(
-    1, None, "Release within a week: release plan items still open", WorkItemPriority.URGENT
+    1, None, "Release within a week: release plan items still open", WorkItemPriority.TODAY
 )
 
 
@@ -150,6 +151,7 @@ AT_RISK_NO_ACCOMMODATION = WorkItemRule(
     subject_type="release_plan",
     candidates=_at_risk_no_accommodation,
     priority=WorkItemPriority.URGENT,
+    link=link_to("releases:plan"),
     action="Agree with the practitioner how accommodation for the night of release will be "
     "secured, and escalate to the head of PDU and the local authority if it cannot be.",
 )
@@ -193,7 +195,8 @@ FIRST_14_DAYS = WorkItemRule(
     title="First 14 days after release",
     subject_type="release_plan",
     candidates=_first_days,
-    priority=WorkItemPriority.HIGH,
+    priority=WorkItemPriority.TODAY,
+    link=link_to("releases:plan"),
     action="Check the first appointment was kept, the accommodation is confirmed and a "
     "check-in was answered. The risk of death is highest in these days.",
 )

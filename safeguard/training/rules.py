@@ -22,8 +22,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat, Least
 
-from safeguard.core.models import Staff, Team
-from safeguard.core.workitems import WorkItemRule
+from safeguard.core.models import Staff, Team, WorkItemPriority
+from safeguard.core.workitems import WorkItemRule, link_to
 from safeguard.training.models import TrainingCourse, TrainingRecord
 
 DUE_WITHIN_DAYS = 30
@@ -120,5 +120,7 @@ TRAINING_DUE = WorkItemRule(
     title="Mandatory training lapsed or due",
     subject_type="staff",
     candidates=_training_due,
+    priority=WorkItemPriority.ROUTINE,
+    link=link_to("training:training", person=False),
     action="Book the course. The item clears when the completion is recorded.",
 )

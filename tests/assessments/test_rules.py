@@ -99,7 +99,7 @@ def test_safety_plan_review_overdue_is_raised_once_and_resolved_by_a_new_plan(or
         mine,
         pp,
     )
-    assert (item.due_on, item.priority) == (plan.review_date, "high")
+    assert (item.due_on, item.priority) == (plan.review_date, "today")
     assert scan(rule, today=later).raised == 0
 
     save_plan(mine, pp, expected_version=1, review_date=today + dt.timedelta(days=60))

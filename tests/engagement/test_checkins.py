@@ -303,7 +303,11 @@ def test_a_broken_rule_elsewhere_never_stops_the_crisis_page(
     from safeguard.core.workitems import WorkItemRule
 
     broken_rule = WorkItemRule(
-        code="check_in_broken", title="x", subject_type="person", candidates=_broken
+        code="check_in_broken",
+        title="x",
+        subject_type="person",
+        candidates=_broken,
+        priority="routine",
     )
     registries.work_item_rules.add(broken_rule)
     _, token = issued

@@ -44,7 +44,7 @@ def test_failing_to_attend_while_at_risk_raises_a_same_day_welfare_item(
     assert items.count() == raised
     if raised:
         item = items.get()
-        assert item.due_on == timezone.localdate() and item.priority == "high"
+        assert item.due_on == timezone.localdate() and item.priority == "urgent"
         assert (
             item.assigned_to == org["staff"]["practitioner"] and item.subject_id == appointment.pk
         )

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 import safeguard
 from safeguard.core.errors import RecordClosed
-from safeguard.core.models import AccessLogEntry
+from safeguard.core.models import AccessLogEntry, WorkItem
 from safeguard.notify.models import Message, MessageStatus
 from safeguard.referrals.services import S42_PARTS
 from tests.engagement.factories import (
@@ -135,6 +135,16 @@ def world(org):
         "meeting": meeting,
         "action": action,
         "plan": plan,
+        "work_item": WorkItem.objects.create(
+            rule="registration_review_overdue",
+            subject_type="registration",
+            subject_id=1,
+            person=person,
+            team=org["team"],
+            assigned_to=actor,
+            priority="soon",
+            due_on=TODAY,
+        ),
     }
     record_death(person, org["staff"]["spo"])
     record_death(custody, org["staff"]["spo"])
@@ -157,6 +167,12 @@ CALLS = {
         practitioner=w["actor"],
         team=w["person"].team,
         reason="workload",
+    ),
+    "people.work.work_item_reassign": lambda w: dict(
+        item_id=w["work_item"].pk,
+        to_id=w["person"].team.members.exclude(pk=w["actor"].pk).first().pk,
+        expected_assignee_id=w["actor"].pk,
+        actor=w["spo"],  # reassigning needs a senior probation officer
     ),
     # registrations
     "registrations.services.registration_add": lambda w: dict(

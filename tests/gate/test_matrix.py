@@ -23,7 +23,7 @@ from django.utils import timezone
 from safeguard.api.api import api
 from safeguard.assessments.models import SafetyPlan, VulnerabilityScreen
 from safeguard.core.capabilities import PUBLIC, Capability, capabilities_of
-from safeguard.core.models import AccessLogEntry
+from safeguard.core.models import AccessLogEntry, WorkItem
 from safeguard.engagement import services as engagement
 from safeguard.engagement.models import Appointment, CheckIn, ReminderPreferences
 from safeguard.learning.models import DeathReview
@@ -76,6 +76,7 @@ CASE_PARAMS = {
     "request_id",
     "plan_id",
     "review_id",
+    "item_id",
 }
 # Routes about the review of a death exist only for the dead; the others have no review.
 DEATH_ONLY_PARAMS = {"review_id", "factor_id"}
@@ -190,6 +191,16 @@ def world(org, other_team_same_pdu):
             ),
             "plan": open_plan(person),
         }
+        records["work_item"] = WorkItem.objects.create(
+            rule="registration_review_overdue",
+            subject_type="registration",
+            subject_id=records["registration"].pk,
+            person=person,
+            team=home,
+            assigned_to=actor,
+            priority="soon",
+            due_on=TODAY,
+        )
         cases[case] = records
     for key in ROLES:
         exclude(cases["excluded"]["person"], org["staff"][key])
@@ -216,6 +227,7 @@ def _values(records: dict, param: str, route: str):
         "request_id": lambda r: r["travel"].pk,
         "plan_id": lambda r: r["plan"].pk,
         "review_id": lambda r: r["review"].pk,
+        "item_id": lambda r: r["work_item"].pk,
         "factor_id": lambda r: 999999,
         "key": lambda r: "gp_registration",
         "action": lambda r: "outcome",
@@ -262,6 +274,7 @@ def _fingerprint(world) -> tuple:
         sorted(ReleasePlan.objects.filter(person__in=people).values_list("pk", "version")),
         ReleasePlanItem.objects.count(),
         sorted(DeathReview.objects.values_list("pk", "version")),
+        sorted(WorkItem.objects.values_list("pk", "assigned_to_id", "status")),
     )
 
 

@@ -58,10 +58,10 @@ def test_one_checkpoint_item_at_a_time(org, days, expected):
     assert (
         expected.priority
         == {
-            rules.PLAN_12_WEEKS.code: "normal",
-            rules.PLAN_8_WEEKS.code: "normal",
-            rules.PLAN_4_WEEKS.code: "high",
-            rules.PLAN_1_WEEK.code: "urgent",
+            rules.PLAN_12_WEEKS.code: "routine",
+            rules.PLAN_8_WEEKS.code: "routine",
+            rules.PLAN_4_WEEKS.code: "soon",
+            rules.PLAN_1_WEEK.code: "today",
         }[expected.code]
     )
 
