@@ -55,6 +55,7 @@ serve:
 	@trap 'kill 0' EXIT INT TERM; \
 	$(MANAGE) db_worker --verbosity 0 & \
 	$(MANAGE) engagement_sweep --every 300 --dispatch --verbosity 0 & \
+	$(MANAGE) alerts_sweep --every 60 --dispatch --verbosity 0 & \
 	$(BIN)/gunicorn safeguard.wsgi --config gunicorn.conf.py --bind $(HOST):$(PORT)
 
 test: $(VENV)/.installed-dev var/vendor/.copied

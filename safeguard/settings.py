@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "safeguard.releases",
     "safeguard.learning",
     "safeguard.training",
+    "safeguard.alerts",
     "safeguard.api",
     "safeguard.demo",
 ]

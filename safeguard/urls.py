@@ -33,4 +33,5 @@ urlpatterns = [
     path("", include("safeguard.releases.urls")),
     path("", include("safeguard.learning.urls")),
     path("", include("safeguard.training.urls")),
+    path("", include("safeguard.alerts.urls")),
 ]

@@ -34,6 +34,8 @@ class Capability(StrEnum):
     # Answer an escalation one holds: the national lead holds the top of the ladder without
     # changing cases otherwise.
     RESOLVE_ESCALATIONS = "resolve_escalations"
+    # Say who is the duty officer out of office hours, for one's teams or PDU (safeguard.alerts).
+    MANAGE_DUTY_ROTA = "manage_duty_rota"
 
 
 # Routes for people who are not signed in (check-in links, health checks, the sign-in page,

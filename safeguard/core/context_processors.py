@@ -17,6 +17,7 @@ NAVIGATION = (
     ("Referral monitoring", "referrals:monitoring", Capability.SEE_REFERRAL_MONITORING),
     ("Learning from deaths", "learning:learning", Capability.SEE_LEARNING_FROM_DEATHS),
     ("Training", "training:training", Capability.SEE_TRAINING_COMPLIANCE),
+    ("Duty rota", "alerts:rota", Capability.MANAGE_DUTY_ROTA),
 )
 
 

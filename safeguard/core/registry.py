@@ -115,4 +115,12 @@ sweeps = Registry(
     "rules then look at (for example, opening release plans 12 weeks before release).",
 )
 
-ALL = (person_sections, work_item_rules, work_item_conditions, on_death, sweeps)
+after_work_refresh = Registry(
+    "after_work_refresh",
+    "Run once work items have been raised and resolved: after a change to a case commits (the "
+    "gate), after a check-in answer, and at the end of safeguarding_scan. Functions "
+    "(person_ids: list[int] | None) -> int, None meaning everyone; they act on the current "
+    "time (for example, emailing an alert about each new urgent item).",
+)
+
+ALL = (person_sections, work_item_rules, work_item_conditions, on_death, sweeps, after_work_refresh)

@@ -35,7 +35,7 @@ from safeguard.notify.models import MessageKind
 from safeguard.notify.services import message_enqueue, messages_withdraw
 from safeguard.notify.timing import plan_send_time
 from safeguard.people.deaths import not_deceased
-from safeguard.people.gate import case_record_change, person_change
+from safeguard.people.gate import after_work_refresh, case_record_change, person_change
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,8 @@ def _raise_items_on_commit(person_id: int, today):
                     workitems.scan(rule, today=today, person_ids=[person_id])
                 except Exception:  # noqa: BLE001 - see above
                     logger.exception("Could not raise %s for person %s", rule.code, person_id)
+        # Then at once what follows new work (an email alert about the urgent item).
+        after_work_refresh([person_id])
 
     transaction.on_commit(run)
 

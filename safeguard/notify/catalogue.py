@@ -200,6 +200,36 @@ TEMPLATES: dict[str, Template] = {
                 "The link works until ((expires)). It only works once.\n\n" + CRISIS_LINE
             ),
         ),
+        # ---- to staff: alerts about urgent work (safeguard.alerts) --------------------------
+        # No personal data: no name, no CRN, nothing about what happened. The link names the
+        # work item by its id; the page behind it needs a sign-in and the right to see the case.
+        Template(
+            key="urgent_work_alert_email",
+            channel=EMAIL,
+            default_id="6f1c1f5e-2d0a-4b8e-9a53-0c3a1d6e7b11",
+            name="Urgent work waiting (email to staff)",
+            fields=("link",),
+            subject="An urgent item is waiting in Safeguard",
+            body=(
+                "An urgent item is waiting in Safeguard.\n\n"
+                "Open it here: ((link))\n\n"
+                'Sign in to see what it is, then select "Acknowledge" so that others know '
+                "it is being dealt with."
+            ),
+        ),
+        Template(
+            key="urgent_work_escalation_email",
+            channel=EMAIL,
+            default_id="6f1c1f5e-2d0a-4b8e-9a53-0c3a1d6e7b12",
+            name="Urgent work not acknowledged (email to staff)",
+            fields=("link", "waited"),
+            subject="An urgent item in Safeguard has not been acknowledged",
+            body=(
+                "An urgent item in Safeguard has not been acknowledged for ((waited)).\n\n"
+                "Open it here: ((link))\n\n"
+                "Sign in to see what it is and make sure someone deals with it now."
+            ),
+        ),
     ]
 }
 

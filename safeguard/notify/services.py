@@ -18,7 +18,13 @@ from safeguard.notify.timing import backoff, plan_send_time
 
 logger = logging.getLogger(__name__)
 
-REFERENCE_PREFIX = {"reminder": "rem", "change": "chg", "summary": "sum", "check_in": "chk"}
+REFERENCE_PREFIX = {
+    "reminder": "rem",
+    "change": "chg",
+    "summary": "sum",
+    "check_in": "chk",
+    "alert": "alr",
+}
 SCRUBBED = "[removed after sending]"
 
 

@@ -20,7 +20,8 @@ same transaction. When the block ends without error, the person's work items are
 after commit, along with any side effects the service queued with ``change.on_commit``.
 """
 
-from collections.abc import Callable, Iterator, Sequence
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -29,7 +30,7 @@ from django.db.models import Manager, Model, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from safeguard.core import workitems
+from safeguard.core import registry, workitems
 from safeguard.core.audit import (
     Action,
     AuditEvent,
@@ -41,6 +42,21 @@ from safeguard.core.capabilities import Capability, require_capability
 from safeguard.core.errors import RecordClosed, StaleEdit
 from safeguard.people.models import Person, PersonStatus
 from safeguard.people.selectors import visibility, visible_people
+
+logger = logging.getLogger(__name__)
+
+
+def after_work_refresh(person_ids: Iterable[int] | None) -> None:
+    """Run what areas registered to follow a refresh of work items (``registry.after_work_refresh``:
+    an alert about each new urgent item). Called once the refresh has run, after commit; a
+    failure is logged rather than raised, because the change has committed and the periodic
+    sweep catches up."""
+    ids = None if person_ids is None else list(person_ids)
+    for hook in registry.after_work_refresh:
+        try:
+            hook(ids)
+        except Exception:  # noqa: BLE001 - see above
+            logger.exception("%s failed after a work-item refresh", getattr(hook, "__name__", hook))
 
 
 def check_version(current: int, given) -> None:
@@ -159,6 +175,9 @@ def people_change(
                 today = timezone.localdate()
                 for person in people:
                     workitems.refresh_for_person_on_commit(person.pk, today)
+                # Registered after the refreshes, so it runs once they have.
+                ids = [person.pk for person in people]
+                transaction.on_commit(lambda: after_work_refresh(ids))
             for callback in change._after_commit:
                 transaction.on_commit(callback)
     except _NotVisible:

@@ -61,13 +61,16 @@ def test_sweeps_death_hooks_and_conditions_in_order():
         ("releases", "record_accommodation_at_12_weeks"),
         ("engagement", "send_due_check_ins"),
         ("engagement", "send_due_summaries"),
+        ("alerts", "alert_and_escalate"),
     ]
     # Closing work items comes first; the snapshot is taken before any hook runs.
     assert names(registry.on_death) == [
         ("learning", "close_work_items"),
         ("engagement", "withdraw_reminders_and_check_ins"),
+        ("alerts", "withdraw_alert_emails"),
     ]
     assert names(registry.work_item_conditions) == [("people", "not_deceased")]
+    assert names(registry.after_work_refresh) == [("alerts", "alert_new_urgent_items")]
 
 
 def test_a_taken_order_key_is_refused_and_registering_twice_is_harmless():

@@ -20,6 +20,7 @@ from safeguard.core.errors import RecordClosed
 from safeguard.core.models import AccessLogEntry, WorkItem
 from safeguard.notify.models import Message, MessageStatus
 from safeguard.referrals.services import S42_PARTS
+from tests.alerts.helpers import alert_on, urgent_item
 from tests.engagement.factories import (
     AppointmentFactory,
     CheckInFactory,
@@ -52,6 +53,9 @@ NOT_CASE_CHANGES = {
     "see tests/learning)",
     "training.services.training_records_import": "training records are about staff",
     "training.services.training_record_add": "training records are about staff",
+    "alerts.services.duty_rota_entry_add": "the duty rota is about staff",
+    "alerts.services.duty_rota_entry_remove": "the duty rota is about staff",
+    "alerts.on_death.withdraw_alert_emails": "an on-death hook",
 }
 # The review of a death is work on the closed record: it must go on after the death.
 REVIEW_OF_THE_DEATH = {
@@ -293,6 +297,10 @@ CALLS = {
         address="1 Elm Road",
     ),
     "releases.services.release_confirm_accommodation": lambda w: dict(plan_id=w["plan"].pk),
+    # alerts
+    "alerts.services.alert_acknowledge": lambda w: dict(
+        alert_id=alert_on(urgent_item(w["person"])).pk
+    ),
 }
 
 

@@ -20,6 +20,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from safeguard.alerts.models import Alert, DutyRotaEntry
 from safeguard.api.api import api
 from safeguard.assessments.models import SafetyPlan, VulnerabilityScreen
 from safeguard.core.capabilities import PUBLIC, Capability, capabilities_of
@@ -34,6 +35,7 @@ from safeguard.referrals import services as referrals
 from safeguard.referrals.models import Agency, Escalation, Referral
 from safeguard.registrations.models import Registration
 from safeguard.releases.models import ReleasePlan, ReleasePlanItem
+from tests.alerts.helpers import alert_on, urgent_item
 from tests.assessments.helpers import answers, record_screen
 from tests.engagement.factories import AppointmentFactory, CheckInFactory
 from tests.factories import (
@@ -76,6 +78,7 @@ CASE_PARAMS = {
     "request_id",
     "plan_id",
     "review_id",
+    "work_item_id",
     "item_id",
 }
 # Routes about the review of a death exist only for the dead; the others have no review.
@@ -227,6 +230,12 @@ def _values(records: dict, param: str, route: str):
         "request_id": lambda r: r["travel"].pk,
         "plan_id": lambda r: r["plan"].pk,
         "review_id": lambda r: r["review"].pk,
+        # An urgent item on the case, with its alert (made when first asked for).
+        "work_item_id": lambda r: _alerted_item(r).pk,
+        # The duty rota of the practitioner's team and PDU; no rota entry exists.
+        "team_id": lambda r: r["person"].team_id,
+        "pdu_id": lambda r: r["person"].pdu_id,
+        "entry_id": lambda r: 999999,
         "item_id": lambda r: r["work_item"].pk,
         "factor_id": lambda r: 999999,
         "key": lambda r: "gp_registration",
@@ -236,6 +245,12 @@ def _values(records: dict, param: str, route: str):
     if param not in simple:
         raise AssertionError(f"{route}: teach the matrix the parameter {param!r}")
     return simple[param](records)
+
+
+def _alerted_item(records: dict):
+    item = urgent_item(records["person"], subject_id=records["check_in"].pk)
+    alert_on(item)
+    return item
 
 
 def _url(route: str, records: dict) -> str:
@@ -274,6 +289,8 @@ def _fingerprint(world) -> tuple:
         sorted(ReleasePlan.objects.filter(person__in=people).values_list("pk", "version")),
         ReleasePlanItem.objects.count(),
         sorted(DeathReview.objects.values_list("pk", "version")),
+        sorted(Alert.objects.values_list("pk", "status")),
+        DutyRotaEntry.objects.count(),
         sorted(WorkItem.objects.values_list("pk", "assigned_to_id", "status")),
     )
 
@@ -341,6 +358,7 @@ NOT_FOUND_FOR_EVERYONE = {
     "people/<str:crn>/release/confirm-accommodation/",  # not released yet
     "people/<str:crn>/appointments/<int:appointment_id>/welfare-check/",  # not missed
     "learning/reviews/<int:review_id>/move/",  # the sample names no move
+    "duty-rota/entries/<int:entry_id>/remove/",  # the sample names no entry
 }
 # Routes that, beyond the role's capability, allow only one person: the review's reviewer (or a
 # manager), the holder of an escalation's level. Anyone else in a capable role gets 403.

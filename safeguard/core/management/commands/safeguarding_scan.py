@@ -45,6 +45,11 @@ class Command(BaseCommand):
                 f"{r.code}: raised {result.raised}, resolved {result.resolved} "
                 f"({time.monotonic() - t0:.2f}s)"
             )
+        # Then what follows new work (registered by each area: alerts about urgent items).
+        for hook in registry.after_work_refresh:
+            t0 = time.monotonic()
+            written = hook(None)
+            self.stdout.write(f"{hook.__name__}: {written} ({time.monotonic() - t0:.2f}s)")
         self.stdout.write(
             f"Total: raised {total_raised}, resolved {total_resolved} "
             f"in {time.monotonic() - started:.2f}s"
