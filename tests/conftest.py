@@ -80,7 +80,7 @@ def _catalogues_after_flush(request):
     load_organisation()
     load_register_types()
     load_agencies()
-    load_versions(QuestionnaireVersion, versions=[1])
+    load_versions(QuestionnaireVersion)  # every published version
     from safeguard.learning.catalogue import load_learning_catalogues
 
     load_learning_catalogues()

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django import forms
 
-from safeguard.assessments.models import DEFAULT_CRISIS_LINES, SafetyPlan
+from safeguard.assessments.models import DEFAULT_CRISIS_LINES, FollowUpOutcome, SafetyPlan
 from safeguard.assessments.questionnaires import Questionnaire
 
 
@@ -45,6 +45,12 @@ class SafetyPlanForm(forms.Form):
     """The fields of a safety plan. ``expected_version`` guards against a stale edit."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    reasons_for_living = forms.CharField(
+        label=_label("reasons_for_living"),
+        help_text=_hint("reasons_for_living"),
+        widget=forms.Textarea,
+        required=False,
+    )
     warning_signs = forms.CharField(
         label=_label("warning_signs"),
         help_text=_hint("warning_signs"),
@@ -82,11 +88,15 @@ class SafetyPlanForm(forms.Form):
         widget=forms.Textarea,
         required=False,
     )
+    person_has_copy = forms.BooleanField(
+        label="The person has their own copy of this plan", required=False
+    )
     review_day = forms.CharField(required=False, max_length=2)
     review_month = forms.CharField(required=False, max_length=2)
     review_year = forms.CharField(required=False, max_length=4)
 
     TEXT_FIELDS = (
+        "reasons_for_living",
         "warning_signs",
         "coping_strategies",
         "people_and_places",
@@ -96,11 +106,20 @@ class SafetyPlanForm(forms.Form):
     )
 
     @classmethod
-    def initial_for(cls, plan: SafetyPlan | None) -> dict:
+    def initial_for(cls, plan: SafetyPlan | None, *, what_helps: str = "") -> dict:
+        """The form as it opens: the current plan, or for a first plan the crisis lines and
+        what the person said helps them keep going on their latest screen."""
         if plan is None:
-            return {"expected_version": 0, "crisis_lines": DEFAULT_CRISIS_LINES}
+            return {
+                "expected_version": 0,
+                "crisis_lines": DEFAULT_CRISIS_LINES,
+                "reasons_for_living": what_helps,
+            }
         initial = {name: getattr(plan, name) for name in cls.TEXT_FIELDS}
+        if not initial["reasons_for_living"]:
+            initial["reasons_for_living"] = what_helps
         initial.update(
+            person_has_copy=plan.person_has_copy,
             expected_version=plan.version,
             review_day=plan.review_date.day,
             review_month=plan.review_date.month,
@@ -125,4 +144,31 @@ class SafetyPlanForm(forms.Form):
     def plan_data(self) -> dict:
         data = {name: self.cleaned_data.get(name, "") for name in self.TEXT_FIELDS}
         data["review_date"] = self.cleaned_data.get("review_date")
+        data["person_has_copy"] = bool(self.cleaned_data.get("person_has_copy"))
         return data
+
+
+class ScreenFollowUpForm(forms.Form):
+    """What was done about a screen that needed a follow-up. ``outcome`` is asked only when the
+    screen's risk to self is not known."""
+
+    note = forms.CharField(
+        label="What you did and what the person told you",
+        max_length=4000,
+        widget=forms.Textarea,
+        error_messages={"required": "Enter what you did and what the person told you"},
+    )
+    outcome = forms.ChoiceField(
+        label="What did the person tell you?",
+        choices=[c for c in FollowUpOutcome.choices if c[0]],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, asks_outcome: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if asks_outcome:
+            self.fields["outcome"].required = True
+            self.fields["outcome"].error_messages["required"] = "Select what the person told you"
+        else:
+            del self.fields["outcome"]

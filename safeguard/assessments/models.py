@@ -64,6 +64,28 @@ class ScreenStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
 
 
+class FollowUpStatus(models.TextChoices):
+    """Whether a screen's outcome needs someone to act and record what they did: a very high
+    or "not known" level, or an urgent recommendation (an attempt in the last 4 weeks)."""
+
+    NOT_NEEDED = "not_needed", "No follow-up needed"
+    DUE = "due", "Follow-up due"
+    DONE = "done", "Followed up"
+
+
+class FollowUpOutcome(models.TextChoices):
+    """What a follow-up of a "not known" screen found out."""
+
+    NOT_APPLICABLE = "", "Not applicable"
+    NO_CURRENT_CONCERNS = "no_current_concerns", "They told me they have no current concerns"
+    STILL_NOT_KNOWN = "still_not_known", "They still did not want to say"
+    CONCERNS = "concerns", "They told me about concerns: a new screen is needed"
+
+
+# The levels whose screens always need a follow-up recorded.
+FOLLOW_UP_LEVELS = ("very_high", "not_known")
+
+
 class VulnerabilityScreen(models.Model):
     """A completed screen. Its outcome is worked out once, when it is recorded, by
     ``scoring.evaluate`` from its own questionnaire version, and never changes afterwards."""
@@ -89,11 +111,29 @@ class VulnerabilityScreen(models.Model):
     status = models.CharField(
         max_length=16, choices=ScreenStatus.choices, default=ScreenStatus.COMPLETED
     )
+    # Set once, when the screen is recorded: an urgent recommendation was made.
+    needs_urgent_action = models.BooleanField(default=False)
+    follow_up_status = models.CharField(
+        max_length=16, choices=FollowUpStatus.choices, default=FollowUpStatus.NOT_NEEDED
+    )
+    follow_up_outcome = models.CharField(
+        max_length=32, choices=FollowUpOutcome.choices, default="", blank=True
+    )
+    follow_up_note = models.TextField(blank=True)
+    followed_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    followed_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-completed_at", "-id"]
         indexes = [
             models.Index(fields=["person", "-completed_at"], name="screen_person_completed"),
+            models.Index(
+                fields=["follow_up_status"],
+                condition=models.Q(follow_up_status="due"),
+                name="screen_follow_up_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -148,6 +188,7 @@ DEFAULT_CRISIS_LINES = (
 )
 
 SAFETY_PLAN_FIELDS = (
+    "reasons_for_living",
     "warning_signs",
     "coping_strategies",
     "people_and_places",
@@ -155,6 +196,7 @@ SAFETY_PLAN_FIELDS = (
     "crisis_lines",
     "reducing_access_to_means",
     "review_date",
+    "person_has_copy",
 )
 
 
@@ -164,6 +206,11 @@ class SafetyPlan(models.Model):
 
     person = models.ForeignKey(
         "people.Person", on_delete=models.CASCADE, related_name="safety_plans"
+    )
+    reasons_for_living = models.TextField(
+        "Reasons for living",
+        blank=True,
+        help_text="What matters to the person and helps them keep going, in their words",
     )
     warning_signs = models.TextField(
         "Warning signs",
@@ -185,6 +232,8 @@ class SafetyPlan(models.Model):
         help_text="What has been agreed to reduce access to ways of self-harm",
     )
     review_date = models.DateField()
+    # The person has their own copy (on paper, or opened from a link sent to them).
+    person_has_copy = models.BooleanField("The person has a copy", default=False)
     status = models.CharField(
         max_length=16, choices=SafetyPlanStatus.choices, default=SafetyPlanStatus.ACTIVE
     )

@@ -4,13 +4,16 @@ holds the two together)."""
 
 import calendar
 import datetime as dt
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.utils import timezone
 
 from safeguard.people.models import CustodyStatus
 
-# A screen is due when there has been none for this many calendar months...
+# A screen is due when there has been none for this many calendar months (the longest interval,
+# for a low level; shorter ones by level are in data/screening.toml)...
 SCREEN_INTERVAL_MONTHS = 6
 # ...or when release is expected within this many days and there has been no screen in the
 # same number of days before today.
@@ -36,6 +39,36 @@ def months_after(day: dt.date, months: int) -> dt.date:
     return months_before(day, -months)
 
 
+def _rescreen_intervals() -> dict[str, dict[str, int]]:
+    path = Path(__file__).resolve().parent / "data" / "screening.toml"
+    intervals = tomllib.loads(path.read_text(encoding="utf-8"))["rescreen_after"]
+    for level, interval in intervals.items():
+        if len(interval) != 1 or next(iter(interval)) not in ("weeks", "months"):
+            raise ValueError(f"screening.toml: {level} needs weeks or months")
+    return intervals
+
+
+# The risk-to-self level of the latest screen -> how long until the next is due.
+RESCREEN_AFTER = _rescreen_intervals()
+
+
+def rescreen_since(level: str, today: dt.date) -> dt.datetime:
+    """A latest screen at ``level`` completed before this moment is due again."""
+    interval = RESCREEN_AFTER.get(level, {"months": SCREEN_INTERVAL_MONTHS})
+    if "weeks" in interval:
+        return start_of_day(today - dt.timedelta(weeks=interval["weeks"]))
+    return start_of_day(months_before(today, interval["months"]))
+
+
+def shorter_rescreen_levels() -> list[str]:
+    """The levels screened again sooner than every 6 months."""
+    return [
+        level
+        for level, interval in RESCREEN_AFTER.items()
+        if interval != {"months": SCREEN_INTERVAL_MONTHS}
+    ]
+
+
 def start_of_day(day: dt.date) -> dt.datetime:
     """Midnight at the start of ``day`` in the service's time zone (Europe/London)."""
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
@@ -58,12 +91,15 @@ class ScreenDueReason:
     PRE_RELEASE = "pre_release"
     NEVER_SCREENED = "never_screened"
     LAPSED = "lapsed"
+    LEVEL_INTERVAL = "level_interval"
 
 
 SCREEN_DUE_TEXT = {
     ScreenDueReason.PRE_RELEASE: "Release expected within 4 weeks: screen before release",
     ScreenDueReason.NEVER_SCREENED: "No vulnerability screen recorded",
     ScreenDueReason.LAPSED: "No vulnerability screen in the last 6 months",
+    ScreenDueReason.LEVEL_INTERVAL: "Screen again: the interval for their risk-to-self level "
+    "has passed",
 }
 
 
@@ -89,13 +125,21 @@ def release_imminent(person, today: dt.date) -> bool:
     )
 
 
-def screen_due(*, person, last_screen_at: dt.datetime | None, today: dt.date) -> ScreenDue | None:
+def screen_due(
+    *,
+    person,
+    last_screen_at: dt.datetime | None,
+    today: dt.date,
+    last_screen_level: str | None = None,
+) -> ScreenDue | None:
     """Whether ``person`` needs a vulnerability screen, why, and by when.
 
     Due when (a) release is expected within 4 weeks and there has been no screen in the last
     4 weeks (due a week before release, or today if that has passed), or (b) there has been no
     screen in the last 6 months (due 4 weeks after supervision started for someone never
-    screened; otherwise today, the day the 6 months ran out as far as a daily scan can tell).
+    screened; otherwise today, the day the 6 months ran out as far as a daily scan can tell),
+    or (c) the latest screen's level has a shorter interval (``RESCREEN_AFTER``) that has
+    passed (due today).
     Only people still under supervision.
     """
     if not under_supervision(person, today):
@@ -112,4 +156,6 @@ def screen_due(*, person, last_screen_at: dt.datetime | None, today: dt.date) ->
         )
     if last_screen_at < screen_recent_since(today):
         return ScreenDue(ScreenDueReason.LAPSED, today)
+    if last_screen_level is not None and last_screen_at < rescreen_since(last_screen_level, today):
+        return ScreenDue(ScreenDueReason.LEVEL_INTERVAL, today)
     return None

@@ -5,7 +5,8 @@ A person is at risk to self when any of these holds:
 
 - an active registration in a register group the catalogue marks ``signals_risk_to_self``
   (``registrations/data/register_types.json``: suicide/self-harm, vulnerable, adult at risk);
-- their latest vulnerability screen rates risk to self medium or above;
+- their latest vulnerability screen rates risk to self medium or above, or "not known" (a
+  suicide question declined) until a follow-up finds no current concerns;
 - they said "yes" to thoughts of self-harm on a check-in in the last
   ``RECENT_DISCLOSURE_DAYS`` days.
 
@@ -19,7 +20,12 @@ from django.apps import apps
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from safeguard.assessments.models import MEDIUM_OR_ABOVE, VulnerabilityScreen
+from safeguard.assessments.models import (
+    MEDIUM_OR_ABOVE,
+    FollowUpOutcome,
+    RiskToSelf,
+    VulnerabilityScreen,
+)
 from safeguard.registrations.catalogue import risk_to_self_groups
 from safeguard.registrations.models import Registration, RegistrationStatus
 
@@ -53,6 +59,11 @@ def at_risk_to_self(person_ref: str = "pk", *, now: dt.datetime | None = None) -
         register_type__group__in=_groups(),
     )
     screened = latest_screens(person_ref).filter(risk_to_self__in=list(MEDIUM_OR_ABOVE))
+    # "Not known" counts until a follow-up conversation finds no current concerns.
+    screened = screened.exclude(
+        risk_to_self=RiskToSelf.NOT_KNOWN,
+        follow_up_outcome=FollowUpOutcome.NO_CURRENT_CONCERNS,
+    )
     # Looked up by name: engagement builds on assessments, not the other way round.
     check_in = apps.get_model("engagement", "CheckIn")
     disclosed = check_in.objects.filter(

@@ -62,7 +62,7 @@ def person_screens(*, person: Person) -> QuerySet[VulnerabilityScreen]:
 def screen_get(*, person: Person, screen_id: int) -> VulnerabilityScreen:
     screen = (
         VulnerabilityScreen.objects.filter(person=person, pk=screen_id)
-        .select_related("questionnaire_version", "completed_by")
+        .select_related("questionnaire_version", "completed_by", "followed_up_by")
         .first()
     )
     if screen is None:
@@ -134,6 +134,10 @@ class RiskSummary:
     safety_plan_needed: bool
     screen_due: policy.ScreenDue | None
     attention: list[AttentionItem] = field(default_factory=list)
+    # The latest "yes" to thoughts of self-harm on a check-in, in the last 4 weeks.
+    recent_disclosure_at: dt.datetime | None = None
+    # That disclosure came after the current safety plan was written: review it.
+    safety_plan_review_after_disclosure: bool = False
 
     @property
     def registration_rows(self):
@@ -147,9 +151,9 @@ class RiskSummary:
 
 
 def risk_summary(*, person: Person, today: dt.date) -> RiskSummary:
-    """The integrated risk picture for one person, in three queries whatever the case holds:
-    the latest screen (with its questionnaire version), the active registrations, and the
-    current safety plan."""
+    """The integrated risk picture for one person, in four queries whatever the case holds:
+    the latest screen (with its questionnaire version), the active registrations, the current
+    safety plan and the latest disclosure of self-harm thoughts on a check-in."""
     latest = (
         VulnerabilityScreen.objects.filter(person=person, status=ScreenStatus.COMPLETED)
         .select_related("questionnaire_version")
@@ -163,6 +167,7 @@ def risk_summary(*, person: Person, today: dt.date) -> RiskSummary:
         .order_by("next_review_date", "pk")
     )
     plan = safety_plan_current(person=person)
+    disclosed_at = latest_disclosure_at(person_id=person.pk)
 
     attention = []
     active_codes = set()
@@ -180,7 +185,10 @@ def risk_summary(*, person: Person, today: dt.date) -> RiskSummary:
             )
 
     due = policy.screen_due(
-        person=person, last_screen_at=latest.completed_at if latest else None, today=today
+        person=person,
+        last_screen_at=latest.completed_at if latest else None,
+        last_screen_level=latest.risk_to_self if latest else None,
+        today=today,
     )
     if due is not None:
         attention.append(
@@ -189,6 +197,17 @@ def risk_summary(*, person: Person, today: dt.date) -> RiskSummary:
             )
         )
     plan_overdue = bool(plan and plan.review_date < today)
+    review_after_disclosure = bool(plan and disclosed_at and disclosed_at > plan.created_at)
+    if review_after_disclosure:
+        attention.append(
+            AttentionItem(
+                kind="safety_plan_review",
+                text="Safety plan review: they said yes to thoughts of self-harm on a check-in "
+                "since it was written",
+                due_on=timezone.localtime(disclosed_at).date(),
+                overdue=True,
+            )
+        )
     if plan_overdue:
         attention.append(
             AttentionItem(
@@ -234,9 +253,28 @@ def risk_summary(*, person: Person, today: dt.date) -> RiskSummary:
         domains_of_concern=concerns,
         safety_plan=plan,
         safety_plan_review_overdue=plan_overdue,
-        safety_plan_needed=bool(risk in MEDIUM_OR_ABOVE and plan is None),
+        safety_plan_needed=bool((risk in MEDIUM_OR_ABOVE or disclosed_at) and plan is None),
         screen_due=due,
         attention=attention,
+        recent_disclosure_at=disclosed_at,
+        safety_plan_review_after_disclosure=review_after_disclosure,
+    )
+
+
+def latest_disclosure_at(*, person_id: int) -> dt.datetime | None:
+    """When the person last said yes to thoughts of self-harm on a check-in, if within the
+    days that count (``risk.RECENT_DISCLOSURE_DAYS``). One query."""
+    from django.apps import apps
+
+    from safeguard.assessments.risk import RECENT_DISCLOSURE_DAYS
+
+    since = timezone.now() - dt.timedelta(days=RECENT_DISCLOSURE_DAYS)
+    return (
+        apps.get_model("engagement", "CheckIn")
+        .objects.filter(person_id=person_id, self_harm="yes", self_harm_reported_at__gte=since)
+        .order_by("-self_harm_reported_at")
+        .values_list("self_harm_reported_at", flat=True)
+        .first()
     )
 
 
@@ -262,3 +300,14 @@ def latest_s42_indication(*, person: Person) -> dict | None:
         "unable_to_protect_self": screen.s42_unable_to_protect_self,
         "indicated": screen.s42_indicated,
     }
+
+
+def latest_what_helps(*, person: Person) -> str:
+    """What the person said helps them keep going, on their latest screen that asked."""
+    answers = (
+        VulnerabilityScreen.objects.filter(person=person, answers__has_key="ssh_what_helps")
+        .order_by("-completed_at", "-pk")
+        .values_list("answers", flat=True)
+        .first()
+    )
+    return (answers or {}).get("ssh_what_helps", "") or ""

@@ -10,7 +10,10 @@ from safeguard.assessments import policy, scoring
 from safeguard.assessments.audit import AssessmentEvent
 from safeguard.assessments.models import (
     DEFAULT_CRISIS_LINES,
+    FOLLOW_UP_LEVELS,
     SAFETY_PLAN_FIELDS,
+    FollowUpOutcome,
+    FollowUpStatus,
     QuestionnaireVersion,
     SafetyPlan,
     SafetyPlanStatus,
@@ -19,9 +22,10 @@ from safeguard.assessments.models import (
 from safeguard.assessments.selectors import active_registration_codes
 from safeguard.core.audit import Channel
 from safeguard.core.errors import StaleEdit
-from safeguard.people.gate import check_version, person_change
+from safeguard.people.gate import case_record_change, check_version, person_change
 
-__all__ = ["StaleEdit", "safety_plan_save", "screen_record"]
+__all__ = ["StaleEdit", "safety_plan_save", "screen_follow_up_record", "screen_record"]
+FOLLOW_UP_NOTE_MAX = 4000
 
 SAFETY_PLAN_TEXT_MAX = 4000
 SAFETY_PLAN_REQUIRED = {
@@ -66,6 +70,7 @@ def screen_record(
             ).exists(),
         )
         s42 = outcome.care_act_s42
+        urgent = any(rec["urgent"] for rec in outcome.recommendations)
         screen = VulnerabilityScreen.objects.create(
             person=person,
             questionnaire_version=questionnaire_version,
@@ -78,12 +83,67 @@ def screen_record(
             s42_indicated=s42["indicated"],
             recommendations=outcome.recommendations,
             completed_by=actor,
+            needs_urgent_action=urgent,
+            # Someone must act on a very high, "not known" or urgent outcome and say what they
+            # did: a work item stays open until they do (assessments.rules).
+            follow_up_status=FollowUpStatus.DUE
+            if urgent or outcome.risk_to_self in FOLLOW_UP_LEVELS
+            else FollowUpStatus.NOT_NEEDED,
         )
         change.record(
             AssessmentEvent.SCREEN_RECORDED,
             record=screen,
             new={"questionnaire_version": version, "risk_to_self": outcome.risk_to_self},
             detail=f"vulnerability screen recorded (questionnaire version {version})",
+        )
+    return screen
+
+
+def screen_follow_up_record(
+    *, screen_id: int, note: str, outcome: str = "", actor, channel=Channel.WEB
+) -> VulnerabilityScreen:
+    """Record what was done about a screen that needed a follow-up (a very high, "not known" or
+    urgent outcome). For a "not known" screen, ``outcome`` says what the conversation found;
+    "no current concerns" stops the screen counting the person as at risk to self."""
+    with case_record_change(
+        VulnerabilityScreen.objects, pk=screen_id, actor=actor, channel=channel
+    ) as (change, screen):
+        errors = {}
+        note = note.replace("\r\n", "\n").strip() if isinstance(note, str) else None
+        if not note:
+            errors["note"] = ["Enter what you did and what the person told you"]
+        elif "\x00" in note or len(note) > FOLLOW_UP_NOTE_MAX:
+            errors["note"] = [f"Enter {FOLLOW_UP_NOTE_MAX} characters or fewer"]
+        if screen.risk_to_self == "not_known":
+            allowed = [v for v in FollowUpOutcome.values if v]
+            if outcome not in allowed:
+                errors["outcome"] = ["Select what the person told you"]
+        elif outcome:
+            errors["outcome"] = ["Only a screen whose risk to self is not known has an outcome"]
+        if screen.follow_up_status != FollowUpStatus.DUE:
+            errors["note"] = ["This screen does not need a follow-up, or one is already recorded"]
+        if errors:
+            raise ValidationError(errors)
+        screen.follow_up_status = FollowUpStatus.DONE
+        screen.follow_up_outcome = outcome
+        screen.follow_up_note = note
+        screen.followed_up_by = actor
+        screen.followed_up_at = timezone.now()
+        screen.save(
+            update_fields=[
+                "follow_up_status",
+                "follow_up_outcome",
+                "follow_up_note",
+                "followed_up_by",
+                "followed_up_at",
+            ]
+        )
+        change.record(
+            AssessmentEvent.SCREEN_FOLLOWED_UP,
+            record=screen,
+            old={"follow_up_status": FollowUpStatus.DUE},
+            new={"follow_up_status": FollowUpStatus.DONE, "follow_up_outcome": outcome},
+            detail="vulnerability screen followed up",
         )
     return screen
 
@@ -119,6 +179,13 @@ def _clean_safety_plan(data: dict, today: dt.date) -> dict:
                     f"The review date must be within {policy.SAFETY_PLAN_MAX_REVIEW_MONTHS} "
                     f"months, on or before {latest.day} {latest:%B %Y}"
                 ]
+            else:
+                cleaned[name] = value
+            continue
+        if name == "person_has_copy":
+            value = data.get(name, False)
+            if not isinstance(value, bool):
+                errors[name] = ["Say yes or no"]
             else:
                 cleaned[name] = value
             continue

@@ -13,4 +13,5 @@ urlpatterns = [
     ),
     path("people/<str:crn>/safety-plan/", views.safety_plan, name="safety_plan"),
     path("people/<str:crn>/safety-plan/edit/", views.safety_plan_edit, name="safety_plan_edit"),
+    path("people/<str:crn>/safety-plan/print/", views.safety_plan_print, name="safety_plan_print"),
 ]

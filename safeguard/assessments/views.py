@@ -2,22 +2,23 @@
 
 import datetime as dt
 
+from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from safeguard.assessments import scoring, selectors, services
-from safeguard.assessments.forms import SafetyPlanForm, answers_from_post
-from safeguard.assessments.models import QuestionnaireVersion
+from safeguard.assessments.forms import SafetyPlanForm, ScreenFollowUpForm, answers_from_post
+from safeguard.assessments.models import FollowUpStatus, QuestionnaireVersion, RiskToSelf
 from safeguard.assessments.questionnaires import Questionnaire
 from safeguard.core.audit import Channel
 from safeguard.core.capabilities import Capability, require_capability, requires
 from safeguard.core.errors import DomainError
-from safeguard.core.forms import add_service_errors
+from safeguard.core.forms import add_service_errors, posted, submit_form
 from safeguard.people.selectors import person_get_for
 
 STALE_SAFETY_PLAN = (
@@ -164,12 +165,31 @@ def screen_new(request, crn):
     )
 
 
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 @requires(Capability.READ_CASES)
 def screen_detail(request, crn, pk):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
     screen = selectors.screen_get(person=person, screen_id=pk)
     questionnaire = screen.questionnaire
+    if request.method == "POST":
+        require_capability(request.user, Capability.CHANGE_CASES)
+    form = ScreenFollowUpForm(
+        posted(request), asks_outcome=screen.risk_to_self == RiskToSelf.NOT_KNOWN
+    )
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.screen_follow_up_record(
+            screen_id=screen.pk,
+            note=data["note"],
+            outcome=data.get("outcome", ""),
+            actor=request.user,
+        ),
+        success="Follow-up recorded",
+        next_url=reverse("assessments:screen_detail", kwargs={"crn": person.crn, "pk": screen.pk}),
+    )
+    if response:
+        return response
     domains = [
         {"id": d.id, "title": d.title, "level": screen.domain_levels.get(d.id, "none")}
         for d in questionnaire.domains
@@ -199,6 +219,8 @@ def screen_detail(request, crn, pk):
                 crn=person.crn, recommendations=screen.recommendations
             ),
             "can_change": request.user.can_change_cases,
+            "form": form,
+            "follow_up_due": screen.follow_up_status == FollowUpStatus.DUE,
         },
     )
 
@@ -249,8 +271,37 @@ def safety_plan(request, crn):
             "versions": versions,
             "today": timezone.localdate(),
             "can_change": request.user.can_change_cases,
+            "plan_links": _plan_links(shown),
+            "send_url": _send_url(person),
         },
     )
+
+
+def _plan_links(plan):
+    """The links that sent this plan to the person (engagement sends them; looked up by name,
+    as engagement builds on assessments)."""
+    if plan is None:
+        return []
+    links = apps.get_model("engagement", "SafetyPlanLink").objects.filter(plan=plan)
+    return list(links.order_by("-created_at")[:10])
+
+
+def _send_url(person) -> str:
+    try:
+        return reverse("engagement:safety_plan_send", kwargs={"crn": person.crn})
+    except NoReverseMatch:
+        return ""
+
+
+@require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
+def safety_plan_print(request, crn):
+    """The current plan on a page of its own, to print and give to the person."""
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
+    plan = selectors.safety_plan_current(person=person)
+    if plan is None:
+        raise Http404
+    return render(request, "assessments/safety_plan_print.html", {"person": person, "plan": plan})
 
 
 @require_http_methods(["GET", "POST"])
@@ -259,7 +310,10 @@ def safety_plan_edit(request, crn):
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
     require_capability(request.user, Capability.CHANGE_CASES)
     current = selectors.safety_plan_current(person=person)
-    form = SafetyPlanForm(request.POST or None, initial=SafetyPlanForm.initial_for(current))
+    what_helps = selectors.latest_what_helps(person=person)
+    form = SafetyPlanForm(
+        request.POST or None, initial=SafetyPlanForm.initial_for(current, what_helps=what_helps)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.safety_plan_save(
@@ -288,6 +342,7 @@ def safety_plan_edit(request, crn):
             "person": person,
             "form": form,
             "current": current,
+            "what_helps": what_helps,
             "review_example": timezone.localdate() + dt.timedelta(days=90),
         },
     )

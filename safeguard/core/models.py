@@ -200,11 +200,6 @@ class WorkItemPriority(models.TextChoices):
     ROUTINE = "routine", "Routine"  # tidying, training: when there is time
 
 
-# The old names, kept until the last rule that uses them (safeguard.assessments.rules) moves
-# to the four above: "high" became "today", "normal" became "routine" (core migration 0007).
-WorkItemPriority.HIGH = WorkItemPriority.TODAY
-WorkItemPriority.NORMAL = WorkItemPriority.ROUTINE
-
 TRIAGE_ORDER = (
     WorkItemPriority.URGENT,
     WorkItemPriority.TODAY,

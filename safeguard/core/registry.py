@@ -123,4 +123,25 @@ after_work_refresh = Registry(
     "time (for example, emailing an alert about each new urgent item).",
 )
 
-ALL = (person_sections, work_item_rules, work_item_conditions, on_death, sweeps, after_work_refresh)
+caseload_filters = Registry(
+    "caseload_filters",
+    "Filters an area adds to the caseload: functions (today) -> list of (key, label, Q on "
+    "Person), offered beside the caseload's own (for example, 'at risk to self').",
+)
+caseload_columns = Registry(
+    "caseload_columns",
+    "Columns an area adds to the caseload table: objects with ``label``, ``template`` (the "
+    "cell, given ``person``) and ``annotate(people, today)`` adding what the cell shows in the "
+    "same SQL statement as the page.",
+)
+
+ALL = (
+    person_sections,
+    work_item_rules,
+    work_item_conditions,
+    on_death,
+    sweeps,
+    after_work_refresh,
+    caseload_filters,
+    caseload_columns,
+)

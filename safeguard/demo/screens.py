@@ -55,6 +55,8 @@ from django.utils import timezone
 from safeguard.assessments import policy, scoring
 from safeguard.assessments.models import (
     DEFAULT_CRISIS_LINES,
+    FOLLOW_UP_LEVELS,
+    FollowUpStatus,
     SafetyPlan,
     SafetyPlanStatus,
     ScreenStatus,
@@ -84,6 +86,8 @@ THIRD_SCREEN_SHARE = 0.2  # of those, another 6 months before that
 # A safety plan written after a screen, by the screen's risk to self.
 SAFETY_PLAN_SHARE = {"low": 0.0, "medium": 0.3, "not_known": 0.3, "high": 0.75, "very_high": 0.9}
 REWRITE_SHARE = 0.85  # a plan current at the screen is reviewed after it (a new version)
+LEVEL_DUE_SHARE = 0.04  # a latest screen past its level's shorter interval, not yet repeated
+FOLLOW_UP_OUTCOMES = ("still_not_known", "concerns")  # both still count as at risk to self
 SAFETY_PLAN_OVERDUE_SHARE = 0.05  # of current plans old enough to be overdue
 # Answers are drawn from a bank of this many answer sets per case profile (each made from its
 # own random stream), so that equal answers recur and are scored once: scoring every screen
@@ -291,17 +295,23 @@ class ScreensBuilder:
         profile = ":".join(str(value) for value in flags.values())  # plain text, any Python
         plans: list[dict] = []
         latest = None
-        for i, day in enumerate(days):
+        again = None  # (answers, answer set) of a screen repeated within its level's interval
+        i = 0
+        while i < len(days):
+            day = days[i]
             at = self._when(rng, day)
-            answer_set = (profile, int(rng.random() * ANSWER_SETS))
-            answers = self._answer_set(answer_set, flags)
             last = i == len(days) - 1
-            if last and "safety_plan_overdue" in features:
-                answers = {**answers, **SAFETY_PLAN_OVERDUE_ANSWERS}
-                answer_set = None
-            elif last and "missed_at_risk" in features:
-                answers = {**answers, **MISSED_AT_RISK_ANSWERS}
-                answer_set = None
+            if again is not None:
+                answers, answer_set = again  # the same answers as the screen it repeats
+            else:
+                answer_set = (profile, int(rng.random() * ANSWER_SETS))
+                answers = self._answer_set(answer_set, flags)
+                if last and "safety_plan_overdue" in features:
+                    answers = {**answers, **SAFETY_PLAN_OVERDUE_ANSWERS}
+                    answer_set = None
+                elif last and "missed_at_risk" in features:
+                    answers = {**answers, **MISSED_AT_RISK_ANSWERS}
+                    answer_set = None
             current = plans[-1] if plans else None
             outcome = self._outcome(
                 answers, case.codes_active_on(day), has_plan=current is not None, key=answer_set
@@ -323,6 +333,7 @@ class ScreensBuilder:
                     "completed_by_id": self._staff(rng, case, day),
                     "completed_at": at,
                     "status": ScreenStatus.COMPLETED,
+                    **self._follow_up(rng, outcome, at),
                 }
             )
             latest = (at, outcome)
@@ -330,16 +341,29 @@ class ScreensBuilder:
             if current is not None:
                 # Reviewed with the person after the screen (always, on the demo caseload).
                 share = 1.0 if "demo_caseload" in features else REWRITE_SHARE
-            if "safety_plan_overdue" in features and last:
+            if "safety_plan_overdue" in features and last and again is None:
                 share = 1.0
-            elif "screen_due" in features:
+            elif "screen_due" in features or again is not None:
                 share = 0.0  # a plan written at a lapsed screen would be overdue too
             next_day = days[i + 1] if not last else self.today
             if rng.random() < share:
                 written = _day(rng, day, min(day + timedelta(days=10), next_day - timedelta(1)))
                 if written < day or written >= self.today:
-                    continue
+                    written = None
+            else:
+                written = None
+            if written is not None:
                 plans.append(self._plan(rng, case, written, at, current, len(plans) + 1))
+            if last and again is None and "screen_due" not in features:
+                # A higher level is screened again sooner (policy.RESCREEN_AFTER): most people
+                # were, with the same answers; a few are due again now.
+                since = policy.rescreen_since(outcome.risk_to_self, self.today)
+                kept = "demo_caseload" in features or rng.random() >= LEVEL_DUE_SHARE
+                if at < since and kept:
+                    lo = max(timezone.localtime(since).date() + timedelta(days=1), day)
+                    days.append(_day(rng, min(lo, self.yesterday), self.yesterday))
+                    again = (answers, answer_set)
+            i += 1
         if plans:
             self._review_date(rng, case, plans[-1])
         self.rows.plans.extend(plans)
@@ -358,6 +382,24 @@ class ScreensBuilder:
         facts["at_risk"] = bool(codes & {"ALSH", "RVAD"}) or (
             facts["risk_to_self"] in ("medium", "not_known", "high", "very_high")
         )
+
+    def _follow_up(self, rng, outcome, at: datetime) -> dict:
+        """A screen that needed acting on was followed up a few hours later, unless it was
+        recorded in the last two days (then its follow-up is still due)."""
+        urgent = any(rec["urgent"] for rec in outcome.recommendations)
+        if not urgent and outcome.risk_to_self not in FOLLOW_UP_LEVELS:
+            return {"needs_urgent_action": False, "follow_up_status": FollowUpStatus.NOT_NEEDED}
+        if at.date() >= self.today - timedelta(days=2):
+            return {"needs_urgent_action": urgent, "follow_up_status": FollowUpStatus.DUE}
+        return {
+            "needs_urgent_action": urgent,
+            "follow_up_status": FollowUpStatus.DONE,
+            "follow_up_outcome": rng.choice(FOLLOW_UP_OUTCOMES)
+            if outcome.risk_to_self == "not_known"
+            else "",
+            "follow_up_note": "Spoke with the person the same day and agreed what happens next.",
+            "followed_up_at": at + timedelta(hours=_int(rng, 1, 5)),
+        }
 
     # -- when
 
@@ -635,7 +677,7 @@ class ScreensBuilder:
         if "safety_plan_overdue" in features:
             plan["review_date"] = max(written, today - timedelta(days=14))
             return
-        if overdue and written <= today - timedelta(days=30):
+        if overdue and written <= today - timedelta(days=30) and latest >= today:
             # Due at least 4 weeks after it was written, and passed in the last 6 weeks.
             lo = max(written + timedelta(days=28), today - timedelta(days=45))
             plan["review_date"] = _day(rng, lo, self.yesterday)

@@ -31,3 +31,9 @@ class CheckInEvent(AuditEvent):
     # Changes the person makes themselves, through their link (no member of staff).
     SELF_HARM_REPORTED = "check_in.self_harm_reported", "The person reported thoughts of self-harm"
     ANSWERED = "check_in.answered", "The person answered a check-in"
+
+
+class SafetyPlanLinkEvent(AuditEvent):
+    SENT = "safety_plan_link.sent", "Sent the person a link to their safety plan"
+    # The person opens it themselves (no member of staff).
+    OPENED = "safety_plan_link.opened", "The person opened their safety plan link"

@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from safeguard.core.capabilities import public
-from safeguard.engagement import checkins
+from safeguard.engagement import checkins, plan_links
 from safeguard.engagement.models import HELP_TOPICS, SelfHarmAnswer
 
 RATE_WINDOW_SECONDS = 600
@@ -246,4 +246,29 @@ def sent(request):
         request,
         "checkin/sent.html",
         {"support": request.GET.get("support") == "1", "now": timezone.now()},
+    )
+
+
+# ---- the person's own safety plan, by a single-use link ---------------------------------
+
+
+@_public
+@require_http_methods(["GET", "POST"])
+@public
+def safety_plan(request, token):
+    """GET says what the link is and does not use it up (a phone's link preview would
+    otherwise spend it); the button (POST) opens the plan, once."""
+    if _too_many(request):
+        return _slow_down(request)
+    if request.method == "GET":
+        if not plan_links.safety_plan_link_valid(token):
+            return _not_found(request)
+        return render(request, "checkin/safety_plan_start.html", {"token": token})
+    plan = plan_links.safety_plan_open(token)
+    if plan is None:
+        return _not_found(request)
+    return render(
+        request,
+        "checkin/safety_plan.html",
+        {"plan": plan, "first_name": plan.person.first_name},
     )

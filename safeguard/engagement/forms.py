@@ -201,6 +201,15 @@ class ReminderPreferencesForm(forms.Form):
         return data
 
 
+class SafetyPlanSendForm(forms.Form):
+    channel = forms.ChoiceField(
+        label="Send the link by",
+        choices=[("sms", "Text message"), ("email", "Email")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose text message or email"},
+    )
+
+
 class CheckInForm(forms.Form):
     channel = forms.ChoiceField(
         label="Send the link by",

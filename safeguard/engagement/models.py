@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 
@@ -375,3 +376,49 @@ class TravelSupportRequest(models.Model):
 
     def __str__(self):
         return f"Travel £{self.amount} for person {self.person_id} ({self.status})"
+
+
+class SafetyPlanLinkStatus(models.TextChoices):
+    SENT = "sent", "Sent, not opened yet"
+    OPENED = "opened", "Opened by the person"
+
+
+class SafetyPlanLink(models.Model):
+    """A single-use link that shows the person their own safety plan on their phone, like a
+    check-in link: 32 random bytes, only their hash stored. It works once, until it expires."""
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="safety_plan_links"
+    )
+    plan = models.ForeignKey(
+        "assessments.SafetyPlan", on_delete=models.CASCADE, related_name="links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    channel = models.CharField(max_length=8, choices=[("sms", "Text"), ("email", "Email")])
+    message = models.OneToOneField(
+        "notify.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=8, choices=SafetyPlanLinkStatus.choices, default=SafetyPlanLinkStatus.SENT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    opened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["plan", "-created_at"], name="planlink_plan")]
+
+    def __str__(self):
+        return f"Safety plan link {self.pk} for person {self.person_id}"
+
+    @property
+    def status_text(self) -> str:
+        if self.status == SafetyPlanLinkStatus.OPENED:
+            return f"opened on {timezone.localtime(self.opened_at):%-d %B %Y}"
+        if self.expires_at <= timezone.now():
+            return "not opened before the link expired"
+        return "not opened yet"

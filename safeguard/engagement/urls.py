@@ -34,6 +34,7 @@ urlpatterns = [
     path("people/<str:crn>/check-ins/", views.person_check_ins, name="check_ins"),
     path("people/<str:crn>/check-ins/<int:check_in_id>/", views.check_in_detail, name="check_in"),
     path("people/<str:crn>/travel-support/", views.person_travel, name="travel"),
+    path("people/<str:crn>/safety-plan/send/", views.safety_plan_send, name="safety_plan_send"),
     path(
         "people/<str:crn>/travel-support/<int:request_id>/decide/",
         views.travel_decide,
@@ -50,6 +51,7 @@ urlpatterns = [
 # short in templates that have no staff context.
 public_urlpatterns = [
     path("check-in/sent", checkin_views.sent, name="check_in_sent"),
+    path("safety-plan/<str:token>", checkin_views.safety_plan, name="safety_plan_public"),
     path("check-in/<str:token>", checkin_views.start, name="check_in_start"),
     path("check-in/<str:token>/support", checkin_views.support, name="check_in_support"),
     path("check-in/<str:token>/check", checkin_views.check, name="check_in_check"),

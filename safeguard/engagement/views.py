@@ -15,9 +15,9 @@ from django.views.decorators.http import require_http_methods
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, has_capability, requires
 from safeguard.core.errors import DomainError
-from safeguard.core.forms import add_service_errors, submit_form
+from safeguard.core.forms import add_service_errors, posted, submit_form
 from safeguard.core.models import Role, Team
-from safeguard.engagement import checkins, selectors, services
+from safeguard.engagement import checkins, plan_links, selectors, services
 from safeguard.engagement.forms import (
     LEAD_TIME_CHOICES,
     AppointmentForm,
@@ -28,6 +28,7 @@ from safeguard.engagement.forms import (
     OutcomeForm,
     ReminderPreferencesForm,
     RescheduleForm,
+    SafetyPlanSendForm,
     TravelDecisionForm,
     TravelRequestForm,
     TravelTotalsForm,
@@ -655,4 +656,31 @@ def continuity(request):
             "page_query": f"scope={scope}",
             "since": selectors.continuity_since(today),
         },
+    )
+
+
+# ---- the person's safety plan, sent by link ---------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
+def safety_plan_send(request, crn):
+    person = _person(request, crn, change=True)
+    form = SafetyPlanSendForm(posted(request))
+    response = submit_form(
+        request,
+        form,
+        lambda data: plan_links.safety_plan_link_send(
+            person_id=person.pk, channel=data["channel"], actor=request.user
+        ),
+        # Queued, not sent: the outbox sends it (and the page of messages says when).
+        success="The link to the safety plan is queued to be sent",
+        next_url=reverse("assessments:safety_plan", kwargs={"crn": person.crn}),
+    )
+    if response:
+        return response
+    return render(
+        request,
+        "engagement/safety_plan_send.html",
+        {"person": person, "form": form},
     )

@@ -200,6 +200,37 @@ TEMPLATES: dict[str, Template] = {
                 "The link works until ((expires)). It only works once.\n\n" + CRISIS_LINE
             ),
         ),
+        # The person's own safety plan, by a single-use link (safeguard.engagement.plan_links).
+        Template(
+            key="safety_plan_link_sms",
+            channel=SMS,
+            default_id="6f1c1f5e-2d0a-4b8e-9a53-0c3a1d6e7b13",
+            name="Safety plan link (text)",
+            fields=("first_name", "link", "expires"),
+            secret_fields=("link",),
+            body=(
+                "Hello ((first_name)). Here is the safety plan you made with your probation "
+                "practitioner: ((link)) The link works once, until ((expires)). Save or print "
+                "the page when you open it. If you need help now, call Samaritans free on "
+                "116 123."
+            ),
+        ),
+        Template(
+            key="safety_plan_link_email",
+            channel=EMAIL,
+            default_id="6f1c1f5e-2d0a-4b8e-9a53-0c3a1d6e7b14",
+            name="Safety plan link (email)",
+            fields=("first_name", "link", "expires"),
+            secret_fields=("link",),
+            subject="Your safety plan",
+            body=(
+                "Hello ((first_name)),\n\n"
+                "Here is the safety plan you made with your probation practitioner.\n\n"
+                "Open this link: ((link))\n\n"
+                "The link works once, until ((expires)). Save or print the page when you "
+                "open it.\n\n" + CRISIS_LINE
+            ),
+        ),
         # ---- to staff: alerts about urgent work (safeguard.alerts) --------------------------
         # No personal data: no name, no CRN, nothing about what happened. The link names the
         # work item by its id; the page behind it needs a sign-in and the right to see the case.

@@ -14,6 +14,7 @@ class MessageKind(models.TextChoices):
     CHANGE = "change", "Appointment changed or cancelled"
     SUMMARY = "summary", "Summary of upcoming appointments"
     CHECK_IN = "check_in", "Check-in link"
+    SAFETY_PLAN = "safety_plan", "Safety plan link"
     ALERT = "alert", "Alert to staff about urgent work"
 
 

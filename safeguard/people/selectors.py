@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 
+from safeguard.core import registry
 from safeguard.core.audit import Action, access_log_record, access_log_refusal
 from safeguard.core.models import NATIONAL_ROLES, PDU, Role, Team
 from safeguard.people.models import (
@@ -172,7 +173,11 @@ def _flags(today):
 
 
 def caseload_flags(today):
-    return _flags(today)
+    """The caseload's own filters, then those other areas register (``caseload_filters``)."""
+    flags = _flags(today)
+    for extra in registry.caseload_filters:
+        flags.extend(Flag(key, label, condition) for key, label, condition in extra(today))
+    return flags
 
 
 SORTS = {
@@ -195,7 +200,7 @@ def caseload_for(*, user, scope: str, team_ids=(), flags=(), sort="name", descen
         people = people.filter(team__in=Team.objects.filter(members=user).values("pk"))
     if team_ids:
         people = people.filter(team_id__in=list(team_ids))
-    by_key = {f.key: f for f in _flags(today)}
+    by_key = {f.key: f for f in caseload_flags(today)}
     for key in flags:
         if key in by_key:
             people = people.filter(by_key[key].condition)
@@ -211,6 +216,8 @@ def caseload_for(*, user, scope: str, team_ids=(), flags=(), sort="name", descen
                 output_field=IntegerField(),
             )
         )
+    for column in registry.caseload_columns:
+        people = column.annotate(people, today)
     order = SORTS.get(sort, SORTS["name"])
     if descending:
         order = tuple(o if o == "pk" else f"-{o}" for o in order)

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from safeguard.core import registry
 from safeguard.core.audit import Action, Channel, access_log_record, access_log_refusal
 from safeguard.core.capabilities import Capability, requires
 from safeguard.core.forms import submit_form
@@ -97,6 +98,9 @@ def caseload(request):
         for key, label in columns
     ]
     page_query = base_query.urlencode()
+    # Columns other areas add (core.registry.caseload_columns), after the caseload's own.
+    extra_columns = list(registry.caseload_columns)
+    headers.extend({"label": column.label, "href": None} for column in extra_columns)
     return render(
         request,
         "people/caseload.html",
@@ -112,6 +116,7 @@ def caseload(request):
             "chosen_flags": chosen_flags,
             "page_query": page_query,
             "today": today,
+            "extra_columns": extra_columns,
         },
     )
 

@@ -15,6 +15,7 @@ def names(reg):
 def test_the_person_page_sections_in_order():
     assert names(registry.person_sections) == [
         ("learning", "deceased_banner_section"),
+        ("assessments", "live_risk_section"),
         ("releases", "first_days_section"),
         ("assessments", "risk_picture_section"),
         ("registrations", "registrations_section"),
@@ -33,6 +34,10 @@ def test_the_work_item_rules_in_order():
         "registration_hygiene_problem",
         "SCREEN_DUE",
         "SAFETY_PLAN_REVIEW_OVERDUE",
+        "very_high_risk_to_self",
+        "screen_urgent_action",
+        "risk_to_self_not_known",
+        "safety_plan_review_after_disclosure",
         "referral_past_target",
         "asc_rejected_s42_indicated",
         "escalation_to_answer",

@@ -123,6 +123,12 @@ def world(org):
         person_id=person.pk, amount="4.50", mode="bus", actor=actor
     )
     plan = open_plan(custody)
+    from safeguard.assessments import services as assessment_services
+    from tests.assessments.helpers import answers
+
+    screen = assessment_services.screen_record(
+        person_id=person.pk, version=2, answers=answers(ssh_thoughts="with_plan"), actor=actor
+    )
     records = {
         "person": person,
         "custody": custody,
@@ -139,6 +145,7 @@ def world(org):
         "meeting": meeting,
         "action": action,
         "plan": plan,
+        "screen": screen,
         "work_item": WorkItem.objects.create(
             rule="registration_review_overdue",
             subject_type="registration",
@@ -194,6 +201,9 @@ CALLS = {
     ),
     "assessments.services.safety_plan_save": lambda w: dict(
         person_id=w["person"].pk, data={}, expected_version=0
+    ),
+    "assessments.services.screen_follow_up_record": lambda w: dict(
+        screen_id=w["screen"].pk, note="Spoke to them today"
     ),
     # referrals
     "referrals.services.referral_create": lambda w: dict(
@@ -279,6 +289,9 @@ CALLS = {
     ),
     "engagement.checkins.check_in_create": lambda w: dict(person_id=w["person"].pk, channel="sms"),
     "engagement.checkins.check_in_schedule_stop": lambda w: dict(person_id=w["person"].pk),
+    "engagement.plan_links.safety_plan_link_send": lambda w: dict(
+        person_id=w["person"].pk, channel="sms"
+    ),
     "engagement.checkins.check_in_follow_up": lambda w: dict(
         check_in_id=w["check_in"].pk, note="Called back"
     ),

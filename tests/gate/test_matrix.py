@@ -36,7 +36,7 @@ from safeguard.referrals.models import Agency, Escalation, Referral
 from safeguard.registrations.models import Registration
 from safeguard.releases.models import ReleasePlan, ReleasePlanItem
 from tests.alerts.helpers import alert_on, urgent_item
-from tests.assessments.helpers import answers, record_screen
+from tests.assessments.helpers import answers, record_screen, save_plan
 from tests.engagement.factories import AppointmentFactory, CheckInFactory
 from tests.factories import (
     S42_ALL_MET,
@@ -193,6 +193,7 @@ def world(org, other_team_same_pdu):
                 person_id=person.pk, amount="4.50", mode="bus", actor=actor
             ),
             "plan": open_plan(person),
+            "safety_plan": save_plan(person, actor),
         }
         records["work_item"] = WorkItem.objects.create(
             rule="registration_review_overdue",
