@@ -14,6 +14,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from safeguard.assessments.risk import at_risk_to_self
@@ -116,11 +117,29 @@ def _check_in_self_harm(today):
     return _self_harm(today)
 
 
+def _duty_officer(team_ref: str, pdu_ref: str, at_ref: str):
+    """Who was on duty when it happened: the team's duty rota, else the PDU's (the rota is the
+    alerts area's, looked up by name), else the team's senior probation officer."""
+    from django.apps import apps
+
+    rota = apps.get_model("alerts", "DutyRotaEntry").objects.filter(
+        starts_at__lte=OuterRef(at_ref), ends_at__gt=OuterRef(at_ref)
+    )
+    return Coalesce(
+        Subquery(rota.filter(team_id=OuterRef(team_ref)).values("staff_id")[:1]),
+        Subquery(rota.filter(pdu_id=OuterRef(pdu_ref)).values("staff_id")[:1]),
+        team_spo(team_ref),
+        output_field=Staff._meta.pk.__class__(),
+    )
+
+
 def _check_in_self_harm_duty(today):
     return _self_harm(
         today,
         CheckIn.objects.filter(out_of_hours=True),
-        assigned_to=team_spo("person__team_id"),
+        assigned_to=_duty_officer(
+            "person__team_id", "person__team__pdu_id", "self_harm_reported_at"
+        ),
     )
 
 
@@ -137,12 +156,13 @@ CHECK_IN_SELF_HARM = WorkItemRule(
 
 CHECK_IN_SELF_HARM_DUTY = WorkItemRule(
     code="check_in_self_harm_out_of_hours",
-    title="Check-in out of hours: thoughts of self-harm (duty SPO)",
+    title="Check-in out of hours: thoughts of self-harm (duty officer)",
     subject_type="check_in",
     candidates=_check_in_self_harm_duty,
     priority=WorkItemPriority.URGENT,
     link=link_to("engagement:check_in", subject="check_in_id"),
-    action="Sent outside office hours. As duty SPO, make sure someone contacts them now.",
+    action="Sent outside office hours. As the duty officer on the rota (or the team's SPO "
+    "when nobody is on duty), make sure someone contacts them now.",
 )
 
 

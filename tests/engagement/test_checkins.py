@@ -212,6 +212,32 @@ def test_out_of_hours_the_duty_spo_gets_one_too(public, issued, org, monkeypatch
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("rota", ["team", "pdu"])
+def test_out_of_hours_the_duty_officer_on_the_rota_gets_it(public, issued, org, monkeypatch, rota):
+    """The duty item goes to whoever the rota names when the answer came in (the team's rota,
+    else the PDU's), not to the team's first SPO."""
+    from safeguard.alerts.models import DutyRotaEntry
+
+    colleague = org["staff"]["colleague"]
+    team = org["team"]
+    DutyRotaEntry.objects.create(
+        team=team if rota == "team" else None,
+        pdu=team.pdu if rota == "pdu" else None,
+        staff=colleague,
+        starts_at=SATURDAY_NIGHT - dt.timedelta(hours=6),
+        ends_at=SATURDAY_NIGHT + dt.timedelta(hours=6),
+        added_by=org["staff"]["spo"],
+    )
+    monkeypatch.setattr(checkins.timezone, "now", lambda: SATURDAY_NIGHT)
+    check_in, token = issued
+    CheckIn.objects.filter(pk=check_in.pk).update(expires_at=SATURDAY_NIGHT + dt.timedelta(days=1))
+    answer(public, token, "self_harm", {"self_harm": "yes"})
+    workitems.scan(CHECK_IN_SELF_HARM_DUTY, today=SATURDAY_NIGHT.date())
+    duty = WorkItem.objects.get(rule="check_in_self_harm_out_of_hours")
+    assert duty.assigned_to == colleague
+
+
+@pytest.mark.django_db
 def test_following_up_resolves_the_items(client, public, issued, org):
     check_in, token = issued
     complete(public, token, self_harm="yes", call_back="yes")
