@@ -185,6 +185,13 @@ AXES_VERBOSE = False
 # locking by address would lock a whole office out after one person mistypes.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
+# The client's address, for rate limits and sign-in lockouts (safeguard/core/clients.py).
+# Behind a load balancer set the header it writes and how many proxies there are, e.g.
+# SAFEGUARD_TRUSTED_PROXY_HEADER=X-Forwarded-For and SAFEGUARD_TRUSTED_PROXY_COUNT=1. Unset (the
+# default) the header is never read, only the connection's own address.
+SAFEGUARD_TRUSTED_PROXY_HEADER = os.environ.get("SAFEGUARD_TRUSTED_PROXY_HEADER", "").strip()
+SAFEGUARD_TRUSTED_PROXY_COUNT = int(os.environ.get("SAFEGUARD_TRUSTED_PROXY_COUNT", "1"))
+
 SESSION_COOKIE_AGE = 60 * 60 * 8  # a working day at most
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -282,6 +289,39 @@ NOTIFY_SENDING_TIMEOUT_SECONDS = int(os.environ.get("NOTIFY_SENDING_TIMEOUT_SECO
 NOTIFY_HTTP_TIMEOUT_SECONDS = int(os.environ.get("NOTIFY_HTTP_TIMEOUT_SECONDS", "10"))
 # Requests to Notify in flight at once from one dispatcher (all under the rate above).
 NOTIFY_SEND_CONCURRENCY = int(os.environ.get("NOTIFY_SEND_CONCURRENCY", "4"))
+
+
+# Secret personalisation in the outbox (the link in a check-in or safety-plan message) is
+# encrypted at rest with these Fernet keys (safeguard/notify/sealing.py): the first seals, any
+# opens. Comma-separated; make one with `python -c "from cryptography.fernet import Fernet;
+# print(Fernet.generate_key().decode())"`. Required in production; in development it is derived
+# from SECRET_KEY.
+def _outbox_keys() -> list[str]:
+    if PRODUCTION:
+        raw = _required("SAFEGUARD_OUTBOX_KEY")
+    else:
+        raw = os.environ.get("SAFEGUARD_OUTBOX_KEY", "").strip()
+    if not raw:
+        import base64
+        import hashlib
+
+        digest = hashlib.sha256(b"safeguard-outbox-key:" + SECRET_KEY.encode()).digest()
+        return [base64.urlsafe_b64encode(digest).decode()]
+    from cryptography.fernet import Fernet
+
+    keys = [k.strip() for k in raw.split(",") if k.strip()]
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                "SAFEGUARD_OUTBOX_KEY must be Fernet keys (32 url-safe base64-encoded bytes), "
+                "separated by commas."
+            ) from exc
+    return keys
+
+
+SAFEGUARD_OUTBOX_KEYS = _outbox_keys()
 # Check-in links: how long they work, and the address people open them at.
 CHECK_IN_LINK_HOURS = int(os.environ.get("CHECK_IN_LINK_HOURS", "72"))
 SAFEGUARD_PUBLIC_URL = os.environ.get("SAFEGUARD_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -2,7 +2,9 @@
 English, no JavaScript needed.
 
 Every way a link can fail (unknown, already used, expired) gives the same kind 404 page, so a
-guess learns nothing. Requests are rate-limited per address, failures more tightly.
+guess learns nothing. Failed lookups are limited per client address (read through the trusted
+proxy, see ``safeguard.core.clients``) and per token, in fixed windows; a genuine link is
+looked up first and always opens.
 
 CSRF: these forms are exempt. The unguessable token in the address is the credential, and
 anyone able to forge a request would need it; requiring a cookie as well would only lock out
@@ -10,7 +12,6 @@ basic phones that drop cookies.
 """
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,12 +21,16 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from safeguard.core.capabilities import public
+from safeguard.core.clients import client_address, limit_key
+from safeguard.core.ratelimit import Window
 from safeguard.engagement import checkins, plan_links
 from safeguard.engagement.models import HELP_TOPICS, SelfHarmAnswer
 
 RATE_WINDOW_SECONDS = 600
-MAX_REQUESTS = 120  # per address per window: plenty for a person, too few for a crawler
-MAX_FAILURES = 10  # unknown, used or expired links per address per window
+MAX_FAILURES = 10  # unknown, used or expired links per client address per window
+MAX_TOKEN_FAILURES = 10  # failed openings of any one token per window, from anywhere
+ADDRESS_FAILURES = Window("checkin-fail-address", MAX_FAILURES, RATE_WINDOW_SECONDS)
+TOKEN_FAILURES = Window("checkin-fail-token", MAX_TOKEN_FAILURES, RATE_WINDOW_SECONDS)
 
 FEELINGS = [
     ("5", "Very good"),
@@ -60,46 +65,44 @@ QUESTIONS = {
 }
 
 
-def _address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
-def _count(key: str) -> int:
-    cache.add(key, 0, RATE_WINDOW_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW_SECONDS)
-        return 1
-
-
-def _too_many(request, *, failure=False) -> bool:
-    address = _address(request)
-    if failure:
-        return _count(f"checkin:fail:{address}") > MAX_FAILURES
-    return _count(f"checkin:req:{address}") > MAX_REQUESTS or (
-        (cache.get(f"checkin:fail:{address}") or 0) >= MAX_FAILURES
-    )
+def _failed(request, token) -> bool:
+    """Count a failed lookup against the client's address and against the token; True once
+    either has failed too often in this window."""
+    address = ADDRESS_FAILURES.hit(limit_key(client_address(request)))
+    by_token = TOKEN_FAILURES.hit(token) if token else 0
+    return address > ADDRESS_FAILURES.limit or by_token > TOKEN_FAILURES.limit
 
 
 def _slow_down(request):
-    response = render(request, "checkin/too_many.html", status=429)
-    response["Retry-After"] = str(RATE_WINDOW_SECONDS)
+    seconds = ADDRESS_FAILURES.seconds_left()
+    response = render(
+        request,
+        "checkin/too_many.html",
+        {"minutes": max(1, -(-seconds // 60))},
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
     return response
 
 
-def _not_found(request):
-    _too_many(request, failure=True)
+def _not_found(request, token=None):
+    """Every failed lookup ends here: the same kind 404 page, or 429 once there have been too
+    many from this address or for this token."""
+    if _failed(request, token):
+        return _slow_down(request)
     return render(request, "checkin/not_found.html", status=404)
 
 
 def _open(request, token):
-    """The usable check-in for this token, or a response to send instead."""
-    if _too_many(request):
-        return None, _slow_down(request)
+    """The usable check-in for this token, or a response to send instead.
+
+    The token is looked up first, whatever has failed before: a genuine link always opens, so
+    that nobody is kept from saying they are thinking of harming themselves because someone
+    else (on the same network, or behind the same proxy) has been guessing. The limits slow
+    down scanning; what protects the links is their 256 random bits."""
     check_in = checkins.check_in_by_token(token)
     if check_in is None:
-        return None, _not_found(request)
+        return None, _not_found(request, token)
     return check_in, None
 
 
@@ -139,7 +142,7 @@ def _initial(check_in, step):
 @public
 def question(request, token, step):
     if step not in QUESTIONS:
-        return _not_found(request)
+        return _not_found(request, token)
     check_in, refused = _open(request, token)
     if refused:
         return refused
@@ -153,7 +156,7 @@ def question(request, token, step):
             value = request.POST.getlist("help") if step == "help" else request.POST.get(step, "")
         else:
             if saved is None:
-                return _not_found(request)
+                return _not_found(request, token)
             if step == "self_harm" and saved.self_harm == SelfHarmAnswer.YES:
                 return redirect("check_in_support", token=token)
             if request.GET.get("from") == "check":
@@ -216,7 +219,7 @@ def check(request, token):
             error = exc.messages[0]
         else:
             if done is None:
-                return _not_found(request)
+                return _not_found(request, token)
             return redirect(
                 reverse("check_in_sent") + ("?support=1" if done.self_harm == "yes" else "")
             )
@@ -257,16 +260,15 @@ def sent(request):
 @public
 def safety_plan(request, token):
     """GET says what the link is and does not use it up (a phone's link preview would
-    otherwise spend it); the button (POST) opens the plan, once."""
-    if _too_many(request):
-        return _slow_down(request)
+    otherwise spend it); the button (POST) opens the plan, once. Limited as the check-in
+    pages are: only failures count, and a usable link always opens."""
     if request.method == "GET":
         if not plan_links.safety_plan_link_valid(token):
-            return _not_found(request)
+            return _not_found(request, token)
         return render(request, "checkin/safety_plan_start.html", {"token": token})
     plan = plan_links.safety_plan_open(token)
     if plan is None:
-        return _not_found(request)
+        return _not_found(request, token)
     return render(
         request,
         "checkin/safety_plan.html",

@@ -426,14 +426,28 @@ class Dispatcher:
                 last_error="",
                 updated_at=now,
             )
+            self._erase_accepted_secrets(sent)
         recorded = set(
             Message.objects.filter(
                 pk__in=ids, notify_id__in=[uuid.UUID(nid) for _, nid in sent]
             ).values_list("pk", flat=True)
         )
+        late = [(m, nid) for m, nid in sent if m.pk not in recorded]
+        for message, notify_id in late:
+            self._finish_sent(message, notify_id)
+        self._erase_accepted_secrets(late)
+
+    @staticmethod
+    def _erase_accepted_secrets(sent):
+        """Notify has accepted these: erase their secret fields (a check-in link) at once, so
+        the link is in the outbox only while it waits to be sent."""
         for message, notify_id in sent:
-            if message.pk not in recorded:
-                self._finish_sent(message, notify_id)
+            personalisation = dict(message.personalisation)
+            probe = Message(template=message.template, personalisation=personalisation)
+            if scrub_secrets(probe):
+                Message.objects.filter(pk=message.pk, notify_id=notify_id).update(
+                    personalisation=probe.personalisation
+                )
 
     def _finish_sent(self, message: Message, notify_id: str):
         now = self.clock()
@@ -559,6 +573,7 @@ class Dispatcher:
                     row.sent_at = row.sent_at or now
                     row.notify_status = "created"
                     row.status_reason = ""
+                    scrub_secrets(row)  # Notify has it: erase the link
                     row.save()
                     apply_notify_status(row, new[0].status, now=now)
                 else:

@@ -12,6 +12,8 @@ from django.conf import settings
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
 
+from safeguard.notify import sealing
+
 # ``{key name}-{service id}-{secret}``, both ids being UUIDs.
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 API_KEY_PATTERN = re.compile(rf"^(?P<name>.+)-(?P<service_id>{UUID})-(?P<secret>{UUID})$", re.I)
@@ -110,7 +112,12 @@ class NotifyGateway:
             raise Rejected(text, status_code=status) from exc
 
     def send(self, *, channel, recipient, template_id, personalisation, reference) -> str:
-        """Send one message; return Notify's id for it."""
+        """Send one message; return Notify's id for it. Sealed (secret) personalisation is
+        opened here, at the last moment, and never written back."""
+        try:
+            personalisation = sealing.unseal_fields(personalisation)
+        except sealing.Unreadable as exc:
+            raise Retryable(str(exc)) from exc
         if channel == "sms":
             response = self._call(
                 self.client.send_sms_notification,

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from safeguard.core.workitems import refresh_for_person_on_commit
-from safeguard.notify import catalogue
+from safeguard.notify import catalogue, sealing
 from safeguard.notify.gateway import not_configured_reason
 from safeguard.notify.models import Message, MessageStatus
 from safeguard.notify.timing import backoff, plan_send_time
@@ -60,9 +60,13 @@ def message_enqueue(
     send_by: datetime | None = None,
     topic: str = "",
 ) -> Message:
-    """Write one message to the outbox. ``send_after`` must already respect quiet hours."""
+    """Write one message to the outbox. ``send_after`` must already respect quiet hours.
+
+    The template's secret fields (a check-in link) are sealed (encrypted) before they are
+    written; only the gateway opens them, as it sends."""
     template = catalogue.template(template_key)
     template.check(personalisation)
+    personalisation = sealing.seal_fields(template, personalisation)
     message = Message.objects.create(
         reference=new_reference(kind),
         person=person,
@@ -95,7 +99,8 @@ def messages_withdraw(*, topic: str, reason: str, kinds=None, now=None) -> int:
 
 
 def scrub_secrets(message: Message) -> list[str]:
-    """Remove secret personalisation (a check-in link) from a message that is final."""
+    """Erase secret personalisation (a check-in link) from a message once Notify has accepted
+    it, or once it is final without having been sent. Returns the fields changed."""
     template = catalogue.TEMPLATES.get(message.template)
     if not template or not template.secret_fields:
         return []
@@ -105,6 +110,14 @@ def scrub_secrets(message: Message) -> list[str]:
             message.personalisation[field] = SCRUBBED
             changed = True
     return ["personalisation"] if changed else []
+
+
+def secrets_erased(message: Message) -> bool:
+    """Whether the message's secret fields are gone (so it can never be sent again)."""
+    template = catalogue.TEMPLATES.get(message.template)
+    if not template:
+        return False
+    return any(message.personalisation.get(f) == SCRUBBED for f in template.secret_fields)
 
 
 # ---- what Notify tells us ---------------------------------------------------------------
@@ -169,13 +182,27 @@ def apply_notify_status(message: Message, notify_status: str, *, now=None) -> bo
             else "Notify had a technical failure"
         )
         fields += ["previous_notify_ids", "notify_id"]
-        fields += retry_or_fail(message, now=now, why=why, base_seconds=15 * 60)
+        if secrets_erased(message):
+            # Its link was erased when Notify accepted it: sending it again would send a
+            # message with no link. It fails here, and whoever sent it can send a new one.
+            message.status = MessageStatus.FAILED
+            message.completed_at = now
+            message.status_reason = (
+                f"Not delivered: {why[0].lower()}{why[1:]}. It cannot be sent again because "
+                "its link was erased when Notify accepted it: send a new one if it is needed."
+            )[:300]
+            fields += ["status", "completed_at", "status_reason"]
+            if message.person_id:
+                refresh_for_person_on_commit(message.person_id, timezone.localdate(now))
+        else:
+            fields += retry_or_fail(message, now=now, why=why, base_seconds=15 * 60)
     elif notify_status in NOTIFY_IN_PROGRESS:
         if message.status in (MessageStatus.SENDING, MessageStatus.QUEUED):
             message.status = MessageStatus.SENT
             message.sent_at = message.sent_at or now
             message.status_reason = ""
             fields += ["status", "sent_at", "status_reason"]
+        fields += scrub_secrets(message)  # Notify has it: the link is not needed here again
     else:
         logger.warning("Unknown Notify status %r for %s", notify_status, message.reference)
     message.save(update_fields=[*dict.fromkeys(fields), "updated_at"])

@@ -13,6 +13,7 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 60,
     "ALLOWED_HOSTS": "safeguard.example.gov.uk",
     "DATABASE_URL": "sqlite:////tmp/safeguard-settings-test.sqlite3",
+    "SAFEGUARD_OUTBOX_KEY": "ZmFrZS1rZXktZm9yLXRlc3RzLW9ubHktMzItYnl0ZXM=",
 }
 
 
@@ -29,7 +30,9 @@ def manage(*args, env_overrides=None, drop=()):
     )
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "SAFEGUARD_OUTBOX_KEY"]
+)
 def test_production_refuses_to_start_without_each_secret(missing):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
     result = manage("check", env_overrides=env, drop=(missing,))
@@ -57,3 +60,10 @@ def test_demo_data_can_never_be_loaded_in_production():
     result = manage("seed_demo", "--people", "10", env_overrides=PRODUCTION)
     assert result.returncode != 0
     assert "production" in (result.stderr + result.stdout).lower()
+
+
+def test_a_malformed_outbox_key_is_refused():
+    env = {**PRODUCTION, "SAFEGUARD_OUTBOX_KEY": "not-a-fernet-key"}
+    result = manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert "SAFEGUARD_OUTBOX_KEY must be Fernet keys" in result.stderr

@@ -19,6 +19,7 @@ from safeguard.engagement.rules import (
     CHECK_IN_SELF_HARM_DUTY,
 )
 from safeguard.notify.models import Message
+from safeguard.notify.sealing import unseal
 from safeguard.notify.timing import LONDON
 
 WEEKDAY_OFFICE = dt.datetime(2026, 3, 10, 11, 0, tzinfo=LONDON)  # a Tuesday morning
@@ -71,8 +72,9 @@ def complete(public, token, *, self_harm="no", call_back="no"):
 @pytest.mark.django_db
 def test_the_link_holds_only_a_random_token_and_the_database_only_its_hash(issued, settings):
     check_in, token = issued
-    link = Message.objects.get(kind="check_in").personalisation["link"]
-    assert link == f"{settings.SAFEGUARD_PUBLIC_URL}/check-in/{token}"
+    stored = Message.objects.get(kind="check_in").personalisation["link"]
+    assert token not in stored  # sealed at rest (safeguard.notify.sealing)
+    assert unseal(stored) == f"{settings.SAFEGUARD_PUBLIC_URL}/check-in/{token}"
     assert len(token) >= 40
     assert check_in.token_hash != token and token not in check_in.token_hash
     assert not CheckIn.objects.filter(token_hash=token).exists()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from safeguard.core.models import AccessLogEntry
 from safeguard.engagement.models import Appointment, CheckIn, ReminderPreferences
 from safeguard.notify.models import Message
+from safeguard.notify.sealing import unseal
 from tests.engagement.factories import (
     AppointmentFactory,
     CheckInFactory,
@@ -349,7 +350,8 @@ def test_check_in_pages_for_staff(client, org, settings):
     check_in = CheckIn.objects.get()
     assert check_in.schedule and check_in.schedule.frequency == "weekly"
     message = Message.objects.get(kind="check_in")
-    assert message.personalisation["link"].startswith(f"{settings.SAFEGUARD_PUBLIC_URL}/check-in/")
+    link = unseal(message.personalisation["link"])
+    assert link.startswith(f"{settings.SAFEGUARD_PUBLIC_URL}/check-in/")
     detail = client.get(f"{url}{check_in.pk}/")
     assert detail.status_code == 200
     assert client.post(f"{url}{check_in.pk}/", {"note": ""}).status_code == 200
