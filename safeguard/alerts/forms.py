@@ -3,11 +3,11 @@ import datetime as dt
 from django import forms
 
 from safeguard.alerts.policy import LONDON
-from safeguard.core.forms import GovDateField
+from safeguard.core.forms import Form, GovDateField
 from safeguard.engagement.forms import TimeOfDayField
 
 
-class DutyRotaEntryForm(forms.Form):
+class DutyRotaEntryForm(Form):
     staff = forms.TypedChoiceField(
         label="Who is on duty",
         coerce=int,
@@ -17,6 +17,7 @@ class DutyRotaEntryForm(forms.Form):
         },
     )
     starts_on = GovDateField(
+        kind="event",
         label="Start date",
         help_text="For example, 27/11/2026",
         error_messages={"required": "Enter the start date"},
@@ -27,6 +28,7 @@ class DutyRotaEntryForm(forms.Form):
         error_messages={"required": "Enter the start time"},
     )
     ends_on = GovDateField(
+        kind="event",
         label="End date",
         help_text="For example, 28/11/2026",
         error_messages={"required": "Enter the end date"},

@@ -7,10 +7,66 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from safeguard.api.auth import StaffToken
-from safeguard.api.problems import problem
+from safeguard.api.problems import PROBLEM_CONTENT_TYPE, problem
 from safeguard.core.errors import DomainError
 
-api = NinjaAPI(
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+# What any operation may answer besides its own responses, all as problem+json.
+ERRORS_EVERY_OPERATION = {
+    "401": "No valid bearer token",
+    "403": "The caller's role may not do this",
+    "404": "Not found, or not visible to the caller",
+    "422": "A parameter or the body is not what the operation accepts (the field is named)",
+}
+ERRORS_WITH_A_BODY = {
+    "400": "The body is not JSON",
+    "409": "A stale edit, an illegal transition or a closed record",
+}
+
+
+class SafeguardAPI(NinjaAPI):
+    """The API, whose OpenAPI document also states the problem+json errors of each operation."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        problem_content = {
+            PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+        }
+        for methods in schema.get("paths", {}).values():
+            for method, operation in methods.items():
+                errors = dict(ERRORS_EVERY_OPERATION)
+                if method in ("post", "put", "patch"):
+                    errors.update(ERRORS_WITH_A_BODY)
+                responses = operation.setdefault("responses", {})
+                for code, description in errors.items():
+                    responses.setdefault(
+                        code, {"description": description, "content": problem_content}
+                    )
+        return schema
+
+
+api = SafeguardAPI(
     title="Safeguard API",
     version="1",
     description="People on probation and the risks to them. Every call is scoped to the caller "

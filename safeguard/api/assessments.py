@@ -7,6 +7,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from safeguard.api.schemas import In
 from safeguard.assessments import selectors, services
 from safeguard.assessments.views import recommendations_with_links
 from safeguard.core.audit import Channel
@@ -51,7 +52,7 @@ class QuestionnaireOut(Schema):
     questions: list[QuestionOut]
 
 
-class ScreenIn(Schema):
+class ScreenIn(In):
     version: int
     answers: dict[str, Any]
 

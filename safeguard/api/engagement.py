@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from safeguard.api.schemas import EventDateTime, In, Limit, Offset
 from safeguard.core.audit import Channel
 from safeguard.core.capabilities import Capability, requires
 from safeguard.engagement import checkins, selectors, services
@@ -34,15 +35,15 @@ class AppointmentOut(Schema):
     welfare_checked_at: datetime | None
 
 
-class AppointmentIn(Schema):
-    starts_at: datetime
+class AppointmentIn(In):
+    starts_at: EventDateTime
     duration_minutes: int = Field(60, ge=5, le=480)
     kind: Kind
     location: str = Field("", max_length=200)
 
 
-class RescheduleIn(Schema):
-    starts_at: datetime
+class RescheduleIn(In):
+    starts_at: EventDateTime
     reason: str = Field(min_length=1, max_length=500)
     requested_by: Who = "probation"
     duration_minutes: int | None = Field(None, ge=5, le=480)
@@ -50,17 +51,17 @@ class RescheduleIn(Schema):
     location: str | None = Field(None, max_length=200)
 
 
-class CancelIn(Schema):
+class CancelIn(In):
     reason: str = Field(min_length=1, max_length=500)
     cancelled_by: Who = "probation"
 
 
-class OutcomeIn(Schema):
+class OutcomeIn(In):
     outcome: Literal["attended", "failed_to_attend", "acceptable_absence"]
     reason: str = Field("", max_length=500)
 
 
-class PreferencesIO(Schema):
+class PreferencesIO(In):
     channel: Literal["sms", "email", "both", "none"]
     mobile: str | None = Field(None, max_length=20)
     email: str | None = Field(None, max_length=254)
@@ -103,11 +104,11 @@ class MessageQuery(Schema):
     channel: Literal["sms", "email"] | None = None
     template: str | None = Field(None, max_length=64)
     reference: str | None = Field(None, max_length=64)
-    limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    limit: Limit = 100
+    offset: Offset = 0
 
 
-class CheckInIn(Schema):
+class CheckInIn(In):
     channel: Literal["sms", "email"]
     frequency: Literal["one_off", "weekly", "fortnightly"] = "one_off"
 

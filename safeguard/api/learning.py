@@ -8,6 +8,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from safeguard.api.schemas import EventDate, FilterDate, In, Limit, Offset
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, requires
 from safeguard.core.models import Region, Staff
@@ -31,9 +32,9 @@ CircumstancesLiteral = Literal[
 StatusLiteral = Literal["notified", "in_review", "quality_assured", "closed"]
 
 
-class DeathNotificationIn(Schema):
-    date_of_death: date
-    date_notified: date
+class DeathNotificationIn(In):
+    date_of_death: EventDate
+    date_notified: EventDate
     how_notified: str = Field(max_length=24)
     how_notified_detail: str = Field("", max_length=200)
     circumstances: CircumstancesLiteral
@@ -57,8 +58,8 @@ class ReviewPage(Schema):
 class ReviewQuery(Schema):
     region: str = Field("", max_length=120)
     status: StatusLiteral | None = None
-    limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    limit: Limit = 100
+    offset: Offset = 0
 
 
 class FactorOut(Schema):
@@ -112,12 +113,12 @@ class ReviewOut(Schema):
     snapshot_taken_at: datetime
 
 
-class FactorIn(Schema):
+class FactorIn(In):
     factor: str = Field(min_length=1, max_length=16)
     evidence: str = Field(max_length=4000)
 
 
-class TransitionIn(Schema):
+class TransitionIn(In):
     to: StatusLiteral
     reviewer: str | None = Field(None, max_length=150)
     note: str = Field("", max_length=4000)
@@ -125,8 +126,8 @@ class TransitionIn(Schema):
 
 class DeathInsightsQuery(Schema):
     group_by: Literal["circumstance", "days_since_release", "factor", "region"] = "circumstance"
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
+    from_: FilterDate | None = Field(None, alias="from")
+    to: FilterDate | None = None
     region: str = Field("", max_length=120)
 
 
@@ -135,13 +136,13 @@ class ComplianceQuery(Schema):
     course: str = Field("", max_length=24)
 
 
-class TrainingRecordIn(Schema):
+class TrainingRecordIn(In):
     username: str = Field(max_length=150)
     course: str = Field(max_length=24)
     completed_on: str = Field(max_length=20)
 
 
-class TrainingRecordsIn(Schema):
+class TrainingRecordsIn(In):
     records: list[TrainingRecordIn] = Field(min_length=1, max_length=5000)
 
 

@@ -4,6 +4,8 @@ from django.http import Http404
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from safeguard.api.schemas import Limit, Offset
+from safeguard.core import bounds
 from safeguard.core.audit import Action, Channel, access_log_record, access_log_refusal
 from safeguard.core.capabilities import Capability, requires
 from safeguard.people import selectors
@@ -56,8 +58,8 @@ class PeoplePage(Schema):
 
 
 class PeopleQuery(Schema):
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0, le=10_000_000)
+    limit: Limit = 50
+    offset: Offset = 0
     q: str = Field("", max_length=100)
 
 
@@ -157,7 +159,10 @@ def get_person(request, crn: str):
 )
 @requires(Capability.READ_CASES)
 def get_access_log(
-    request, crn: str, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)
+    request,
+    crn: str,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=bounds.OFFSET_MAX),
 ):
     user = request.auth
     if not user.can_read_access_log:

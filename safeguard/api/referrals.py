@@ -7,6 +7,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from safeguard.api.schemas import EventDateTime, FilterDate, In
 from safeguard.core.audit import Channel
 from safeguard.core.calendar import working_days_between
 from safeguard.core.capabilities import Capability, requires
@@ -32,28 +33,28 @@ class AgencyQuery(Schema):
     local_authority: str = Field("", max_length=120)
 
 
-class S42Part(Schema):
+class S42Part(In):
     indicated: bool
     evidence: str = Field("", max_length=4000)
 
 
-class S42In(Schema):
+class S42In(In):
     care_and_support_needs: S42Part | None = None
     experiencing_or_at_risk_of_abuse_or_neglect: S42Part | None = None
     unable_to_protect_self: S42Part | None = None
 
 
-class ConsentIn(Schema):
+class ConsentIn(In):
     consent_to_referral: bool | None = None
     consent_to_share_contact_details: bool | None = None
     chosen_housing_authority: str | None = Field(None, max_length=120)
     reason_without_consent: str = Field("", max_length=4000)
 
 
-class ReferralIn(Schema):
+class ReferralIn(In):
     kind: str = Field(max_length=40)
     agency: int
-    sent_at: datetime | None = None
+    sent_at: EventDateTime | None = None
     urgency: str = Field("routine", max_length=12)
     reason: str = Field("", max_length=4000)
     care_act_s42: S42In | None = None
@@ -91,18 +92,18 @@ class ReferralOut(Schema):
     escalations: list[EscalationOut]
 
 
-class DecisionIn(Schema):
+class DecisionIn(In):
     outcome: Literal["accepted", "rejected"]
     reason: str = Field("", max_length=32)
-    decided_at: datetime | None = None
+    decided_at: EventDateTime | None = None
     notes: str = Field("", max_length=4000)
 
 
-class EscalationIn(Schema):
+class EscalationIn(In):
     reason: str = Field(min_length=1, max_length=4000)
 
 
-class ResolveIn(Schema):
+class ResolveIn(In):
     response: str = Field(min_length=1, max_length=4000)
     outcome: str = Field(max_length=24)
 
@@ -111,8 +112,8 @@ class InsightsQuery(Schema):
     group_by: Literal["local_authority", "agency", "sex", "ethnicity", "kind", "region", "pdu"] = (
         "local_authority"
     )
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
+    from_: FilterDate | None = Field(None, alias="from")
+    to: FilterDate | None = None
     kind: str = Field("", max_length=40)
 
 

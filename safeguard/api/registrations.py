@@ -4,6 +4,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from safeguard.api.schemas import EventDate, In
 from safeguard.core.audit import Channel
 from safeguard.core.capabilities import Capability, requires
 from safeguard.people.selectors import person_get_for
@@ -30,7 +31,7 @@ class RegistrationOut(Schema):
     description: str
     group: str
     status: str
-    start_date: date
+    start_date: EventDate
     next_review_date: date | None
     review_overdue: bool
     notes: str
@@ -41,22 +42,22 @@ class RegistrationOut(Schema):
     end_reason: str
 
 
-class RegistrationIn(Schema):
+class RegistrationIn(In):
     code: str = Field(min_length=1, max_length=8)
-    start_date: date
+    start_date: EventDate
     notes: str = Field("", max_length=4000)
     level: int | None = None
     category: int | None = None
 
 
-class ReviewIn(Schema):
-    reviewed_on: date | None = None
+class ReviewIn(In):
+    reviewed_on: EventDate | None = None
     outcome: str = Field(max_length=24)
     notes: str = Field("", max_length=4000)
 
 
-class EndIn(Schema):
-    ended_on: date | None = None
+class EndIn(In):
+    ended_on: EventDate | None = None
     reason: str = Field(max_length=24)
     notes: str = Field("", max_length=4000)
 

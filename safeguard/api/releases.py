@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
+from safeguard.api.schemas import EventDate, FilterDate, In
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, requires
 from safeguard.people.selectors import person_get_for
@@ -53,7 +54,7 @@ class ReleasePlanOut(Schema):
     items: list[ItemOut]
 
 
-class ItemIn(Schema):
+class ItemIn(In):
     status: str = Field(max_length=16)
     evidence: str | None = Field(None, max_length=EVIDENCE_MAX)
     reason: str | None = Field(None, max_length=REASON_MAX)
@@ -62,8 +63,8 @@ class ItemIn(Schema):
     version: int = Field(..., ge=0)
 
 
-class ReleaseIn(Schema):
-    released_on: dt.date
+class ReleaseIn(In):
+    released_on: EventDate
     accommodation_type: str = Field(max_length=24)
     address: str = Field("", max_length=ADDRESS_MAX)
 
@@ -82,8 +83,8 @@ class ReleaseOut(Schema):
 
 class InsightsQuery(Schema):
     group_by: Literal["pdu", "region"] = "pdu"
-    from_: dt.date | None = Field(None, alias="from")
-    to: dt.date | None = None
+    from_: FilterDate | None = Field(None, alias="from")
+    to: FilterDate | None = None
 
 
 def _item_out(state: selectors.ItemState) -> dict:

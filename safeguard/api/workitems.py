@@ -4,6 +4,7 @@ from typing import Literal
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from safeguard.api.schemas import Limit, Offset
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, requires
 from safeguard.core.models import WorkItemStatus
@@ -35,8 +36,8 @@ class WorkItemQuery(Schema):
     assigned_to: Literal["me", "team"] = "me"
     status: Literal["open", "done", "resolved", "closed"] = WorkItemStatus.OPEN
     rule: str = Field("", max_length=48)
-    limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    limit: Limit = 100
+    offset: Offset = 0
 
 
 @router.get("/work-items", response=WorkItemPage, summary="Work for the caller or their teams")

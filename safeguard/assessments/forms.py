@@ -6,6 +6,7 @@ from django import forms
 
 from safeguard.assessments.models import DEFAULT_CRISIS_LINES, FollowUpOutcome, SafetyPlan
 from safeguard.assessments.questionnaires import Questionnaire
+from safeguard.core.forms import Form
 
 
 def answers_from_post(questionnaire: Questionnaire, data) -> dict:
@@ -41,7 +42,7 @@ def _hint(name):
     return SafetyPlan._meta.get_field(name).help_text
 
 
-class SafetyPlanForm(forms.Form):
+class SafetyPlanForm(Form):
     """The fields of a safety plan. ``expected_version`` guards against a stale edit."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
@@ -148,7 +149,7 @@ class SafetyPlanForm(forms.Form):
         return data
 
 
-class ScreenFollowUpForm(forms.Form):
+class ScreenFollowUpForm(Form):
     """What was done about a screen that needed a follow-up. ``outcome`` is asked only when the
     screen's risk to self is not known."""
 

@@ -2,7 +2,6 @@
 the screen-due rule (the work-item rule in ``rules.py`` states the same rule in SQL, and a test
 holds the two together)."""
 
-import calendar
 import datetime as dt
 import tomllib
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from safeguard.core.bounds import months_before
 from safeguard.people.models import CustodyStatus
 
 # A screen is due when there has been none for this many calendar months (the longest interval,
@@ -25,18 +25,6 @@ PRE_RELEASE_DUE_DAYS_BEFORE = 7
 FIRST_SCREEN_WITHIN_DAYS = 28
 # A safety plan is reviewed at the latest this many months after it was written.
 SAFETY_PLAN_MAX_REVIEW_MONTHS = 6
-
-
-def months_before(day: dt.date, months: int) -> dt.date:
-    """The same day of the month ``months`` earlier (the last day of a shorter month)."""
-    month_index = day.year * 12 + (day.month - 1) - months
-    year, month = divmod(month_index, 12)
-    month += 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def months_after(day: dt.date, months: int) -> dt.date:
-    return months_before(day, -months)
 
 
 def _rescreen_intervals() -> dict[str, dict[str, int]]:

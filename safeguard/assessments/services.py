@@ -21,6 +21,7 @@ from safeguard.assessments.models import (
 )
 from safeguard.assessments.selectors import active_registration_codes
 from safeguard.core.audit import Channel
+from safeguard.core.bounds import months_after
 from safeguard.core.errors import StaleEdit
 from safeguard.people.gate import case_record_change, check_version, person_change
 
@@ -171,7 +172,7 @@ def _clean_safety_plan(data: dict, today: dt.date) -> dict:
             if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
                 errors[name] = ["Enter the review date as a real date"]
                 continue
-            latest = policy.months_after(today, policy.SAFETY_PLAN_MAX_REVIEW_MONTHS)
+            latest = months_after(today, policy.SAFETY_PLAN_MAX_REVIEW_MONTHS)
             if value < today:
                 errors[name] = ["The review date must be today or in the future"]
             elif value > latest:

@@ -1,12 +1,11 @@
-"""Date arithmetic kept in one place."""
+"""Date arithmetic kept in one place (the leap-day-safe month helpers live in
+``safeguard.core.bounds`` beside the date windows)."""
 
-import calendar
 from datetime import date
+
+from safeguard.core.bounds import months_after
 
 
 def add_months(start: date, months: int) -> date:
     """The same day ``months`` later, or the last day of that month when it is shorter."""
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    day = min(start.day, calendar.monthrange(year, month)[1])
-    return date(year, month, day)
+    return months_after(start, months)

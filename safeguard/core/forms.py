@@ -8,6 +8,7 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from safeguard.core import bounds
 from safeguard.core.errors import DomainError, NotPermitted
 
 T = TypeVar("T")
@@ -18,10 +19,47 @@ DATE_INPUT_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %m %Y")
 
 class GovDateField(forms.DateField):
     """The one GOV.UK date field of the service: a date typed in any of ``DATE_INPUT_FORMATS``,
-    with the Design System's message for one that is not real."""
+    with the Design System's message for one that is not real, held to the window of its
+    ``kind`` in ``safeguard.core.bounds`` ("event", "filter", "birth"; "any" by default, which
+    keeps out only dates that no one means, such as 01/01/0001 or 31/12/9999)."""
 
     input_formats = list(DATE_INPUT_FORMATS)
     default_error_messages = {"invalid": "Enter a real date, like 27/11/2026"}
+
+    def __init__(self, *args, kind: str = "any", **kwargs):
+        bounds.window(kind)  # an unknown kind fails at import, not on a request
+        self.kind = kind
+        super().__init__(*args, **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        problem = bounds.date_error(value, self.kind)
+        if problem:
+            label = str(self.label or "The date").removesuffix(" (optional)")
+            raise ValidationError(f"{label} {problem}", code="out_of_range")
+
+
+def refuse_unsafe_text(value):
+    """The page forms' check of free text (see ``safeguard.core.bounds``)."""
+    if isinstance(value, str) and (problem := bounds.text_error(value)):
+        raise ValidationError(f"The text {problem}", code="unsafe_text")
+
+
+class SafeTextMixin:
+    """Every text field of the form refuses control and text-direction characters, shown in
+    the GOV.UK error summary against the field."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and refuse_unsafe_text not in field.validators:
+                field.validators.append(refuse_unsafe_text)
+
+
+class Form(SafeTextMixin, forms.Form):
+    """The base of the service's page forms."""
 
 
 def posted(request: HttpRequest):

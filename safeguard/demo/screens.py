@@ -64,6 +64,7 @@ from safeguard.assessments.models import (
 )
 from safeguard.assessments.questionnaires import condition_kind
 from safeguard.assessments.selectors import questionnaire_current
+from safeguard.core.bounds import months_after, months_before
 from safeguard.demo.casework import (
     CaseContext,
     _choice,
@@ -262,7 +263,7 @@ class ScreensBuilder:
         self.relevant_codes = set()
         for rec in self.questionnaire.scoring.get("recommendations", ()):
             self.relevant_codes |= _registered_codes(rec["when"])
-        self.recent_since = policy.months_before(today, policy.SCREEN_INTERVAL_MONTHS)
+        self.recent_since = months_before(today, policy.SCREEN_INTERVAL_MONTHS)
         self.pre_release_since = today - timedelta(days=policy.PRE_RELEASE_WINDOW_DAYS)
         self.release_window_end = policy.release_window_end(today)
         self.cache: dict = {}  # outcomes by answer set, registrations and safety plan
@@ -434,7 +435,7 @@ class ScreensBuilder:
             roll = 1.0 if tidy else rng.random()
             if roll < NEVER_SCREENED_SHARE:
                 return []
-            lapsed_from = max(policy.months_before(today, 12), start - timedelta(days=30))
+            lapsed_from = max(months_before(today, 12), start - timedelta(days=30))
             if roll < NEVER_SCREENED_SHARE + LAPSED_SHARE and lapsed_from < self.recent_since:
                 latest = _day(rng, lapsed_from, self.recent_since - timedelta(days=1))
             else:
@@ -644,7 +645,7 @@ class ScreensBuilder:
             current["status"] = SafetyPlanStatus.REPLACED
             current["replaced_at"] = created_at
         staff = self._staff(rng, case, written)
-        latest = policy.months_after(written, policy.SAFETY_PLAN_MAX_REVIEW_MONTHS)
+        latest = months_after(written, policy.SAFETY_PLAN_MAX_REVIEW_MONTHS)
         review = min(written + timedelta(days=_int(rng, 28, 100)), latest)
         contact = _choice(rng, PROFESSIONALS).format(n=_int(rng, 0, 999))
         return {
@@ -669,7 +670,7 @@ class ScreensBuilder:
         plan was written, never more than 6 months after it)."""
         today = self.today
         written = timezone.localtime(plan["created_at"]).date()
-        latest = policy.months_after(written, policy.SAFETY_PLAN_MAX_REVIEW_MONTHS)
+        latest = months_after(written, policy.SAFETY_PLAN_MAX_REVIEW_MONTHS)
         features = case.features
         overdue = "safety_plan_overdue" in features or (
             "demo_caseload" not in features and rng.random() < SAFETY_PLAN_OVERDUE_SHARE

@@ -4,7 +4,7 @@ import re
 from django import forms
 from django.utils import timezone
 
-from safeguard.core.forms import GovDateField
+from safeguard.core.forms import Form, GovDateField
 from safeguard.engagement.models import (
     ATTENDANCE_OUTCOMES,
     AppointmentKind,
@@ -66,6 +66,7 @@ class AppointmentForm(WhenMixin, forms.Form):
         error_messages={"required": "Choose the kind of appointment"},
     )
     date = GovDateField(
+        kind="event",
         label="Date",
         help_text="For example, 27/11/2026",
         error_messages={"required": "Enter the date"},
@@ -97,6 +98,7 @@ class AppointmentForm(WhenMixin, forms.Form):
 
 class RescheduleForm(WhenMixin, forms.Form):
     date = GovDateField(
+        kind="event",
         label="New date",
         help_text="For example, 27/11/2026",
         error_messages={"required": "Enter the new date"},
@@ -119,7 +121,7 @@ class RescheduleForm(WhenMixin, forms.Form):
     )
 
 
-class CancelForm(forms.Form):
+class CancelForm(Form):
     moved_by = forms.ChoiceField(
         label="Who cancelled it",
         choices=_choices("Choose who", MovedBy.choices),
@@ -133,7 +135,7 @@ class CancelForm(forms.Form):
     )
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(Form):
     outcome = forms.ChoiceField(
         label="Outcome",
         choices=_choices(
@@ -150,7 +152,7 @@ class OutcomeForm(forms.Form):
     )
 
 
-class WelfareCheckForm(forms.Form):
+class WelfareCheckForm(Form):
     note = forms.CharField(
         label="What you did to check on them",
         max_length=500,
@@ -159,7 +161,7 @@ class WelfareCheckForm(forms.Form):
     )
 
 
-class ReminderPreferencesForm(forms.Form):
+class ReminderPreferencesForm(Form):
     channel = forms.ChoiceField(
         label="How they want reminders",
         choices=ReminderChannel.choices,
@@ -201,7 +203,7 @@ class ReminderPreferencesForm(forms.Form):
         return data
 
 
-class SafetyPlanSendForm(forms.Form):
+class SafetyPlanSendForm(Form):
     channel = forms.ChoiceField(
         label="Send the link by",
         choices=[("sms", "Text message"), ("email", "Email")],
@@ -210,7 +212,7 @@ class SafetyPlanSendForm(forms.Form):
     )
 
 
-class CheckInForm(forms.Form):
+class CheckInForm(Form):
     channel = forms.ChoiceField(
         label="Send the link by",
         choices=_choices("Choose how", [("sms", "Text message"), ("email", "Email")]),
@@ -227,7 +229,7 @@ class CheckInForm(forms.Form):
         return self.cleaned_data.get("frequency") or CheckInFrequency.ONE_OFF
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(Form):
     note = forms.CharField(
         label="What you did",
         max_length=500,
@@ -236,7 +238,7 @@ class FollowUpForm(forms.Form):
     )
 
 
-class TravelRequestForm(forms.Form):
+class TravelRequestForm(Form):
     amount = forms.DecimalField(
         label="Amount in pounds",
         min_value=0.01,
@@ -268,7 +270,7 @@ class TravelRequestForm(forms.Form):
         ]
 
 
-class TravelDecisionForm(forms.Form):
+class TravelDecisionForm(Form):
     decision = forms.ChoiceField(
         label="Decision",
         choices=[("", "Choose"), ("approve", "Approve"), ("reject", "Do not approve")],
@@ -277,16 +279,16 @@ class TravelDecisionForm(forms.Form):
     note = forms.CharField(label="Notes", required=False, max_length=300)
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(Form):
     confirm = forms.BooleanField(
         label="The money has been paid to them",
         error_messages={"required": "Confirm the money has been paid"},
     )
 
 
-class TravelTotalsForm(forms.Form):
-    start = GovDateField(label="From", required=False)
-    end = GovDateField(label="To", required=False)
+class TravelTotalsForm(Form):
+    start = GovDateField(kind="filter", label="From", required=False)
+    end = GovDateField(kind="filter", label="To", required=False)
 
     def clean(self):
         data = super().clean()

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from safeguard.core.forms import GovDateField
+from safeguard.core.forms import Form, GovDateField
 from safeguard.learning.models import (
     AgencyType,
     Circumstances,
@@ -17,13 +17,15 @@ def _today_text():
     return timezone.localdate().strftime("%d/%m/%Y")
 
 
-class DeathNotificationForm(forms.Form):
+class DeathNotificationForm(Form):
     date_of_death = GovDateField(
+        kind="event",
         label="Date of death",
         help_text=DATE_HINT,
         error_messages={"required": "Enter the date of death"},
     )
     date_notified = GovDateField(
+        kind="event",
         label="Date probation learned of the death",
         help_text=DATE_HINT,
         error_messages={"required": "Enter the date probation learned of the death"},
@@ -72,7 +74,7 @@ class DeathNotificationForm(forms.Form):
         self.initial.setdefault("date_notified", _today_text())
 
 
-class StartReviewForm(forms.Form):
+class StartReviewForm(Form):
     reviewer = forms.ChoiceField(
         label="Reviewer",
         help_text="Someone who did not hold the case in the 12 months before the death",
@@ -93,12 +95,12 @@ class StartReviewForm(forms.Form):
         return self.reviewers[self.cleaned_data["reviewer"]]
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(Form):
     to = forms.ChoiceField(choices=ReviewStatus.choices)
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea, max_length=4000)
 
 
-class FindingsForm(forms.Form):
+class FindingsForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     summary = forms.CharField(
         label="Summary of findings",
@@ -124,7 +126,7 @@ class FindingsForm(forms.Form):
     )
 
 
-class FactorForm(forms.Form):
+class FactorForm(Form):
     factor = forms.ChoiceField(
         label="Systemic factor",
         error_messages={
@@ -148,7 +150,7 @@ class FactorForm(forms.Form):
         self.fields["factor"].choices = [("", "Choose a systemic factor")] + list(groups.items())
 
 
-class ActionForm(forms.Form):
+class ActionForm(Form):
     agency_type = forms.ChoiceField(
         label="Agency",
         choices=[("", "Choose the agency"), *AgencyType.choices],
@@ -176,7 +178,10 @@ class ActionForm(forms.Form):
         error_messages={"required": "Describe the action"},
     )
     due_on = GovDateField(
-        label="Due date", help_text=DATE_HINT, error_messages={"required": "Enter the due date"}
+        kind="event",
+        label="Due date",
+        help_text=DATE_HINT,
+        error_messages={"required": "Enter the due date"},
     )
     factor = forms.ChoiceField(label="Systemic factor it answers", required=False)
 
@@ -193,15 +198,16 @@ class ActionForm(forms.Form):
         return due_on
 
 
-class ActionDoneForm(forms.Form):
+class ActionDoneForm(Form):
     completed_on = GovDateField(
+        kind="event",
         label="Date done",
         help_text=DATE_HINT,
         error_messages={"required": "Enter the date the action was done"},
     )
 
 
-class ReclassifyForm(forms.Form):
+class ReclassifyForm(Form):
     circumstances = forms.ChoiceField(
         label="Circumstances",
         choices=[("", "Choose the circumstances"), *Circumstances.choices],
@@ -219,13 +225,15 @@ class ReclassifyForm(forms.Form):
     )
 
 
-class LearningFilterForm(forms.Form):
+class LearningFilterForm(Form):
     region = forms.TypedChoiceField(label="Region", required=False, coerce=int, empty_value=None)
     pdu = forms.TypedChoiceField(
         label="Probation delivery unit", required=False, coerce=int, empty_value=None
     )
-    date_from = GovDateField(label="Deaths from", required=False, help_text=DATE_HINT)
-    date_to = GovDateField(label="Deaths to", required=False, help_text=DATE_HINT)
+    date_from = GovDateField(
+        kind="filter", label="Deaths from", required=False, help_text=DATE_HINT
+    )
+    date_to = GovDateField(kind="filter", label="Deaths to", required=False, help_text=DATE_HINT)
 
     def __init__(self, *args, regions=(), pdus=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -242,18 +250,20 @@ class LearningFilterForm(forms.Form):
         return data
 
 
-class BoardPackForm(forms.Form):
+class BoardPackForm(Form):
     region = forms.TypedChoiceField(
         label="Region",
         coerce=int,
         error_messages={"required": "Choose a region", "invalid_choice": "Choose a region"},
     )
     date_from = GovDateField(
+        kind="filter",
         label="Deaths from",
         help_text=DATE_HINT,
         error_messages={"required": "Enter the start of the period"},
     )
     date_to = GovDateField(
+        kind="filter",
         label="Deaths to",
         help_text=DATE_HINT,
         error_messages={"required": "Enter the end of the period"},
@@ -273,7 +283,7 @@ class BoardPackForm(forms.Form):
         return data
 
 
-class ReviewFilterForm(forms.Form):
+class ReviewFilterForm(Form):
     status = forms.ChoiceField(
         label="Stage", required=False, choices=[("", "Any stage"), *ReviewStatus.choices]
     )

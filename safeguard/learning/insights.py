@@ -12,6 +12,7 @@ from django.db.models import Case, CharField, Count, F, Q, Value, When
 from django.db.models.functions import Substr, TruncQuarter
 from django.utils import timezone
 
+from safeguard.core.bounds import years_before
 from safeguard.core.capabilities import Capability, has_capability
 from safeguard.learning.models import (
     ActionStatus,
@@ -60,7 +61,7 @@ def may_see_learning(user) -> bool:
 
 
 def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
-    return today.replace(year=today.year - 1) + dt.timedelta(days=1), today
+    return years_before(today, 1) + dt.timedelta(days=1), today
 
 
 def filtered_deaths(*, user, region_id=None, pdu_id=None, date_from=None, date_to=None):

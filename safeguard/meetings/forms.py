@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from safeguard.core.dates import add_months
-from safeguard.core.forms import GovDateField
+from safeguard.core.forms import Form, GovDateField
 from safeguard.meetings.selectors import (
     invitable_agencies,
     meeting_types,
@@ -35,7 +35,7 @@ def _pdu_choices(user, empty_label):
     return [("", empty_label)] + [(p.pk, p.name) for p in pdus]
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(Form):
     meeting_type = forms.ChoiceField(
         label="Type of meeting",
         error_messages={
@@ -44,6 +44,7 @@ class MeetingForm(forms.Form):
         },
     )
     held_on = GovDateField(
+        kind="event",
         label="Date of the meeting",
         help_text="For example, 27/11/2026. It can be in the past or planned ahead.",
         error_messages={"required": "Enter the date of the meeting"},
@@ -130,7 +131,7 @@ class MeetingForm(forms.Form):
         return crns
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(Form):
     attended = forms.TypedMultipleChoiceField(
         label="Agencies that attended",
         coerce=int,
@@ -147,7 +148,7 @@ class AttendanceForm(forms.Form):
         self.initial.setdefault("attended", [row.agency_id for row in attendance if row.attended])
 
 
-class ActionForm(forms.Form):
+class ActionForm(Form):
     owner_agency = forms.TypedChoiceField(
         label="Agency that owns the action",
         coerce=int,
@@ -170,6 +171,7 @@ class ActionForm(forms.Form):
         error_messages={"required": "Describe the action"},
     )
     due_on = GovDateField(
+        kind="event",
         label="Due date",
         help_text="For example, 27/11/2026",
         error_messages={"required": "Enter the date the action is due"},
@@ -185,18 +187,24 @@ class ActionForm(forms.Form):
         ]
 
 
-class CompleteActionForm(forms.Form):
+class CompleteActionForm(Form):
     completed_on = GovDateField(
-        label="Date done", error_messages={"required": "Enter the date the action was done"}
+        kind="event",
+        label="Date done",
+        error_messages={"required": "Enter the date the action was done"},
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class MeetingFilterForm(forms.Form):
+class MeetingFilterForm(Form):
     meeting_type = forms.ChoiceField(label="Type of meeting", required=False)
     pdu = forms.TypedChoiceField(label="PDU", coerce=int, required=False, empty_value=None)
-    date_from = GovDateField(label="From", required=False, help_text="For example, 01/04/2026")
-    date_to = GovDateField(label="To", required=False, help_text="For example, 31/03/2027")
+    date_from = GovDateField(
+        kind="filter", label="From", required=False, help_text="For example, 01/04/2026"
+    )
+    date_to = GovDateField(
+        kind="filter", label="To", required=False, help_text="For example, 31/03/2027"
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,11 +2,12 @@ import re
 
 from django import forms
 
+from safeguard.core.forms import Form, SafeTextMixin
 from safeguard.core.phones import InvalidPhoneNumber, normalise_uk_phone
 from safeguard.people.models import Person
 
 
-class SearchForm(forms.Form):
+class SearchForm(Form):
     q = forms.CharField(
         label="CRN or name",
         max_length=100,
@@ -22,7 +23,7 @@ class SearchForm(forms.Form):
         return value
 
 
-class PersonDetailsForm(forms.ModelForm):
+class PersonDetailsForm(SafeTextMixin, forms.ModelForm):
     """Contact details and communication needs. ``version`` guards against a stale edit."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -3,7 +3,7 @@ from datetime import datetime, time
 from django import forms
 from django.utils import timezone
 
-from safeguard.core.forms import GovDateField
+from safeguard.core.forms import Form, GovDateField
 from safeguard.core.models import LocalAuthority
 from safeguard.referrals.models import (
     AbuseCategory,
@@ -40,7 +40,7 @@ def _when(day, at) -> datetime | None:
     return timezone.make_aware(datetime.combine(day, at or time(9, 0)))
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(Form):
     kind = forms.ChoiceField(
         label="Kind of referral",
         choices=[("", "Choose the kind of referral"), *ReferralKind.choices],
@@ -57,6 +57,7 @@ class ReferralForm(forms.Form):
         error_messages={"required": "Say why you are referring"},
     )
     sent_on = GovDateField(
+        kind="event",
         label="Date sent",
         required=False,
         help_text="Leave empty if you are sending it now. For a referral made by phone or email "
@@ -149,7 +150,7 @@ class ReferralForm(forms.Form):
         }
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(Form):
     outcome = forms.ChoiceField(
         label="What did the agency decide?",
         choices=[("accepted", "Accepted"), ("rejected", "Rejected")],
@@ -162,16 +163,19 @@ class DecisionForm(forms.Form):
         required=False,
     )
     decided_on = GovDateField(
-        label="Date of the decision", required=False, help_text="Leave empty for today"
+        kind="event",
+        label="Date of the decision",
+        required=False,
+        help_text="Leave empty for today",
     )
     notes = forms.CharField(label="Notes", widget=forms.Textarea, required=False, max_length=4000)
 
 
-class NoteForm(forms.Form):
+class NoteForm(Form):
     notes = forms.CharField(label="Notes", widget=forms.Textarea, required=False, max_length=4000)
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(Form):
     outcome = forms.CharField(
         label="Outcome",
         widget=forms.Textarea,
@@ -180,7 +184,7 @@ class OutcomeForm(forms.Form):
     )
 
 
-class EscalationForm(forms.Form):
+class EscalationForm(Form):
     reason = forms.CharField(
         label="Why are you escalating?",
         widget=forms.Textarea,
@@ -189,7 +193,7 @@ class EscalationForm(forms.Form):
     )
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(Form):
     response = forms.CharField(
         label="Response",
         widget=forms.Textarea,
@@ -203,9 +207,9 @@ class ResolveForm(forms.Form):
     )
 
 
-class MonitoringFilterForm(forms.Form):
-    date_from = GovDateField(label="From", required=False)
-    date_to = GovDateField(label="To", required=False)
+class MonitoringFilterForm(Form):
+    date_from = GovDateField(kind="filter", label="From", required=False)
+    date_to = GovDateField(kind="filter", label="To", required=False)
     region = forms.TypedChoiceField(label="Region", coerce=int, required=False, empty_value=None)
     pdu = forms.TypedChoiceField(label="PDU", coerce=int, required=False, empty_value=None)
     local_authority = forms.TypedChoiceField(

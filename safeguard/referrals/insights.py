@@ -6,6 +6,7 @@ from django.db.models import Case, CharField, Count, F, IntegerField, Q, Value, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from safeguard.core.bounds import years_before
 from safeguard.core.capabilities import Capability, has_capability
 from safeguard.core.models import PDU, LocalAuthority, Region
 from safeguard.insights.stats import totals_by_each_key
@@ -31,8 +32,8 @@ def may_monitor(user) -> bool:
 def _age_band(today: date):
     whens = [
         When(
-            person__date_of_birth__gt=today.replace(year=today.year - high),
-            person__date_of_birth__lte=today.replace(year=today.year - low),
+            person__date_of_birth__gt=years_before(today, high),
+            person__date_of_birth__lte=years_before(today, low),
             then=Value(label),
         )
         for label, low, high in AGE_BANDS

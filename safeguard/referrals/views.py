@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record
+from safeguard.core.bounds import years_before
 from safeguard.core.capabilities import Capability, requires
 from safeguard.core.errors import DomainError
 from safeguard.core.forms import add_service_errors
@@ -242,7 +243,7 @@ def _monitoring_data(request):
     date_from = filters.pop("date_from", None)
     date_to = filters.pop("date_to", None)
     if date_from is None and date_to is None:
-        date_from = today.replace(year=today.year - 1)
+        date_from = years_before(today, 1)
     kind = filters.pop("kind", None)
     qs = insights.filtered_referrals(
         user=user, date_from=date_from, date_to=date_to, kind=kind, **filters

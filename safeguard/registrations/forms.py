@@ -1,12 +1,12 @@
 from django import forms
 from django.utils import timezone
 
-from safeguard.core.forms import GovDateField
+from safeguard.core.forms import Form, GovDateField
 from safeguard.registrations.models import EndReason, ReviewOutcome
 from safeguard.registrations.selectors import register_types
 
 
-class RegistrationAddForm(forms.Form):
+class RegistrationAddForm(Form):
     code = forms.ChoiceField(
         label="Register type",
         error_messages={
@@ -15,6 +15,7 @@ class RegistrationAddForm(forms.Form):
         },
     )
     start_date = GovDateField(
+        kind="event",
         label="Start date",
         help_text="For example, 27/11/2026",
         error_messages={"required": "Enter the start date"},
@@ -46,8 +47,9 @@ class RegistrationAddForm(forms.Form):
         self.initial.setdefault("start_date", timezone.localdate().strftime("%d/%m/%Y"))
 
 
-class RegistrationReviewForm(forms.Form):
+class RegistrationReviewForm(Form):
     reviewed_on = GovDateField(
+        kind="event",
         label="Date of review",
         help_text="For example, 27/11/2026",
         error_messages={"required": "Enter the date of the review"},
@@ -64,8 +66,9 @@ class RegistrationReviewForm(forms.Form):
         self.initial.setdefault("reviewed_on", timezone.localdate().strftime("%d/%m/%Y"))
 
 
-class RegistrationEndForm(forms.Form):
+class RegistrationEndForm(Form):
     ended_on = GovDateField(
+        kind="event",
         label="End date",
         help_text="For example, 27/11/2026",
         error_messages={"required": "Enter the end date"},

@@ -1,12 +1,12 @@
 from django import forms
 from django.utils import timezone
 
-from safeguard.core.forms import GovDateField
+from safeguard.core.forms import Form, GovDateField
 from safeguard.releases.models import ItemStatus, ReleaseAccommodation
 from safeguard.releases.services import ADDRESS_MAX, EVIDENCE_MAX, REASON_MAX
 
 
-class ItemForm(forms.Form):
+class ItemForm(Form):
     status = forms.ChoiceField(
         label="Status",
         choices=ItemStatus.choices,
@@ -35,8 +35,9 @@ class ItemForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
 
 
-class ReleaseForm(forms.Form):
+class ReleaseForm(Form):
     released_on = GovDateField(
+        kind="event",
         label="Date of release",
         help_text="For example, 27/11/2026",
         error_messages={"required": "Enter the date of release"},
@@ -63,11 +64,13 @@ class ReleaseForm(forms.Form):
         self.initial.setdefault("released_on", timezone.localdate().strftime("%d/%m/%Y"))
 
 
-class MeasuresFilterForm(forms.Form):
+class MeasuresFilterForm(Form):
     date_from = GovDateField(
-        label="Released from", required=False, help_text="For example, 1/4/2025"
+        kind="filter", label="Released from", required=False, help_text="For example, 1/4/2025"
     )
-    date_to = GovDateField(label="Released to", required=False, help_text="For example, 31/3/2026")
+    date_to = GovDateField(
+        kind="filter", label="Released to", required=False, help_text="For example, 31/3/2026"
+    )
     region = forms.TypedChoiceField(
         label="Region",
         coerce=int,

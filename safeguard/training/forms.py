@@ -2,12 +2,12 @@
 
 from django import forms
 
-from safeguard.core.forms import GovDateField
+from safeguard.core.forms import Form, GovDateField
 
 DATE_HINT = "For example, 27/11/2026"
 
 
-class TrainingEntryForm(forms.Form):
+class TrainingEntryForm(Form):
     staff = forms.ChoiceField(
         label="Member of staff",
         error_messages={
@@ -20,6 +20,7 @@ class TrainingEntryForm(forms.Form):
         error_messages={"required": "Choose the course", "invalid_choice": "Choose a course"},
     )
     completed_on = GovDateField(
+        kind="event",
         label="Date completed",
         help_text=DATE_HINT,
         error_messages={"required": "Enter the date the course was completed"},
@@ -35,7 +36,7 @@ class TrainingEntryForm(forms.Form):
         ]
 
 
-class TrainingImportForm(forms.Form):
+class TrainingImportForm(Form):
     file = forms.FileField(
         label="CSV file",
         help_text="Columns: username, course, completed_on (for example SP-CORE and 2026-01-31). "
@@ -54,7 +55,7 @@ class TrainingImportForm(forms.Form):
         return upload
 
 
-class ComplianceFilterForm(forms.Form):
+class ComplianceFilterForm(Form):
     group_by = forms.ChoiceField(
         label="Show compliance by",
         required=False,

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from safeguard.assessments import policy, rules, selectors
 from safeguard.assessments.models import VulnerabilityScreen
+from safeguard.core.bounds import months_before
 from safeguard.people.models import CustodyStatus, Person
 from tests.assessments.helpers import record_screen, register, save_plan
 from tests.factories import PersonFactory
@@ -119,8 +120,8 @@ def test_screen_due_in_python_matches_the_work_item_rule(org):
     cases = {
         "new": (person(supervision_start=dt.date(2026, 3, 1)), None),
         "recent": (person(), today - dt.timedelta(days=90)),
-        "exactly_6_months": (person(), policy.months_before(today, 6)),
-        "lapsed": (person(), policy.months_before(today, 6) - dt.timedelta(days=1)),
+        "exactly_6_months": (person(), months_before(today, 6)),
+        "lapsed": (person(), months_before(today, 6) - dt.timedelta(days=1)),
         "release_soon": (
             person(expected_release_date=today + dt.timedelta(days=14), **in_custody),
             today - dt.timedelta(days=60),

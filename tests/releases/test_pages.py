@@ -355,7 +355,11 @@ def test_record_the_release_through_the_page(client, org):
             "Enter a real date",
         ),
         (
-            {"released_on": "01/01/2099", "accommodation_type": "settled", "address": "1 High St"},
+            {
+                "released_on": (dt.date.today() + dt.timedelta(days=31)).strftime("%d/%m/%Y"),
+                "accommodation_type": "settled",
+                "address": "1 High St",
+            },
             "id_released_on",
             "today or in the past",
         ),
