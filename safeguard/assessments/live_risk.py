@@ -8,7 +8,7 @@ A banner at the very top of the page, for any of:
 - an open escalation of a referral decision;
 - a latest screen whose risk to self is "not known" (until a follow-up finds no concerns).
 
-Four small queries, whatever the case holds. Other areas' models are looked up by name, as in
+Two small queries beyond the risk summary, which the risk picture on the same page shares. Other areas' models are looked up by name, as in
 ``risk.py``: they build on assessments, not the other way round.
 """
 
@@ -20,7 +20,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from safeguard.assessments.models import FollowUpOutcome, RiskToSelf, VulnerabilityScreen
+from safeguard.assessments.models import FollowUpOutcome, RiskToSelf
+from safeguard.assessments.selectors import risk_summary_for_page
 from safeguard.core.models import WorkItemPriority, WorkItemStatus
 from safeguard.core.workitems import rules_by_code
 from safeguard.people.sections import Section
@@ -38,23 +39,19 @@ class LiveRisk:
     link_text: str
 
 
-def live_risks(person, *, now: dt.datetime | None = None) -> list[LiveRisk]:
+def live_risks(person, *, summary, now: dt.datetime | None = None) -> list[LiveRisk]:
+    """What needs attention now, from the person's risk summary (``selectors.risk_summary``:
+    the latest screen and disclosure) and two more queries."""
     now = now or timezone.now()
     found: list[LiveRisk] = []
-    check_in = (
-        apps.get_model("engagement", "CheckIn")
-        .objects.filter(
-            person_id=person.pk,
-            self_harm="yes",
-            self_harm_reported_at__gte=now - dt.timedelta(hours=DISCLOSURE_HOURS),
-        )
-        .order_by("-self_harm_reported_at")
-        .only("pk", "self_harm_reported_at", "followed_up_at")
-        .first()
-    )
-    if check_in is not None:
-        when = timezone.localtime(check_in.self_harm_reported_at)
-        followed = " It has been followed up." if check_in.followed_up_at else ""
+    disclosure = summary.recent_disclosure
+    if disclosure is not None and disclosure.reported_at < now - dt.timedelta(
+        hours=DISCLOSURE_HOURS
+    ):
+        disclosure = None
+    if disclosure is not None:
+        when = timezone.localtime(disclosure.reported_at)
+        followed = " It has been followed up." if disclosure.followed_up else ""
         found.append(
             LiveRisk(
                 "disclosure",
@@ -62,7 +59,7 @@ def live_risks(person, *, now: dt.datetime | None = None) -> list[LiveRisk]:
                 f"{when:%-d %B} at {when:%H:%M}.{followed}",
                 reverse(
                     "engagement:check_in",
-                    kwargs={"crn": person.crn, "check_in_id": check_in.pk},
+                    kwargs={"crn": person.crn, "check_in_id": disclosure.check_in_id},
                 ),
                 "Open the check-in",
             )
@@ -77,7 +74,7 @@ def live_risks(person, *, now: dt.datetime | None = None) -> list[LiveRisk]:
     rules = rules_by_code()
     for item in items:
         rule = rules.get(item.rule)
-        if rule is None or (check_in is not None and item.subject_type == "check_in"):
+        if rule is None or (disclosure is not None and item.subject_type == "check_in"):
             continue  # the disclosure above already says it
         item.person = person  # the rule's link needs the CRN; no extra query
         try:
@@ -112,12 +109,7 @@ def live_risks(person, *, now: dt.datetime | None = None) -> list[LiveRisk]:
             )
         )
 
-    latest = (
-        VulnerabilityScreen.objects.filter(person_id=person.pk)
-        .order_by("-completed_at", "-pk")
-        .only("pk", "risk_to_self", "follow_up_outcome")
-        .first()
-    )
+    latest = summary.latest_screen
     if (
         latest is not None
         and latest.risk_to_self == RiskToSelf.NOT_KNOWN
@@ -138,7 +130,7 @@ def live_risks(person, *, now: dt.datetime | None = None) -> list[LiveRisk]:
 def live_risk_section(request, person, today):
     if person.has_died:  # the record is closed: the deceased banner says so instead
         return None
-    risks = live_risks(person)
+    risks = live_risks(person, summary=risk_summary_for_page(request, person=person, today=today))
     if not risks:
         return None
     return Section(

@@ -1,7 +1,7 @@
 """The integrated risk picture as a section at the top of the person's page
 (``settings.SAFEGUARD_PERSON_SECTIONS``, see ``safeguard.people.sections``)."""
 
-from safeguard.assessments.selectors import risk_summary
+from safeguard.assessments.selectors import risk_summary_for_page
 from safeguard.people.sections import Section
 
 
@@ -10,7 +10,7 @@ def risk_picture_section(request, person, today):
     return Section(
         template="assessments/_risk_picture_section.html",
         context={
-            "risk": risk_summary(person=person, today=today),
+            "risk": risk_summary_for_page(request, person=person, today=today),
             "can_change": request.user.can_change_cases,
         },
         position="top",

@@ -136,6 +136,7 @@ class RiskSummary:
     attention: list[AttentionItem] = field(default_factory=list)
     # The latest "yes" to thoughts of self-harm on a check-in, in the last 4 weeks.
     recent_disclosure_at: dt.datetime | None = None
+    recent_disclosure: "Disclosure | None" = None
     # That disclosure came after the current safety plan was written: review it.
     safety_plan_review_after_disclosure: bool = False
 
@@ -167,7 +168,8 @@ def risk_summary(*, person: Person, today: dt.date) -> RiskSummary:
         .order_by("next_review_date", "pk")
     )
     plan = safety_plan_current(person=person)
-    disclosed_at = latest_disclosure_at(person_id=person.pk)
+    disclosure = latest_disclosure(person_id=person.pk)
+    disclosed_at = disclosure.reported_at if disclosure else None
 
     attention = []
     active_codes = set()
@@ -257,25 +259,47 @@ def risk_summary(*, person: Person, today: dt.date) -> RiskSummary:
         screen_due=due,
         attention=attention,
         recent_disclosure_at=disclosed_at,
+        recent_disclosure=disclosure,
         safety_plan_review_after_disclosure=review_after_disclosure,
     )
 
 
-def latest_disclosure_at(*, person_id: int) -> dt.datetime | None:
-    """When the person last said yes to thoughts of self-harm on a check-in, if within the
-    days that count (``risk.RECENT_DISCLOSURE_DAYS``). One query."""
+@dataclass(frozen=True)
+class Disclosure:
+    """A "yes" to thoughts of self-harm on a check-in."""
+
+    check_in_id: int
+    reported_at: dt.datetime
+    followed_up: bool
+
+
+def latest_disclosure(*, person_id: int) -> Disclosure | None:
+    """The person's latest "yes" to thoughts of self-harm on a check-in, if within the days
+    that count (``risk.RECENT_DISCLOSURE_DAYS``). One query."""
     from django.apps import apps
 
     from safeguard.assessments.risk import RECENT_DISCLOSURE_DAYS
 
     since = timezone.now() - dt.timedelta(days=RECENT_DISCLOSURE_DAYS)
-    return (
+    row = (
         apps.get_model("engagement", "CheckIn")
         .objects.filter(person_id=person_id, self_harm="yes", self_harm_reported_at__gte=since)
         .order_by("-self_harm_reported_at")
-        .values_list("self_harm_reported_at", flat=True)
+        .values_list("pk", "self_harm_reported_at", "followed_up_at")
         .first()
     )
+    if row is None:
+        return None
+    return Disclosure(check_in_id=row[0], reported_at=row[1], followed_up=row[2] is not None)
+
+
+def risk_summary_for_page(request, *, person: Person, today: dt.date) -> RiskSummary:
+    """``risk_summary`` once per request and person: the live banner and the risk picture on
+    the same page read the same summary."""
+    cache = request.__dict__.setdefault("_risk_summaries", {})
+    if person.pk not in cache:
+        cache[person.pk] = risk_summary(person=person, today=today)
+    return cache[person.pk]
 
 
 def latest_s42_indication(*, person: Person) -> dict | None:
