@@ -40,7 +40,7 @@ from safeguard.notify.gateway import (
     Retryable,
     not_configured_reason,
 )
-from safeguard.notify.models import Message, MessageStatus
+from safeguard.notify.models import Message, MessageStatus, SendBudget
 from safeguard.notify.services import (
     apply_notify_status,
     enqueue_send_task_on_commit,
@@ -70,23 +70,29 @@ class ClaimExpired(Exception):
     """The claim is too old to start a send under it (see ``Dispatcher._send_all``)."""
 
 
-class RateLimiter:
-    """At most ``per_minute`` sends a minute from this process, evenly spaced."""
+class SharedBudget:
+    """At most ``per_minute`` sends a minute in total, evenly spaced, across every dispatcher
+    process and thread that uses the same key: the budget is a row in the database
+    (``SendBudget``). ``reserve(n)`` takes the next ``n`` start times in one short locked
+    transaction (row lock on PostgreSQL; SQLite's write transactions are serialised anyway),
+    so concurrent senders get disjoint times and never add up past the limit."""
 
-    def __init__(self, per_minute: int):
-        self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
-        self.next_at = 0.0
-        self.lock = threading.Lock()
+    def __init__(self, per_minute: int, key: str = "notify"):
+        self.interval = timedelta(seconds=60.0 / per_minute) if per_minute > 0 else None
+        self.key = key
 
-    def wait(self):
-        if not self.interval:
-            return
-        with self.lock:
-            now = time.monotonic()
-            wait = self.next_at - now
-            self.next_at = max(now, self.next_at) + self.interval
-        if wait > 0:
-            time.sleep(wait)
+    def reserve(self, n: int, *, now=None) -> list:
+        """The moments at which each of ``n`` sends may start (all now when unlimited)."""
+        now = now or timezone.now()
+        if self.interval is None or n <= 0:
+            return [now] * max(n, 0)
+        with transaction.atomic():
+            SendBudget.objects.get_or_create(key=self.key, defaults={"next_at": now})
+            budget = SendBudget.objects.select_for_update().get(key=self.key)
+            start = max(now, budget.next_at)
+            budget.next_at = start + self.interval * n
+            budget.save(update_fields=["next_at"])
+        return [start + self.interval * i for i in range(n)]
 
 
 @dataclass
@@ -148,7 +154,7 @@ class Dispatcher:
         self.worker_id = worker_id or f"{os.uname().nodename}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.worker_id = self.worker_id[:64]
         per_minute = settings.NOTIFY_RATE_PER_MINUTE if rate_per_minute is None else rate_per_minute
-        self.limiter = limiter or RateLimiter(per_minute)
+        self.limiter = limiter or SharedBudget(per_minute)
         self.clock = clock or timezone.now
         self._pool = None
 
@@ -197,22 +203,34 @@ class Dispatcher:
         # (Set the timeout to 60 seconds or more; below that, sends still get 30 seconds.)
         deadline = self.monotonic() + max(settings.NOTIFY_SENDING_TIMEOUT_SECONDS / 2, 30)
         concurrency = max(1, settings.NOTIFY_SEND_CONCURRENCY)
+        # The batch's start times from the shared budget, taken here on this thread (the
+        # threads below do HTTP only).
+        slots = self.limiter.reserve(len(batch))
         if concurrency == 1 or self._gateway is not None or len(batch) == 1:
-            return [(m, self._send_http(m, self.gateway, deadline)) for m in batch]
+            return [
+                (m, self._send_http(m, self.gateway, deadline, slot))
+                for m, slot in zip(batch, slots, strict=True)
+            ]
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="notify")
         local = threading.local()
 
-        def send(message):
+        def send(pair):
+            message, slot = pair
             if not hasattr(local, "gateway"):
                 local.gateway = NotifyGateway()
-            return message, self._send_http(message, local.gateway, deadline)
+            return message, self._send_http(message, local.gateway, deadline, slot)
 
-        return list(self._pool.map(send, batch))
+        return list(self._pool.map(send, zip(batch, slots, strict=True)))
 
-    def _send_http(self, message: Message, gateway, deadline=None) -> object:
+    def _send_http(self, message: Message, gateway, deadline=None, slot=None) -> object:
         template = catalogue.template(message.template)
-        self.limiter.wait()
+        wait = max((slot - timezone.now()).total_seconds(), 0) if slot is not None else 0
+        if wait:
+            # Never start a send whose slot comes after the claim's deadline.
+            if deadline is not None and self.monotonic() + wait > deadline:
+                return ClaimExpired()
+            time.sleep(wait)
         if deadline is not None and self.monotonic() > deadline:
             return ClaimExpired()
         try:

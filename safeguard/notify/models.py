@@ -126,3 +126,16 @@ class Message(models.Model):
     @property
     def is_final(self):
         return self.status in FINAL_STATUSES
+
+
+class SendBudget(models.Model):
+    """The one sending budget of a Notify key, shared by every dispatcher process and thread:
+    ``next_at`` is the earliest moment the next send may start. A dispatcher reserves its
+    batch's start times in one short locked transaction (``dispatch.SharedBudget``), so the
+    total stays under the key's limit however many senders run."""
+
+    key = models.CharField(max_length=32, primary_key=True)
+    next_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"Send budget {self.key}: next at {self.next_at:%H:%M:%S.%f}"

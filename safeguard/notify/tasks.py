@@ -5,22 +5,15 @@ message's ``send_after``. Retries are new tasks enqueued at the backoff time by 
 up to ``NOTIFY_MAX_ATTEMPTS``; after that the message ends as ``failed`` with the reason.
 """
 
-from functools import cache
-
-from django.conf import settings
 from django_tasks import task
 
-from safeguard.notify.dispatch import Dispatcher, RateLimiter
-
-
-@cache
-def _process_limiter(per_minute: int) -> RateLimiter:
-    """One rate limiter for every task this worker process runs."""
-    return RateLimiter(per_minute)
+from safeguard.notify.dispatch import Dispatcher
 
 
 def _dispatcher() -> Dispatcher:
-    return Dispatcher(limiter=_process_limiter(settings.NOTIFY_RATE_PER_MINUTE))
+    # Every dispatcher, in every worker process, draws on the one budget in the database
+    # (dispatch.SharedBudget): the key's limit holds however many workers run.
+    return Dispatcher()
 
 
 @task()
