@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+from django.utils import timezone
+
 DATA_FILE = Path(__file__).resolve().parent / "data" / "register_types.json"
 
 
@@ -27,6 +29,44 @@ def load_register_types(apps=None, schema_editor=None):
                 "has_category": entry.get("has_category", False),
                 "rosh_level": entry.get("rosh_level", ""),
             },
+        )
+
+
+def clear_reviews_without_a_set_period(apps=None, schema_editor=None):
+    """Active registrations of a register that has no set review period (REG30 since issue 19)
+    keep no next review date, so that they are never "review overdue". Each change is saved
+    with a history row saying why; ended registrations and earlier history stay as they were.
+    Re-runnable: a registration already without a date is left alone."""
+    if apps is None:
+        from django.apps import apps as global_apps
+
+        apps = global_apps
+    Registration = apps.get_model("registrations", "Registration")
+    Historical = apps.get_model("registrations", "HistoricalRegistration")
+    now = timezone.now()
+    rows = Registration.objects.filter(
+        status="active",
+        register_type__review_months__isnull=True,
+        next_review_date__isnull=False,
+    ).select_related("register_type")
+    for registration in rows:
+        registration.next_review_date = None
+        registration.version += 1
+        # A queryset update: no signal, so exactly one history row (written below) records it.
+        Registration.objects.filter(pk=registration.pk).update(
+            next_review_date=None, version=registration.version
+        )
+        fields = {
+            f.attname: getattr(registration, f.attname) for f in Registration._meta.concrete_fields
+        }
+        Historical.objects.create(
+            **fields,
+            history_date=now,
+            history_type="~",
+            history_change_reason=(
+                f"Catalogue: {registration.register_type.code} has no set review period, "
+                "so the next review date is cleared"
+            ),
         )
 
 
