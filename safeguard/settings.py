@@ -208,7 +208,8 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_SSL_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Health checks from the load balancer come over plain HTTP: answer them, do not redirect.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 from csp.constants import NONCE, NONE, SELF  # noqa: E402
 

@@ -67,3 +67,18 @@ def test_a_malformed_outbox_key_is_refused():
     result = manage("check", env_overrides=env)
     assert result.returncode != 0
     assert "SAFEGUARD_OUTBOX_KEY must be Fernet keys" in result.stderr
+
+
+def test_production_health_check_answers_plain_http_while_pages_redirect_to_https():
+    # A load balancer's health check speaks plain HTTP to the app: /healthz must answer it
+    # rather than redirect to HTTPS (Django's setting is SECURE_REDIRECT_EXEMPT).
+    code = (
+        "from django.test import Client;"
+        "from django.test.utils import setup_test_environment;"
+        "setup_test_environment();"
+        "c = Client(HTTP_HOST='safeguard.example.gov.uk');"
+        "print(c.get('/healthz').status_code, c.get('/caseload/').status_code)"
+    )
+    result = manage("shell", "-c", code, env_overrides=PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["200", "301"]
