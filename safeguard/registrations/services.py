@@ -57,7 +57,10 @@ def registration_add(
     actor,
     channel: str = Channel.WEB,
 ) -> Registration:
-    """Register a flag on a case. Adding a RoSH level ends the previous one as superseded."""
+    """Register a flag on a case. RoSH levels are one at a time and the most recent start date
+    wins: a new level ends the active one as superseded at its start, and a back-dated level
+    (one that starts before a level already recorded) is recorded as history, ended as
+    superseded when the next level began."""
     require_capability(actor, Capability.CHANGE_CASES)
     register_type = RegisterType.objects.filter(code=(code or "").strip().upper()).first()
     if register_type is None:
@@ -72,24 +75,31 @@ def registration_add(
             raise ValidationError(
                 {"start_date": ["The start date must be after the date of birth"]}
             )
-        superseded = []
+        superseded, superseded_by = [], None
         if register_type.group == RegisterGroup.RISK_OF_SERIOUS_HARM:
-            superseded = list(
-                Registration.objects.select_for_update().filter(
-                    person=person,
-                    status=RegistrationStatus.ACTIVE,
-                    register_type__group=RegisterGroup.RISK_OF_SERIOUS_HARM,
-                )
+            # One RoSH level at a time, and the most recent start date wins. A level that
+            # starts after this one (current or already history) makes this one history,
+            # superseded when the next one began; otherwise this one ends the active levels.
+            levels = list(
+                Registration.objects.select_for_update()
+                .filter(person=person, register_type__group=RegisterGroup.RISK_OF_SERIOUS_HARM)
+                .exclude(end_reason=EndReason.ENTERED_IN_ERROR)
+                .select_related("register_type")
             )
+            later = [r for r in levels if r.start_date > start_date]
+            if later:
+                superseded_by = min(later, key=lambda r: (r.start_date, r.pk))
+            else:
+                superseded = [r for r in levels if r.status == RegistrationStatus.ACTIVE]
             for old in superseded:
                 _end(
                     old,
-                    ended_on=max(start_date, old.start_date),
+                    ended_on=start_date,
                     reason=EndReason.SUPERSEDED,
                     notes=f"Superseded by {register_type.code}",
                     actor=actor,
                 )
-        registration = Registration.objects.create(
+        registration = Registration(
             person=person,
             register_type=register_type,
             start_date=start_date,
@@ -101,6 +111,22 @@ def registration_add(
             category=category,
         )
         detail = f"registered {register_type.code}"
+        if superseded_by is not None:
+            later_code = superseded_by.register_type.code
+            registration.status = RegistrationStatus.ENDED
+            registration.next_review_date = None
+            registration.ended_on = superseded_by.start_date
+            registration.end_reason = EndReason.SUPERSEDED
+            registration.end_notes = (
+                f"Back-dated: superseded by {later_code} from "
+                f"{superseded_by.start_date.isoformat()}"
+            )
+            registration._change_reason = "Recorded as history: a later RoSH level exists"
+            detail += (
+                f" as history (superseded by {later_code} from "
+                f"{superseded_by.start_date.isoformat()})"
+            )
+        registration.save()
         if superseded:
             detail += " (superseded " + ", ".join(r.register_type.code for r in superseded) + ")"
         change.record(
@@ -112,6 +138,7 @@ def registration_add(
                 "level": level,
                 "category": category,
                 "superseded": [r.pk for r in superseded],
+                "superseded_by": superseded_by.pk if superseded_by else None,
             },
             detail=detail,
         )

@@ -151,3 +151,54 @@ def test_an_ended_registration_cannot_be_ended_or_reviewed_again(org):
         services.registration_review(
             registration_id=registration.pk, reviewed_on=today, outcome="continue", actor=pp
         )
+
+
+def _active_rosh(person):
+    return list(
+        Registration.objects.filter(
+            person=person, status="active", register_type__group="risk_of_serious_harm"
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_a_back_dated_rosh_level_is_history_and_the_current_level_stays(org):
+    """The most recent start date wins: a level added with an earlier start than the current
+    one is recorded as history, ended as superseded at the start of the current one."""
+    pp, person = org["staff"]["practitioner"], org["people"]["mine"]
+    today = timezone.localdate()
+    current = RegistrationFactory(
+        person=person, code="RHRH", start_date=today - dt.timedelta(days=30)
+    )
+    older = services.registration_add(
+        person_id=person.pk, code="RMRH", start_date=today - dt.timedelta(days=200), actor=pp
+    )
+    current.refresh_from_db()
+    assert current.status == RegistrationStatus.ACTIVE and current.ended_on is None
+    assert older.status == RegistrationStatus.ENDED
+    assert older.end_reason == "superseded"
+    assert older.ended_on == current.start_date
+    assert older.next_review_date is None
+    assert _active_rosh(person) == [current]
+    entry = AccessLogEntry.objects.filter(person=person, action="change_person").latest("pk")
+    assert "RMRH" in entry.detail and "history" in entry.detail
+
+
+@pytest.mark.django_db
+def test_a_newer_rosh_level_ends_the_current_one_at_its_own_start(org):
+    pp, person = org["staff"]["practitioner"], org["people"]["mine"]
+    today = timezone.localdate()
+    old = RegistrationFactory(person=person, code="RMRH", start_date=today - dt.timedelta(days=200))
+    new = services.registration_add(
+        person_id=person.pk, code="RHRH", start_date=today - dt.timedelta(days=30), actor=pp
+    )
+    old.refresh_from_db()
+    assert old.status == RegistrationStatus.ENDED and old.ended_on == new.start_date
+    assert _active_rosh(person) == [new]
+    # And a level older than both goes into history before the one it preceded.
+    oldest = services.registration_add(
+        person_id=person.pk, code="RLRH", start_date=today - dt.timedelta(days=300), actor=pp
+    )
+    assert oldest.status == RegistrationStatus.ENDED
+    assert oldest.ended_on == old.start_date
+    assert _active_rosh(person) == [new]
