@@ -57,10 +57,12 @@ def _conditions(base: QuerySet[Registration], today: date) -> dict[str, QuerySet
         "RVLN_ENDED_WHILE_AT_RISK": active.filter(register_type__code__in=["ALSH", "RVAD"])
         .filter(
             Exists(
+                # Ended while this ALSH or RVAD was active (it still is): on or after its start.
                 Registration.objects.filter(
                     person=OuterRef("person"),
                     register_type__code="RVLN",
                     status=RegistrationStatus.ENDED,
+                    ended_on__gte=OuterRef("start_date"),
                 )
             )
         )

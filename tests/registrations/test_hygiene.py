@@ -62,6 +62,43 @@ def test_vulnerable_ended_while_suicide_risk_is_active(person):
 
 
 @pytest.mark.django_db
+def test_vulnerable_ended_long_before_the_risk_began_is_not_a_problem(person, home_team):
+    """Only an RVLN that ended while the ALSH or RVAD was active counts: one ended years
+    before the other began is history, not a contradiction. The caseload query agrees."""
+    today = timezone.localdate()
+    EndedRegistrationFactory(
+        person=person,
+        code="RVLN",
+        start_date=today - dt.timedelta(days=2000),
+        ended_on=today - dt.timedelta(days=1500),
+        next_review_date=None,
+    )
+    alsh = RegistrationFactory(person=person, code="ALSH", start_date=today - dt.timedelta(days=60))
+    assert "RVLN_ENDED_WHILE_AT_RISK" not in rules_for(person)
+    # Ended the day the RVAD began, or after: the periods overlap.
+    overlapping = PersonFactory(team=home_team, practitioner=person.practitioner)
+    EndedRegistrationFactory(
+        person=overlapping,
+        code="RVLN",
+        start_date=today - dt.timedelta(days=400),
+        ended_on=today - dt.timedelta(days=100),
+        next_review_date=None,
+    )
+    rvad = RegistrationFactory(
+        person=overlapping, code="RVAD", start_date=today - dt.timedelta(days=100)
+    )
+    assert "RVLN_ENDED_WHILE_AT_RISK" in rules_for(overlapping)
+    found = {
+        (rule, pk)
+        for rule, pk, _ in hygiene.violations(
+            hygiene.Registration.objects.all(), today, codes={"RVLN_ENDED_WHILE_AT_RISK"}
+        ).values_list("rule", "pk", "person_id")
+    }
+    assert found == {("RVLN_ENDED_WHILE_AT_RISK", rvad.pk)}
+    assert alsh.pk not in {pk for _, pk in found}
+
+
+@pytest.mark.django_db
 def test_duplicate_active_registrations(person):
     RegistrationFactory(person=person, code="WEAP")
     EndedRegistrationFactory(person=person, code="WEAP")
