@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_PEOPLE ?= 5000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run serve setup install assets migrate demo test test-fast lint format bench clean
+.PHONY: run serve setup install assets migrate demo test test-fast lint format bench bench-load clean
 
 run: setup demo serve
 
@@ -77,6 +77,11 @@ format: $(VENV)/.installed-dev
 
 bench: setup $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run
+	$(MAKE) bench-load
+
+# Locust against gunicorn (production settings) on the same database: see bench/load.py.
+bench-load: setup $(VENV)/.installed-dev
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf var/static var/vendor
