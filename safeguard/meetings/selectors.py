@@ -7,6 +7,7 @@ team's case): to anyone else it does not exist, exactly like a missing one, and 
 show it nor count it.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,6 +26,7 @@ from safeguard.meetings.models import (
 )
 from safeguard.people.models import Person
 from safeguard.people.selectors import visibility, visible_people
+from safeguard.referrals.catalogue import is_responsible_authority_kind
 from safeguard.referrals.models import Agency, AgencyKind
 
 
@@ -221,6 +223,7 @@ class Rate:
     meetings: int | None = None
     kind: str = ""
     duty_to_cooperate: bool | None = None
+    responsible_authority: bool | None = None
 
     @property
     def rate(self) -> float | None:
@@ -265,7 +268,8 @@ def attendance_figures(
     region_id: int | None = None,
     pdu_id: int | None = None,
 ) -> dict:
-    """Attendance rate by agency, by meeting type and for duty-to-co-operate agencies.
+    """Attendance rate by agency, by meeting type and for duty-to-co-operate agencies (then
+    the MAPPA Responsible Authority, the police, and other agencies).
 
     Each figure is one grouped aggregate query; a meeting counts once its attendance has been
     recorded. ``invited`` counts invitations (one per agency per meeting), ``attended`` those
@@ -284,6 +288,7 @@ def attendance_figures(
             attended=row["attended"],
             kind=kind_labels.get(row["agency__kind"], row["agency__kind"]),
             duty_to_cooperate=row["agency__is_duty_to_cooperate"],
+            responsible_authority=is_responsible_authority_kind(row["agency__kind"]),
         )
         for row in rows.values(
             "agency_id", "agency__name", "agency__kind", "agency__is_duty_to_cooperate"
@@ -302,19 +307,27 @@ def attendance_figures(
         .annotate(meetings=Count("meeting_id", distinct=True), **_counts())
         .order_by("meeting__meeting_type__name")
     ]
-    split = {
-        row["agency__is_duty_to_cooperate"]: row
-        for row in rows.values("agency__is_duty_to_cooperate").annotate(**_counts())
-    }
+    # MAPPA roles: duty-to-co-operate agencies, the Responsible Authority (the police here:
+    # prisons and probation are the rest of it) and every other agency.
+    split = {"duty": Counter(), "responsible": Counter(), "other": Counter()}
+    for row in rows.values("agency__is_duty_to_cooperate", "agency__kind").annotate(**_counts()):
+        if row["agency__is_duty_to_cooperate"]:
+            group = "duty"
+        elif is_responsible_authority_kind(row["agency__kind"]):
+            group = "responsible"
+        else:
+            group = "other"
+        split[group].update(invited=row["invited"], attended=row["attended"])
     totals = rows.aggregate(meetings=Count("meeting_id", distinct=True), **_counts())
 
-    def _split_rate(label, flag):
-        row = split.get(flag, {"invited": 0, "attended": 0})
-        return Rate(label=label, invited=row["invited"], attended=row["attended"])
+    def _split_rate(label, group):
+        counts = split[group]
+        return Rate(label=label, invited=counts["invited"], attended=counts["attended"])
 
     duty = [
-        _split_rate("Duty-to-co-operate agencies", True),
-        _split_rate("Other agencies", False),
+        _split_rate("Duty-to-co-operate agencies", "duty"),
+        _split_rate("Responsible Authority (police)", "responsible"),
+        _split_rate("Other agencies", "other"),
         Rate(
             label="All agencies",
             invited=totals["invited"] or 0,

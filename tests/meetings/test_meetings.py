@@ -34,7 +34,8 @@ def d(date):
 
 @pytest.fixture
 def agencies(org):
-    """Agencies in the home region: two duty-to-co-operate, one local panel; one far away."""
+    """Agencies in the home region: the police (MAPPA Responsible Authority), a mental health
+    trust (duty to co-operate), one local panel; one far away."""
     region = org["team"].pdu.region
     return {
         "police": Agency.objects.get(name="Kent Police"),
@@ -570,7 +571,8 @@ def attendance_data(org, agencies, far_team):
 
     Police 2 of 3 (66.7%), mental health 2 of 2 (100%), panel 1 of 2 (50%).
     MARAC 4 of 5 (80%) over 2 meetings, MAPPA level 2 1 of 2 (50%).
-    Duty to co-operate (police, mental health) 4 of 5 (80%); others 1 of 2; all 5 of 7 (71.4%).
+    Duty to co-operate (mental health) 2 of 2 (100%); Responsible Authority (police) 2 of 3;
+    others (panel) 1 of 2; all 5 of 7 (71.4%). The police are not duty-to-co-operate.
 
     Left out: a MARAC without attendance recorded, one before the period, and one in another
     region (counted only nationally: far police 0 of 1).
@@ -627,10 +629,15 @@ def test_attendance_figures_match_the_hand_computed_set(org, agencies, attendanc
         "MAPPA level 2 meeting": 1,
     }
     assert _by_label(figures["duty_to_cooperate"]) == {
-        "Duty-to-co-operate agencies": (5, 4, 80.0),
+        "Duty-to-co-operate agencies": (2, 2, 100.0),
+        "Responsible Authority (police)": (3, 2, 66.7),
         "Other agencies": (2, 1, 50.0),
         "All agencies": (7, 5, 71.4),
     }
+    flags = {r.label: (r.duty_to_cooperate, r.responsible_authority) for r in figures["by_agency"]}
+    assert flags["Kent Police"] == (False, True)
+    assert flags["Kent and Medway NHS and Social Care Partnership Trust"] == (True, False)
+    assert flags[agencies["panel"].name] == (False, False)
 
 
 def test_attendance_figures_follow_scope_and_filters(org, agencies, far_team, attendance_data):
@@ -665,7 +672,7 @@ def test_attendance_page_shows_charts_and_tables(client, org, attendance_data):
     assert response.status_code == 200
     assert html.count('src="data:image/svg+xml;base64,') == 3
     assert "66.7%" in html and "80.0%" in html and "71.4%" in html
-    assert "Duty-to-co-operate agencies attended <strong>80.0%</strong>" in html
+    assert "Duty-to-co-operate agencies attended <strong>100.0%</strong>" in html
     bad = client.get("/meetings/attendance/", {"date_from": "32/13/2026"})
     assert bad.status_code == 200 and b"govuk-error-summary" in bad.content
 
@@ -680,9 +687,10 @@ def test_attendance_exports_read_back(client, org, agencies, attendance_data):
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["Attendance by agency"]
     assert rows[1] == ["Agency", "Kind", "Duty to co-operate", "Invited", "Attended", "Rate (%)"]
-    assert ["Kent Police", "Police", "yes", "3", "2", "66.7"] in rows
+    assert ["Kent Police", "Police", "no", "3", "2", "66.7"] in rows
     assert ["MARAC", "2", "5", "4", "80.0"] in rows
-    assert ["Duty-to-co-operate agencies", "5", "4", "80.0"] in rows
+    assert ["Duty-to-co-operate agencies", "2", "2", "100.0"] in rows
+    assert ["Responsible Authority (police)", "3", "2", "66.7"] in rows
 
     response = client.get("/meetings/attendance/", {**period, "format": "xlsx"})
     assert response.status_code == 200
@@ -693,11 +701,12 @@ def test_attendance_exports_read_back(client, org, agencies, attendance_data):
         "Duty-to-co-operate agencies",
     ]
     by_agency = [list(r) for r in workbook["Attendance by agency"].iter_rows(values_only=True)]
-    assert ["Kent Police", "Police", "yes", 3, 2, 66.7] in by_agency
+    assert ["Kent Police", "Police", "no", 3, 2, 66.7] in by_agency
     duty = [list(r) for r in workbook["Duty-to-co-operate agencies"].iter_rows(values_only=True)]
     assert duty == [
         ["Agencies", "Invited", "Attended", "Rate (%)"],
-        ["Duty-to-co-operate agencies", 5, 4, 80.0],
+        ["Duty-to-co-operate agencies", 2, 2, 100.0],
+        ["Responsible Authority (police)", 3, 2, 66.7],
         ["Other agencies", 2, 1, 50.0],
         ["All agencies", 7, 5, 71.4],
     ]
