@@ -10,6 +10,9 @@ class MeetingType(models.Model):
     code = models.CharField(max_length=24, unique=True)
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
+    # The agenda template (``referrals/data/meeting_types.json``): items of key, title,
+    # description and whether it is a standing item of every meeting of the type.
+    agenda = models.JSONField(default=list, blank=True)
 
     class Meta:
         db_table = "referrals_meetingtype"
