@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sees every response after the views and the middleware below (the API's token user too).
+    "safeguard.core.middleware.NoStoreMiddleware",
     "safeguard.core.audit.AccessLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -174,16 +176,24 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "people:caseload"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lock an account (per username) after repeated failed sign-ins.
+# Failed sign-ins are throttled per account (AXES_FAILURE_LIMIT, 5) and per address (across any
+# usernames, SAFEGUARD_SIGN_IN_ADDRESS_FAILURE_LIMIT, 30: higher, because a probation office
+# signs in from one shared address). See safeguard/core/signin.py. The address is the client's,
+# read through the trusted proxy header below when one is configured.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+SAFEGUARD_SIGN_IN_ADDRESS_FAILURE_LIMIT = int(
+    os.environ.get("SAFEGUARD_SIGN_IN_ADDRESS_FAILURE_LIMIT", "30")
+)
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "safeguard.core.signin.SafeguardAxesHandler"
+AXES_CLIENT_IP_CALLABLE = "safeguard.core.signin.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "safeguard.core.signin.lockout_response"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# Lock per account, not per address: probation offices share one outgoing address, and
-# locking by address would lock a whole office out after one person mistypes.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Who people locked out (or with a question) should contact, shown on the lockout page, e.g.
+# "the Probation IT service desk on 0800 000 0000". Empty: "your IT service desk".
+SAFEGUARD_SUPPORT_CONTACT = os.environ.get("SAFEGUARD_SUPPORT_CONTACT", "").strip()
 
 # The client's address, for rate limits and sign-in lockouts (safeguard/core/clients.py).
 # Behind a load balancer set the header it writes and how many proxies there are, e.g.
@@ -250,6 +260,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 SAFEGUARD_DEMO_PASSWORD = os.environ.get("SAFEGUARD_DEMO_PASSWORD", "safeguard-demo")
 SAFEGUARD_PAGE_SIZE = 50
+# How long a new API bearer token works (manage.py api_tokens create --days overrides it).
+SAFEGUARD_API_TOKEN_DAYS = int(os.environ.get("SAFEGUARD_API_TOKEN_DAYS", "90"))
 
 LOGGING = {
     "version": 1,

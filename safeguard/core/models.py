@@ -1,10 +1,14 @@
 """Organisation (region → PDU → team), local authorities, staff and the access log."""
 
 import hashlib
+import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
 from safeguard.core.capabilities import Capability, has_capability
 
@@ -119,17 +123,92 @@ class Staff(AbstractUser):
         return has_capability(self, Capability.READ_ACCESS_LOG)
 
 
+def default_token_expiry():
+    return timezone.now() + timedelta(days=settings.SAFEGUARD_API_TOKEN_DAYS)
+
+
 class ApiToken(models.Model):
-    """A bearer token for the JSON API. Only a hash is stored; the token is shown once."""
+    """A bearer token for the JSON API. Only a hash is stored; the token is shown once.
+
+    Every token expires (``SAFEGUARD_API_TOKEN_DAYS``, 90 by default), has a name saying what it
+    is for, records when it was last used (to the minute, so that reading it costs at most one
+    write a minute) and may be read-only. Revoking keeps the row, for the record."""
+
+    LAST_USED_EVERY = timedelta(minutes=1)
+    EXPIRY_WARNING = timedelta(days=14)
 
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(
+        max_length=100, blank=True, help_text="What the token is for, such as 'Caseload export'."
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    is_active = models.BooleanField(default=True)
+    expires_at = models.DateTimeField(default=default_token_expiry)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    read_only = models.BooleanField(
+        default=False, help_text="A read-only token can only read (GET); anything else is refused."
+    )
+    is_active = models.BooleanField(default=True, help_text="Unticked once revoked.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["expires_at", "id"]
+        indexes = [models.Index(fields=["staff", "is_active"], name="apitoken_staff_active")]
+
+    def __str__(self):
+        return f"{self.name or 'API token'} ({self.staff.get_username()})"
 
     @staticmethod
     def hash_token(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, staff, *, name="", days=None, read_only=False, now=None):
+        """A new token for ``staff``: (the row, the token itself, which is shown only once)."""
+        now = now or timezone.now()
+        days = settings.SAFEGUARD_API_TOKEN_DAYS if days is None else days
+        if days < 1:
+            raise ValueError("A token must last at least a day.")
+        token = secrets.token_urlsafe(32)
+        row = cls.objects.create(
+            staff=staff,
+            name=name[:100],
+            token_hash=cls.hash_token(token),
+            expires_at=now + timedelta(days=days),
+            read_only=read_only,
+        )
+        return row, token
+
+    def revoke(self, now=None) -> bool:
+        """Stop the token working. False if it had been revoked already."""
+        if not self.is_active:
+            return False
+        self.is_active = False
+        self.revoked_at = now or timezone.now()
+        self.save(update_fields=["is_active", "revoked_at"])
+        return True
+
+    def touch(self, now=None) -> None:
+        """Record a use, at most once a minute (one UPDATE, and none most of the time)."""
+        now = now or timezone.now()
+        if self.last_used_at and now - self.last_used_at < self.LAST_USED_EVERY:
+            return
+        ApiToken.objects.filter(pk=self.pk).filter(
+            models.Q(last_used_at__isnull=True)
+            | models.Q(last_used_at__lt=now - self.LAST_USED_EVERY)
+        ).update(last_used_at=now)
+        self.last_used_at = now
+
+    def state(self, now=None) -> str:
+        now = now or timezone.now()
+        if not self.is_active:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        if self.expires_at <= now + self.EXPIRY_WARNING:
+            return "expires soon"
+        return "active"
 
 
 class AccessLogEntry(models.Model):

@@ -1,20 +1,25 @@
-import secrets
-
 from django.core.management.base import BaseCommand, CommandError
 
 from safeguard.core.models import ApiToken, Staff
 
 
 class Command(BaseCommand):
-    help = "Create an API bearer token for a member of staff and print it (shown only once)."
+    help = (
+        "Create an API bearer token for a member of staff and print it (shown only once). "
+        "`api_tokens create` does the same, and `api_tokens list|revoke` manage them."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
+        parser.add_argument("--name", default="", help="What it is for.")
+        parser.add_argument("--days", type=int, default=None, help="How long it works.")
+        parser.add_argument("--read-only", action="store_true", help="It can only read.")
 
-    def handle(self, *args, username, **options):
+    def handle(self, *args, username, name, days, read_only, **options):
         staff = Staff.objects.filter(username=username, is_active=True).first()
         if staff is None:
             raise CommandError(f"No active member of staff is called {username!r}.")
-        token = secrets.token_urlsafe(32)
-        ApiToken.objects.create(staff=staff, token_hash=ApiToken.hash_token(token))
+        if days is not None and not 1 <= days <= 366:
+            raise CommandError("--days must be between 1 and 366.")
+        _, token = ApiToken.issue(staff, name=name, days=days, read_only=read_only)
         self.stdout.write(token)
