@@ -77,8 +77,30 @@ class SnapshotFacts:
     days_since_release: int | None
 
 
-def _release_part(person_id: int, date_of_death: dt.date) -> dict | None:
-    """The latest release from custody on or before the death: two queries."""
+def _custody_record_release(released_on: dt.date, date_of_death: dt.date) -> dict:
+    """A release known only from the person's custody record (no release plan in Safeguard):
+    the date, and nothing about the night of release."""
+    return {
+        "source": "custody_record",
+        "released_on": _iso(released_on),
+        "days_since_release": (date_of_death - released_on).days,
+        "accommodation_on_release": None,
+        "accommodation_on_release_label": "",
+        "released_with_no_fixed_abode": None,
+        "at_risk_at_release": None,
+        "opioid_use_indicated_at_release": None,
+        "naloxone_offered": None,
+        "naloxone_offered_label": "",
+        "checklist": {},
+    }
+
+
+def _release_part(
+    person_id: int, date_of_death: dt.date, last_released_on: dt.date | None = None
+) -> dict | None:
+    """The latest release from custody on or before the death: two queries. The release
+    plans recorded in Safeguard first; without one, the person's recorded release date
+    (``Person.last_released_on``, the custody record)."""
     from safeguard.releases.models import PlanStatus, ReleasePlan
 
     plan = (
@@ -90,12 +112,15 @@ def _release_part(person_id: int, date_of_death: dt.date) -> dict | None:
         .first()
     )
     if plan is None:
+        if last_released_on is not None and last_released_on <= date_of_death:
+            return _custody_record_release(last_released_on, date_of_death)
         return None
     from safeguard.releases.models import ItemStatus
 
     items = {item.key: item.status for item in plan.items.all()}
     naloxone = items.get("naloxone_offered", ItemStatus.NOT_STARTED)
     return {
+        "source": "release_plan",
         "released_on": _iso(plan.released_on),
         "days_since_release": (date_of_death - plan.released_on).days,
         "accommodation_on_release": plan.accommodation_type,
@@ -220,7 +245,7 @@ def case_snapshot(*, person_id: int, date_of_death: dt.date, now=None) -> Snapsh
         .order_by("due_on", "pk")
         .values("rule", "due_on", "priority")
     )
-    release = _release_part(person_id, date_of_death)
+    release = _release_part(person_id, date_of_death, person.last_released_on)
     engagement = _engagement_part(person_id, now)
     rule_titles = rules_by_code()
 

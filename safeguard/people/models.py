@@ -130,6 +130,11 @@ class Person(models.Model):
         max_length=16, choices=CustodyStatus.choices, default=CustodyStatus.IN_COMMUNITY
     )
     expected_release_date = models.DateField(null=True, blank=True)
+    # The custody record's last release (from nDelius and NOMIS, or set when a release is
+    # recorded here): what the deaths analysis falls back on when there is no release plan.
+    last_released_on = models.DateField(
+        "Last released from custody", null=True, blank=True, editable=False
+    )
     accommodation_status = models.CharField(max_length=24, choices=AccommodationStatus.choices)
 
     # Contact details

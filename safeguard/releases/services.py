@@ -217,6 +217,7 @@ def release_record(
 
         person.custody_status = CustodyStatus.IN_COMMUNITY
         person.expected_release_date = None
+        person.last_released_on = max(released_on, person.last_released_on or released_on)
         person.accommodation_status = ACCOMMODATION_STATUS_FOR[accommodation_type]
         if accommodation_type == ReleaseAccommodation.NO_FIXED_ABODE:
             person.address_line = person.town = person.postcode = ""
@@ -228,6 +229,7 @@ def release_record(
             update_fields=[
                 "custody_status",
                 "expected_release_date",
+                "last_released_on",
                 "accommodation_status",
                 "address_line",
                 "town",

@@ -189,3 +189,53 @@ def test_a_person_never_released_has_no_days_since_release(org):
     assert notification.snapshot.data["release"] is None
     assert notification.snapshot.data["contact"]["last_contact"] is None
     assert Message.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_release_without_a_plan_comes_from_the_custody_record(org):
+    """Released with no release plan in Safeguard: the person's recorded release date gives
+    the days since release, so the death is not counted as 'no release recorded'."""
+    person = org["people"]["colleagues"]
+    today = timezone.localdate()
+    Person.objects.filter(pk=person.pk).update(last_released_on=today - dt.timedelta(days=10))
+    notification = record_death(person, org["staff"]["spo"], days_ago=3)
+    snapshot = notification.snapshot
+    assert snapshot.days_since_release == 7
+    assert snapshot.data["days_since_release"] == 7
+    assert snapshot.data["release"]["source"] == "custody_record"
+    assert snapshot.data["release"]["released_on"] == (today - dt.timedelta(days=10)).isoformat()
+    assert snapshot.data["release"]["accommodation_on_release"] is None
+
+
+@pytest.mark.django_db
+def test_a_release_plan_wins_and_a_custody_date_after_the_death_is_ignored(org):
+    pp, person = org["staff"]["practitioner"], org["people"]["mine"]
+    today = timezone.localdate()
+    released(person, pp, days_ago=20)
+    Person.objects.filter(pk=person.pk).update(last_released_on=today - dt.timedelta(days=20))
+    snapshot = record_death(person, pp, days_ago=3).snapshot
+    assert snapshot.days_since_release == 17
+    assert snapshot.data["release"]["source"] == "release_plan"
+    other = org["people"]["colleagues"]
+    Person.objects.filter(pk=other.pk).update(last_released_on=today - dt.timedelta(days=1))
+    assert record_death(other, pp, days_ago=3).snapshot.days_since_release is None
+
+
+@pytest.mark.django_db
+def test_recording_a_release_keeps_the_date_on_the_person(org):
+    from safeguard.releases import services as releases
+    from tests.releases.helpers import in_custody, open_plan
+
+    pp = org["staff"]["practitioner"]
+    person = in_custody(org["team"], pp, release_in_days=-1)
+    open_plan(person)
+    day = timezone.localdate() - dt.timedelta(days=1)
+    releases.release_record(
+        person_id=person.pk,
+        released_on=day,
+        accommodation_type="settled",
+        address="1 Example Road",
+        actor=pp,
+    )
+    person.refresh_from_db()
+    assert person.last_released_on == day
