@@ -8,12 +8,12 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from safeguard.api.schemas import EventDate, FilterDate, In, Limit, Offset
+from safeguard.api.schemas import EventDate, FilterDate, In, Limit, Offset, one_of
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, requires
 from safeguard.core.models import Region, Staff
 from safeguard.learning import insights, selectors, services
-from safeguard.learning.models import DeathReview
+from safeguard.learning.models import DeathReview, HowNotified
 from safeguard.people.selectors import person_get_for
 from safeguard.training import compliance as training
 from safeguard.training import services as training_services
@@ -35,7 +35,7 @@ StatusLiteral = Literal["notified", "in_review", "quality_assured", "closed"]
 class DeathNotificationIn(In):
     date_of_death: EventDate
     date_notified: EventDate
-    how_notified: str = Field(max_length=24)
+    how_notified: one_of(HowNotified)
     how_notified_detail: str = Field("", max_length=200)
     circumstances: CircumstancesLiteral
     place: str = Field("", max_length=200)

@@ -7,14 +7,23 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from safeguard.api.schemas import EventDateTime, FilterDate, In
+from safeguard.api.schemas import EventDateTime, FilterDate, In, one_of
 from safeguard.core.audit import Channel
 from safeguard.core.calendar import working_days_between
 from safeguard.core.capabilities import Capability, requires
 from safeguard.core.models import LocalAuthority
 from safeguard.people.selectors import person_get_for
 from safeguard.referrals import insights, selectors, services
-from safeguard.referrals.models import AWAITING_DECISION, Escalation, Referral
+from safeguard.referrals.models import (
+    AWAITING_DECISION,
+    AbuseCategory,
+    Escalation,
+    EscalationOutcome,
+    Referral,
+    ReferralKind,
+    RejectionReason,
+    Urgency,
+)
 
 router = Router(tags=["referrals"])
 
@@ -52,13 +61,13 @@ class ConsentIn(In):
 
 
 class ReferralIn(In):
-    kind: str = Field(max_length=40)
+    kind: one_of(ReferralKind)
     agency: int
     sent_at: EventDateTime | None = None
-    urgency: str = Field("routine", max_length=12)
+    urgency: one_of(Urgency) = "routine"
     reason: str = Field("", max_length=4000)
     care_act_s42: S42In | None = None
-    abuse_categories: list[str] = Field(default_factory=list, max_length=10)
+    abuse_categories: list[one_of(AbuseCategory)] = Field(default_factory=list, max_length=10)
     person_views: str = Field("", max_length=4000)
     consent: ConsentIn | None = None
     draft: bool = False
@@ -94,7 +103,7 @@ class ReferralOut(Schema):
 
 class DecisionIn(In):
     outcome: Literal["accepted", "rejected"]
-    reason: str = Field("", max_length=32)
+    reason: one_of(RejectionReason, "") = ""
     decided_at: EventDateTime | None = None
     notes: str = Field("", max_length=4000)
 
@@ -105,7 +114,7 @@ class EscalationIn(In):
 
 class ResolveIn(In):
     response: str = Field(min_length=1, max_length=4000)
-    outcome: str = Field(max_length=24)
+    outcome: one_of(EscalationOutcome)
 
 
 class InsightsQuery(Schema):

@@ -4,13 +4,13 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from safeguard.api.schemas import EventDate, In
+from safeguard.api.schemas import EventDate, In, one_of
 from safeguard.core.audit import Channel
 from safeguard.core.capabilities import Capability, requires
 from safeguard.people.selectors import person_get_for
 from safeguard.registrations import selectors, services
 from safeguard.registrations.hygiene import problems_for_person
-from safeguard.registrations.models import Registration
+from safeguard.registrations.models import EndReason, Registration, ReviewOutcome
 
 router = Router(tags=["registrations"])
 
@@ -52,13 +52,13 @@ class RegistrationIn(In):
 
 class ReviewIn(In):
     reviewed_on: EventDate | None = None
-    outcome: str = Field(max_length=24)
+    outcome: one_of(ReviewOutcome)
     notes: str = Field("", max_length=4000)
 
 
 class EndIn(In):
     ended_on: EventDate | None = None
-    reason: str = Field(max_length=24)
+    reason: one_of(EndReason)
     notes: str = Field("", max_length=4000)
 
 

@@ -10,11 +10,12 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
-from safeguard.api.schemas import EventDate, FilterDate, In
+from safeguard.api.schemas import EventDate, FilterDate, In, one_of
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, requires
 from safeguard.people.selectors import person_get_for
 from safeguard.releases import insights, selectors, services
+from safeguard.releases.models import ItemStatus, ReleaseAccommodation
 from safeguard.releases.services import ADDRESS_MAX, EVIDENCE_MAX, REASON_MAX
 
 router = Router(tags=["releases"])
@@ -55,7 +56,7 @@ class ReleasePlanOut(Schema):
 
 
 class ItemIn(In):
-    status: str = Field(max_length=16)
+    status: one_of(ItemStatus)
     evidence: str | None = Field(None, max_length=EVIDENCE_MAX)
     reason: str | None = Field(None, max_length=REASON_MAX)
     # The item's version from GET (0 for an item never updated): a stale one is refused
@@ -65,7 +66,7 @@ class ItemIn(In):
 
 class ReleaseIn(In):
     released_on: EventDate
-    accommodation_type: str = Field(max_length=24)
+    accommodation_type: one_of(ReleaseAccommodation)
     address: str = Field("", max_length=ADDRESS_MAX)
 
 

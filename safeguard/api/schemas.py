@@ -8,7 +8,7 @@ held to a window; a datetime must carry its time zone.
 """
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, field_validator
 from pydantic_core import PydanticCustomError
@@ -97,3 +97,9 @@ class In(BaseModel):
         if problem := _unsafe(value):
             raise PydanticCustomError("unsafe_text", problem)
         return value
+
+
+def one_of(choices, *extra: str):
+    """A ``Literal`` of a model's ``TextChoices`` values (and ``extra``), so that the OpenAPI
+    document lists them as an enum."""
+    return Literal[tuple([*extra, *choices.values])]

@@ -85,7 +85,13 @@ def post_referral(client, org, **changes):
         ({"reason": "Safe \u202eemoh"}, "reason", "U+202E"),
         ({"reason": "bell\x07"}, "reason", "U+0007"),
         ({"person_views": "isolate \u2066x\u2069"}, "person_views", "U+2066"),
-        ({"abuse_categories": ["financial\u202e"]}, "abuse_categories", "U+202E"),
+        (
+            {"care_act_s42": {"care_and_support_needs": {"indicated": True, "evidence": "\u202e"}}},
+            "care_act_s42.care_and_support_needs.evidence",
+            "U+202E",
+        ),
+        ({"abuse_categories": ["financial\u202e"]}, "abuse_categories.0", "financial"),
+        ({"kind": "tea_party"}, "kind", "adult_social_care_s42"),
         (
             {"consent": {"consent_to_referral": False, "reason_without_consent": "\u202dx"}},
             "consent.reason_without_consent",
