@@ -45,6 +45,9 @@ AGE_BANDS = [
     ("50-64", "50 to 64", 50, 64),
     ("65+", "65 and over", 65, 200),
 ]
+# An age no band holds (none recorded, or a date of birth that gives an impossible age) is
+# "not known": never counted in a band.
+AGE_NOT_KNOWN = ("not_known", "Not known")
 ETHNIC_GROUPS = [
     ("A", "Asian or Asian British"),
     ("B", "Black, Black British, Caribbean or African"),
@@ -94,7 +97,7 @@ def age_band_expression(field="snapshot__age_at_death"):
             When(**{f"{field}__gte": low, f"{field}__lte": high}, then=Value(key))
             for key, _, low, high in AGE_BANDS
         ],
-        default=Value("18-24"),
+        default=Value(AGE_NOT_KNOWN[0]),
         output_field=CharField(),
     )
 
@@ -137,7 +140,10 @@ def death_figures(qs, *, date_from=None, date_to=None, today=None) -> dict:
     by_circumstance = _rows(_counts(qs, F("circumstances")), Circumstances.choices)
     by_days = _rows(_counts(qs, days_band_expression()), DAYS_SINCE_RELEASE_BANDS)
     by_sex = _rows(_counts(qs, F("snapshot__sex")), Sex.choices)
-    by_age = _rows(_counts(qs, age_band_expression()), [(k, label) for k, label, *_ in AGE_BANDS])
+    by_age = _rows(
+        _counts(qs, age_band_expression()),
+        [(k, label) for k, label, *_ in AGE_BANDS] + [AGE_NOT_KNOWN],
+    )
     by_ethnicity = _rows(_counts(qs, Substr("snapshot__ethnicity", 1, 1)), ETHNIC_GROUPS)
     by_accommodation = _rows(
         _counts(qs, F("snapshot__accommodation_status")), AccommodationStatus.choices

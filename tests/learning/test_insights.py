@@ -126,6 +126,7 @@ def test_the_analysis_matches_the_figures_worked_out_by_hand(org, fixed_deaths):
         "35-49": 1,
         "50-64": 1,
         "65+": 1,
+        "not_known": 0,
     }
     assert counts(figures["by_ethnic_group"]) == {"A": 1, "B": 1, "M": 1, "W": 3, "O": 0, "N": 1}
     assert counts(figures["by_accommodation"]) == {
@@ -363,3 +364,19 @@ def test_the_learning_page_runs_a_fixed_number_of_queries(client, org, fixed_dea
     assert 'id="total-deaths">14<' in response.content.decode()
     assert len(few.captured_queries) == len(many.captured_queries)
     assert ReviewStatus.CLOSED == "closed"
+
+
+@pytest.mark.django_db
+def test_an_age_outside_every_band_is_not_known_not_18_to_24(org):
+    """An age no band holds (a date of birth recorded wrongly, giving 12) is "not known"."""
+    died = timezone.localdate() - dt.timedelta(days=3)
+    person = PersonFactory(
+        team=org["team"],
+        practitioner=org["staff"]["practitioner"],
+        date_of_birth=died.replace(year=died.year - 12) - dt.timedelta(days=10),
+    )
+    record_death(person, org["staff"]["practitioner"], days_ago=3)
+    figures = insights.death_figures(insights.filtered_deaths(user=org["staff"]["regional"]))
+    by_age = {r["key"]: (r["label"], r["count"]) for r in figures["by_age_band"]}
+    assert by_age["18-24"] == ("18 to 24", 0)
+    assert by_age["not_known"] == ("Not known", 1)
