@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from safeguard.core.bounds import years_before
 from safeguard.core.capabilities import Capability, has_capability
+from safeguard.core.models import Role
 from safeguard.learning.models import (
     ActionStatus,
     AgencyType,
@@ -68,7 +69,11 @@ def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def filtered_deaths(*, user, region_id=None, pdu_id=None, date_from=None, date_to=None):
+    """The deaths the user may see, filtered. A head of PDU sees the deaths of their own PDU
+    (where the case was held at death), never the rest of the region."""
     qs = visible_notifications(user)
+    if user.role == Role.HEAD_OF_PDU:
+        qs = qs.filter(pdu_id=user.pdu_id)
     if region_id:
         qs = qs.filter(region_id=region_id)
     if pdu_id:

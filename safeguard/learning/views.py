@@ -441,6 +441,8 @@ def _learning_data(request):
     user = request.user
     regions = list(_regions_for(user))
     pdus = PDU.objects.filter(region__in=[r.pk for r in regions]).order_by("name")
+    if user.role == Role.HEAD_OF_PDU:  # their own PDU only (insights.filtered_deaths)
+        pdus = pdus.filter(pk=user.pdu_id)
     form = forms.LearningFilterForm(request.GET or None, regions=regions, pdus=list(pdus))
     today = timezone.localdate()
     date_from, date_to = insights.default_period(today)
@@ -606,6 +608,7 @@ def board_pack(request):
         {
             "form": form,
             "region": region,
+            "only_pdu": request.user.pdu if request.user.role == Role.HEAD_OF_PDU else None,
             "figures": figures,
             "tables": tables,
             "query": request.GET.urlencode(),

@@ -317,7 +317,7 @@ def test_bad_insights_queries_are_422(client, org, query, field):
     [
         ("practitioner", 403),
         ("spo", 403),
-        ("head", 403),
+        ("head", 200),
         ("regional", 200),
         ("national", 200),
         ("inspector", 200),
@@ -325,7 +325,7 @@ def test_bad_insights_queries_are_422(client, org, query, field):
         ("no_role", 403),
     ],
 )
-def test_the_learning_pages_and_api_are_for_regional_and_national_roles(
+def test_the_learning_pages_and_api_are_for_heads_of_pdu_regional_and_national_roles(
     client, org, staff_key, expected
 ):
     staff = org["staff"][staff_key]
@@ -380,3 +380,41 @@ def test_an_age_outside_every_band_is_not_known_not_18_to_24(org):
     by_age = {r["key"]: (r["label"], r["count"]) for r in figures["by_age_band"]}
     assert by_age["18-24"] == ("18 to 24", 0)
     assert by_age["not_known"] == ("Not known", 1)
+
+
+@pytest.mark.django_db
+def test_a_head_of_pdu_sees_the_learning_page_for_their_own_pdu_only(client, org, fixed_deaths):
+    """Heads of PDU sit on local boards: they see the deaths in their own PDU, never those of
+    another PDU of the region, whatever the filters say."""
+    home_pdu = org["team"].pdu
+    other_team = (
+        type(org["team"])
+        .objects.filter(pdu__region=home_pdu.region)
+        .exclude(pdu=home_pdu)
+        .order_by("pdu__code", "name")
+        .first()
+    )
+    elsewhere = PersonFactory(team=other_team, practitioner=None, last_name="SurnameElsewhere")
+    record_death(elsewhere, org["staff"]["regional"], days_ago=5)
+    head, regional = org["staff"]["head"], org["staff"]["regional"]
+    assert insights.filtered_deaths(user=regional).count() == 8
+    assert insights.filtered_deaths(user=head).count() == 7
+    assert set(insights.filtered_deaths(user=head).values_list("pdu", flat=True)) == {home_pdu.pk}
+
+    client.force_login(head)
+    page = client.get("/learning/").content.decode()
+    assert 'id="total-deaths">7<' in page
+    assert other_team.pdu.name not in page  # not offered as a filter, not in the tables
+    forced = client.get(f"/learning/?pdu={other_team.pdu_id}").content.decode()
+    assert 'id="total-deaths">8<' not in forced and 'id="total-deaths">1<' not in forced
+    pack = client.get(
+        "/learning/board-pack/",
+        {
+            "region": home_pdu.region_id,
+            "date_from": (timezone.localdate() - dt.timedelta(days=60)).strftime("%d/%m/%Y"),
+            "date_to": timezone.localdate().strftime("%d/%m/%Y"),
+        },
+    ).content.decode()
+    assert home_pdu.name in pack and "only" in pack
+    assert client.get("/api/v1/insights/deaths", **bearer(head)).json()["total"] == 7
+    assert client.get("/api/v1/insights/deaths", **bearer(regional)).json()["total"] == 8
