@@ -30,10 +30,13 @@ from pathlib import Path
 
 from locust import FastHttpUser, between, task
 
-PLAN = json.loads(Path(os.environ.get("LOAD_PLAN", "bench/results/load_plan.json")).read_text())
 ONLY = os.environ.get("LOAD_TASKS", "mix").strip() or "mix"
-# Each new simulated user signs in as the next account, round robin.
-_accounts = itertools.cycle(PLAN["accounts"])
+PLAN = json.loads(Path(os.environ.get("LOAD_PLAN", "bench/results/load_plan.json")).read_text())
+# Each new simulated user signs in as the next account, round robin (for the long case alone,
+# only the accounts whose team holds it).
+_accounts = itertools.cycle(
+    [a for a in PLAN["accounts"] if a["sees_long_case"] or ONLY != "person_long_case"]
+)
 _accounts_lock = threading.Lock()
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
