@@ -25,6 +25,8 @@ class Capability(StrEnum):
     SEE_RELEASE_INSIGHTS = "see_release_insights"
     SEE_REFERRAL_MONITORING = "see_referral_monitoring"
     SEE_LEARNING_FROM_DEATHS = "see_learning_from_deaths"
+    # Record which board a board pack was shared with, and what the board decided.
+    RECORD_BOARD_PACKS = "record_board_packs"
     APPROVE_TRAVEL = "approve_travel"
     REVIEW_DEATHS = "review_deaths"
     QUALITY_ASSURE_REVIEWS = "quality_assure_reviews"

@@ -15,3 +15,8 @@ class ReviewEvent(AuditEvent):
     FINDINGS_UPDATED = "death_review.findings_updated", "Updated a review's findings"
     ACTION_ADDED = "death_review.action_added", "Added a review action"
     ACTION_COMPLETED = "death_review.action_completed", "Marked a review action done"
+
+
+class BoardPackEvent(AuditEvent):
+    SHARED = "board_pack.shared", "Recorded that a board pack was shared with a board"
+    RESPONSE_RECORDED = "board_pack.response_recorded", "Recorded a board's response to a pack"

@@ -292,3 +292,67 @@ class ReviewFilterForm(Form):
     def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [("", "All regions")] + [(r.pk, r.name) for r in regions]
+
+
+class BoardPackShareForm(Form):
+    """Record that a board pack was shared with a board."""
+
+    region = forms.TypedChoiceField(
+        label="Region of the pack",
+        coerce=int,
+        error_messages={"required": "Choose a region", "invalid_choice": "Choose a region"},
+    )
+    board = forms.CharField(
+        label="Board the pack was shared with",
+        help_text="For example, Kent and Medway Safeguarding Adults Board",
+        max_length=160,
+        error_messages={
+            "required": "Enter the name of the board",
+            "max_length": "The name of the board must be 160 characters or fewer",
+        },
+    )
+    shared_on = GovDateField(
+        kind="event",
+        label="Date shared",
+        help_text=DATE_HINT,
+        error_messages={"required": "Enter the date the pack was shared"},
+    )
+    period_from = GovDateField(
+        kind="filter",
+        label="Deaths from (the start of the pack's period)",
+        help_text=DATE_HINT,
+        error_messages={"required": "Enter the start of the period the pack covers"},
+    )
+    period_to = GovDateField(
+        kind="filter",
+        label="Deaths to (the end of the pack's period)",
+        help_text=DATE_HINT,
+        error_messages={"required": "Enter the end of the period the pack covers"},
+    )
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", "Choose a region")] + [
+            (r.pk, r.name) for r in regions
+        ]
+
+
+class BoardPackResponseForm(Form):
+    """What the board decided about a pack."""
+
+    response = forms.CharField(
+        label="What the board decided",
+        widget=forms.Textarea,
+        max_length=4000,
+        error_messages={
+            "required": "Enter what the board decided",
+            "max_length": "The response must be 4000 characters or fewer",
+        },
+    )
+    responded_on = GovDateField(
+        kind="event",
+        label="Date of the board's response",
+        help_text=DATE_HINT,
+        error_messages={"required": "Enter the date of the board's response"},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -3,6 +3,7 @@ suicide-prevention training (courses as data, completion records)."""
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from safeguard.people.models import SentenceType
 
@@ -351,3 +352,48 @@ class ReviewAction(models.Model):
 
     def __str__(self):
         return f"Action {self.pk} for {self.agency_type} ({self.status})"
+
+
+# ---- board packs shared ---------------------------------------------------------------------
+
+
+class BoardPackShare(models.Model):
+    """A board pack shared with a board (a regional strategic board, a Safeguarding Adults
+    Board), and the board's response: recommendation 1's "sharing with regional strategic
+    boards", traceable. A head of PDU's pack holds their PDU's deaths only (``pdu``)."""
+
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
+    pdu = models.ForeignKey(
+        "core.PDU", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    period_from = models.DateField(help_text="The first day of deaths the pack covers.")
+    period_to = models.DateField(help_text="The last day of deaths the pack covers.")
+    board = models.CharField(max_length=160, help_text="The board the pack was shared with.")
+    shared_on = models.DateField()
+    response = models.TextField(blank=True, help_text="What the board decided.")
+    responded_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-shared_on", "-id"]
+        indexes = [models.Index(fields=["region", "shared_on"], name="boardpackshare_region")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_to__gte=models.F("period_from")),
+                name="boardpackshare_period_in_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(responded_on__isnull=True, response="")
+                | (models.Q(responded_on__isnull=False) & ~models.Q(response="")),
+                name="boardpackshare_response_with_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Board pack shared with {self.board} on {self.shared_on}"

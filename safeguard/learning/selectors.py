@@ -19,9 +19,10 @@ from safeguard.assessments.models import (
 )
 from safeguard.core.audit import access_log_refusal
 from safeguard.core.capabilities import Capability, roles_with
-from safeguard.core.models import Role, Staff, WorkItem, WorkItemStatus
+from safeguard.core.models import NATIONAL_ROLES, Region, Role, Staff, WorkItem, WorkItemStatus
 from safeguard.core.workitems import rules_by_code
 from safeguard.learning.models import (
+    BoardPackShare,
     CaseSnapshot,
     DeathNotification,
     DeathReview,
@@ -406,6 +407,46 @@ def case_snapshot(*, person_id: int, date_of_death: dt.date, now=None) -> Snapsh
 
 
 # ---- reviews ------------------------------------------------------------------------------------
+
+
+def board_pack_regions(user) -> QuerySet[Region]:
+    """The regions whose board packs the user may see and record: every region for national
+    roles, a regional lead's own, a head of PDU's PDU's region (their PDU only)."""
+    regions = Region.objects.order_by("name")
+    if user.role in NATIONAL_ROLES:
+        return regions
+    if user.role == Role.REGIONAL_LEAD:
+        return regions.filter(pk=user.region_id)
+    if user.role == Role.HEAD_OF_PDU:
+        return regions.filter(pdus=user.pdu_id)
+    return regions.none()
+
+
+def board_pack_shares_for(user) -> QuerySet[BoardPackShare]:
+    """Records of packs shared with boards: national roles all, a regional lead their region's
+    (a head of PDU's among them), a head of PDU their PDU's; nobody else any."""
+    shares = BoardPackShare.objects.select_related("region", "pdu", "recorded_by")
+    if user.role in NATIONAL_ROLES:
+        return shares
+    if user.role == Role.REGIONAL_LEAD:
+        return shares.filter(region_id=user.region_id)
+    if user.role == Role.HEAD_OF_PDU:
+        return shares.filter(pdu_id=user.pdu_id)
+    return shares.none()
+
+
+def board_pack_share_get_for(*, user, share_id, channel: str, for_update=False):
+    """One record of a pack shared, or Http404 (logged): missing and not visible alike."""
+    qs = board_pack_shares_for(user)
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    share = qs.filter(pk=share_id).first() if str(share_id).isdigit() else None
+    if share is None:
+        access_log_refusal(
+            actor=user, channel=channel, detail=f"board pack shared {share_id}: not visible"
+        )
+        raise Http404("No such record is visible to you.")
+    return share
 
 
 def visible_notifications(user) -> QuerySet[DeathNotification]:

@@ -5,17 +5,19 @@ import datetime as dt
 from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 
-from safeguard.core.audit import Channel
+from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, has_capability, require_capability
 from safeguard.core.errors import IllegalTransition, StaleEdit  # noqa: F401 (re-exported)
-from safeguard.learning.audit import DeathEvent, ReviewEvent
+from safeguard.learning.audit import BoardPackEvent, DeathEvent, ReviewEvent
 from safeguard.learning.models import (
     ALLOWED_TRANSITIONS,
     SUPERVISION_TYPE_FOR_SENTENCE,
     ActionStatus,
     AgencyType,
+    BoardPackShare,
     CaseSnapshot,
     Circumstances,
     DeathNotification,
@@ -30,6 +32,8 @@ from safeguard.learning.models import (
     SystemicFactor,
 )
 from safeguard.learning.selectors import (
+    board_pack_regions,
+    board_pack_share_get_for,
     case_snapshot,
     practitioner_conflict,
 )
@@ -501,3 +505,139 @@ def review_action_complete(
 
 def _local(moment):
     return timezone.localtime(moment).date()
+
+
+# ---- board packs shared with boards ---------------------------------------------------------
+
+BOARD_MAX = 160
+
+
+def board_pack_share_record(
+    *,
+    region_id: int,
+    period_from: dt.date,
+    period_to: dt.date,
+    board: str,
+    shared_on: dt.date,
+    actor,
+    channel: str = Channel.WEB,
+) -> BoardPackShare:
+    """Record that the board pack for a region and period was shared with a board. A head of
+    PDU's pack is their PDU's (the figures they see); the region must be one the actor's
+    packs cover. Audited; the record keeps its history."""
+    require_capability(actor, Capability.RECORD_BOARD_PACKS)
+    board = (board or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not board:
+        errors["board"] = ["Enter the name of the board"]
+    elif len(board) > BOARD_MAX:
+        errors["board"] = [f"The name of the board must be {BOARD_MAX} characters or fewer"]
+    region = board_pack_regions(actor).filter(pk=region_id).first() if region_id else None
+    if region is None:
+        errors["region"] = ["Choose a region whose board packs you can see"]
+    today = timezone.localdate()
+    if not isinstance(period_from, dt.date):
+        errors["period_from"] = ["Enter the start of the period the pack covers"]
+    if not isinstance(period_to, dt.date):
+        errors["period_to"] = ["Enter the end of the period the pack covers"]
+    elif isinstance(period_from, dt.date) and period_to < period_from:
+        errors["period_to"] = ["The end of the period must be after its start"]
+    if not isinstance(shared_on, dt.date):
+        errors["shared_on"] = ["Enter the date the pack was shared"]
+    elif shared_on > today:
+        errors["shared_on"] = ["The date shared must be today or in the past"]
+    elif isinstance(period_to, dt.date) and shared_on < period_to:
+        errors["shared_on"] = ["The date shared must be on or after the end of the period"]
+    if errors:
+        raise ValidationError(errors)
+    from safeguard.core.models import Role
+
+    pdu_id = actor.pdu_id if actor.role == Role.HEAD_OF_PDU else None
+    with transaction.atomic():
+        share = BoardPackShare.objects.create(
+            region=region,
+            pdu_id=pdu_id,
+            period_from=period_from,
+            period_to=period_to,
+            board=board,
+            shared_on=shared_on,
+            recorded_by=actor,
+        )
+        access_log_record(
+            actor=actor,
+            action=Action.CHANGE_PERSON,
+            channel=channel,
+            detail=f"board pack {region.code} shared with {board}"[:200],
+            event=BoardPackEvent.SHARED,
+            changes={
+                "record": f"boardpackshare:{share.pk}",
+                "new": {
+                    "region": region.code,
+                    "pdu": pdu_id,
+                    "period_from": period_from.isoformat(),
+                    "period_to": period_to.isoformat(),
+                    "board": board,
+                    "shared_on": shared_on.isoformat(),
+                },
+            },
+        )
+    return share
+
+
+def board_pack_response_record(
+    *,
+    share_id: int,
+    response: str,
+    responded_on: dt.date,
+    version: int | None,
+    actor,
+    channel: str = Channel.WEB,
+) -> BoardPackShare:
+    """Record what the board decided about a pack (or correct it: the history keeps the
+    earlier answer). A stale page is refused."""
+    require_capability(actor, Capability.RECORD_BOARD_PACKS)
+    response = (response or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not response:
+        errors["response"] = ["Enter what the board decided"]
+    elif len(response) > MAX_TEXT:
+        errors["response"] = [f"The response must be {MAX_TEXT} characters or fewer"]
+    if not isinstance(responded_on, dt.date):
+        errors["responded_on"] = ["Enter the date of the board's response"]
+    elif responded_on > timezone.localdate():
+        errors["responded_on"] = ["The date of the response must be today or in the past"]
+    with transaction.atomic():
+        share = board_pack_share_get_for(
+            user=actor, share_id=share_id, channel=channel, for_update=True
+        )
+        if isinstance(responded_on, dt.date) and responded_on < share.shared_on:
+            errors.setdefault(
+                "responded_on", ["The date of the response must be on or after it was shared"]
+            )
+        if errors:
+            raise ValidationError(errors)
+        if version != share.version:
+            raise StaleEdit()
+        old = {"response": share.response, "responded_on": _iso_or_none(share.responded_on)}
+        share.response = response
+        share.responded_on = responded_on
+        share.version += 1
+        share._change_reason = "Board's response recorded"
+        share.save(update_fields=["response", "responded_on", "version"])
+        access_log_record(
+            actor=actor,
+            action=Action.CHANGE_PERSON,
+            channel=channel,
+            detail=f"board pack {share.region.code} shared with {share.board}: response"[:200],
+            event=BoardPackEvent.RESPONSE_RECORDED,
+            changes={
+                "record": f"boardpackshare:{share.pk}",
+                "old": old,
+                "new": {"response": response, "responded_on": responded_on.isoformat()},
+            },
+        )
+    return share
+
+
+def _iso_or_none(day):
+    return day.isoformat() if day else None

@@ -9,6 +9,12 @@ urlpatterns = [
     path("learning/export/<str:fmt>/", views.learning_export, name="export"),
     path("learning/board-pack/", views.board_pack, name="board_pack"),
     path("learning/board-pack/xlsx/", views.board_pack_xlsx, name="board_pack_xlsx"),
+    path("learning/board-pack/shared/", views.board_pack_shares, name="board_pack_shares"),
+    path(
+        "learning/board-pack/shared/response/",
+        views.board_pack_response,
+        name="board_pack_response",
+    ),
     path("learning/reviews/", views.review_list, name="reviews"),
     path("learning/reviews/<int:review_id>/", views.review_detail, name="review"),
     path("learning/reviews/<int:review_id>/start/", views.review_start, name="start"),

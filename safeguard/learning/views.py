@@ -634,3 +634,87 @@ def board_pack_xlsx(request):
     )
     name = f"board-pack-{region.code}-{figures['from']}-{figures['to']}"
     return xlsx_response(tables, name)
+
+
+# ---- board packs shared with boards ---------------------------------------------------------
+
+
+def _date_text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.SEE_LEARNING_FROM_DEATHS)
+def board_pack_shares(request):
+    """Which boards received which packs, and what they decided; and the form to record one
+    more (for roles that may record them: the capability is checked again on POST)."""
+    _require_learning(request)
+    user = request.user
+    can_record = has_capability(user, Capability.RECORD_BOARD_PACKS)
+    if request.method == "POST" and not can_record:
+        raise PermissionDenied
+    regions = list(selectors.board_pack_regions(user))
+    initial = {
+        "region": regions[0].pk if len(regions) == 1 else request.GET.get("region", ""),
+        "period_from": _date_text(request.GET.get("date_from", "")),
+        "period_to": _date_text(request.GET.get("date_to", "")),
+        "shared_on": timezone.localdate().strftime("%d/%m/%Y"),
+    }
+    form = forms.BoardPackShareForm(posted(request), regions=regions, initial=initial)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.board_pack_share_record(
+            region_id=data["region"],
+            period_from=data["period_from"],
+            period_to=data["period_to"],
+            board=data["board"],
+            shared_on=data["shared_on"],
+            actor=user,
+        ),
+        success=lambda share: f"Recorded that the pack was shared with {share.board}",
+        next_url=reverse("learning:board_pack_shares"),
+    )
+    if response:
+        return response
+    shares = list(selectors.board_pack_shares_for(user)[:200])
+    _audit(request, "board packs shared")
+    return render(
+        request,
+        "learning/board_pack_shares.html",
+        {"form": form, "shares": shares, "can_record": can_record},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.RECORD_BOARD_PACKS)
+def board_pack_response(request):
+    """Record the board's response to a pack shared (``?share=<id>``)."""
+    share_id = request.GET.get("share", "")
+    if not share_id:
+        return redirect("learning:board_pack_shares")
+    share = selectors.board_pack_share_get_for(
+        user=request.user, share_id=share_id, channel=Channel.WEB
+    )
+    initial = {
+        "response": share.response,
+        "responded_on": share.responded_on.strftime("%d/%m/%Y") if share.responded_on else "",
+        "version": share.version,
+    }
+    form = forms.BoardPackResponseForm(posted(request), initial=initial)
+    response = submit_form(
+        request,
+        form,
+        lambda data: services.board_pack_response_record(
+            share_id=share.pk,
+            response=data["response"],
+            responded_on=data["responded_on"],
+            version=data["version"],
+            actor=request.user,
+        ),
+        success=f"Recorded the response of {share.board}",
+        next_url=reverse("learning:board_pack_shares"),
+    )
+    if response:
+        return response
+    return render(request, "learning/board_pack_response.html", {"form": form, "share": share})

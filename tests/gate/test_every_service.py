@@ -56,6 +56,8 @@ NOT_CASE_CHANGES = {
     "alerts.services.duty_rota_entry_add": "the duty rota is about staff",
     "alerts.services.duty_rota_entry_remove": "the duty rota is about staff",
     "alerts.on_death.withdraw_alert_emails": "an on-death hook",
+    "learning.services.board_pack_share_record": "a board pack holds aggregate figures, no case",
+    "learning.services.board_pack_response_record": "a board's response to aggregate figures",
 }
 # The review of a death is work on the closed record: it must go on after the death.
 REVIEW_OF_THE_DEATH = {
