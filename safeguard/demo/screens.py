@@ -74,6 +74,7 @@ from safeguard.demo.casework import (
 )
 from safeguard.demo.weighted import Weighted
 from safeguard.people.models import AccommodationStatus, CustodyStatus
+from safeguard.registrations.catalogue import risk_to_self_registers
 from safeguard.releases.selectors import OPIOID_OVERDOSE_ANSWERS
 
 # ---- proportions ------------------------------------------------------------------------------
@@ -87,6 +88,7 @@ THIRD_SCREEN_SHARE = 0.2  # of those, another 6 months before that
 # A safety plan written after a screen, by the screen's risk to self.
 SAFETY_PLAN_SHARE = {"low": 0.0, "medium": 0.3, "not_known": 0.3, "high": 0.75, "very_high": 0.9}
 REWRITE_SHARE = 0.85  # a plan current at the screen is reviewed after it (a new version)
+RISK_TO_SELF_CODES = frozenset(risk_to_self_registers())
 LEVEL_DUE_SHARE = 0.04  # a latest screen past its level's shorter interval, not yet repeated
 FOLLOW_UP_OUTCOMES = ("still_not_known", "concerns")  # both still count as at risk to self
 SAFETY_PLAN_OVERDUE_SHARE = 0.05  # of current plans old enough to be overdue
@@ -380,7 +382,9 @@ class ScreensBuilder:
         )
         facts["safety_plan"] = bool(plans)
         codes = case.codes_active_on(self.today)
-        facts["at_risk"] = bool(codes & {"ALSH", "RVAD"}) or (
+        # The one definition (assessments.risk): a register in a group that signals risk to
+        # self (ALSH, RVLN, RVAD...), or a latest screen at medium or above, or not known.
+        facts["at_risk"] = bool(codes & RISK_TO_SELF_CODES) or (
             facts["risk_to_self"] in ("medium", "not_known", "high", "very_high")
         )
 
