@@ -291,7 +291,8 @@ NOTIFY_CALLBACK_TOKEN = os.environ.get("NOTIFY_CALLBACK_TOKEN", "").strip()
 # Template ids per environment, e.g. '{"appointment_reminder_sms": "<uuid>"}'; the catalogue in
 # safeguard/notify/catalogue.py holds the defaults.
 NOTIFY_TEMPLATE_IDS = json.loads(os.environ.get("NOTIFY_TEMPLATE_IDS", "") or "{}")
-# Notify allows 3,000 messages a minute per key: each dispatcher process keeps below this.
+# Notify allows 3,000 messages a minute per key: every dispatcher process together keeps below
+# this (one budget in the database, notify.dispatch.SharedBudget).
 NOTIFY_RATE_PER_MINUTE = int(os.environ.get("NOTIFY_RATE_PER_MINUTE", "2700"))
 NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5"))
 # Phone networks block numbers that get many texts: stay far below their limit.
