@@ -81,38 +81,61 @@ def check_in_link(token: str) -> str:
     return f"{settings.SAFEGUARD_PUBLIC_URL}/check-in/{token}"
 
 
-def _issue(*, person, channel, actor, schedule=None, now) -> CheckIn:
-    """Make a check-in and queue its link. Inside the caller's transaction."""
+def link_recipient(person, channel: str) -> str:
+    """The person's mobile or email for a link they are sent, or the form's error."""
     recipient = person.mobile if channel == "sms" else person.email
     if not recipient:
         what = "mobile number" if channel == "sms" else "email address"
         raise ValidationError({"channel": [f"Record the person's {what} first"]})
+    return recipient
+
+
+def link_message_enqueue(
+    *, person, record, kind, template_prefix: str, channel, recipient, link: str, now, topic
+):
+    """Queue the message that carries a single-use link (a check-in, a safety plan) to the
+    person, sent by the time the link expires, and attach it to ``record``."""
+    expires_at = record.expires_at
+    record.message = message_enqueue(
+        person=person,
+        kind=kind,
+        template_key=f"{template_prefix}_{channel}",
+        recipient=recipient,
+        personalisation={
+            "first_name": person.first_name,
+            "link": link,
+            "expires": f"{wording.day_text(expires_at)} at {wording.time_text(expires_at)}",
+        },
+        send_after=plan_send_time(now, channel=channel, now=now, deadline=expires_at),
+        send_by=expires_at,
+        topic=topic,
+    )
+    record.save(update_fields=["message"])
+
+
+def _issue(*, person, channel, actor, schedule=None, now) -> CheckIn:
+    """Make a check-in and queue its link. Inside the caller's transaction."""
+    recipient = link_recipient(person, channel)
     token = secrets.token_urlsafe(32)
-    expires_at = now + timedelta(hours=settings.CHECK_IN_LINK_HOURS)
     check_in = CheckIn.objects.create(
         person=person,
         schedule=schedule,
         token_hash=token_hash(token),
         channel=channel,
         created_by=actor,
-        expires_at=expires_at,
+        expires_at=now + timedelta(hours=settings.CHECK_IN_LINK_HOURS),
     )
-    send_after = plan_send_time(now, channel=channel, now=now, deadline=expires_at)
-    check_in.message = message_enqueue(
+    link_message_enqueue(
         person=person,
+        record=check_in,
         kind=MessageKind.CHECK_IN,
-        template_key=f"check_in_link_{channel}",
+        template_prefix="check_in_link",
+        channel=channel,
         recipient=recipient,
-        personalisation={
-            "first_name": person.first_name,
-            "link": check_in_link(token),
-            "expires": f"{wording.day_text(expires_at)} at {wording.time_text(expires_at)}",
-        },
-        send_after=send_after,
-        send_by=expires_at,
+        link=check_in_link(token),
+        now=now,
         topic=f"check_in:{check_in.pk}",
     )
-    check_in.save(update_fields=["message"])
     # Kept only in memory, for the caller (a test, or the practitioner's own preview).
     check_in.token = token
     return check_in

@@ -15,13 +15,10 @@ from django.utils import timezone
 
 from safeguard.assessments.models import SafetyPlan, SafetyPlanStatus
 from safeguard.core.audit import Action, Channel, access_log_record
-from safeguard.engagement import wording
 from safeguard.engagement.audit import SafetyPlanLinkEvent
-from safeguard.engagement.checkins import token_hash
+from safeguard.engagement.checkins import link_message_enqueue, link_recipient, token_hash
 from safeguard.engagement.models import SafetyPlanLink, SafetyPlanLinkStatus
 from safeguard.notify.models import MessageKind
-from safeguard.notify.services import message_enqueue
-from safeguard.notify.timing import plan_send_time
 from safeguard.people.deaths import not_deceased
 from safeguard.people.gate import person_change
 
@@ -44,35 +41,27 @@ def safety_plan_link_send(
         plan = SafetyPlan.objects.filter(person=person, status=SafetyPlanStatus.ACTIVE).first()
         if plan is None:
             raise ValidationError({"channel": ["Write a safety plan with the person first"]})
-        recipient = person.mobile if channel == "sms" else person.email
-        if not recipient:
-            what = "mobile number" if channel == "sms" else "email address"
-            raise ValidationError({"channel": [f"Record the person's {what} first"]})
+        recipient = link_recipient(person, channel)
         token = secrets.token_urlsafe(32)
-        expires_at = now + timedelta(hours=LINK_HOURS)
         link = SafetyPlanLink.objects.create(
             person=person,
             plan=plan,
             token_hash=token_hash(token),
             channel=channel,
             created_by=actor,
-            expires_at=expires_at,
+            expires_at=now + timedelta(hours=LINK_HOURS),
         )
-        link.message = message_enqueue(
+        link_message_enqueue(
             person=person,
+            record=link,
             kind=MessageKind.SAFETY_PLAN,
-            template_key=f"safety_plan_link_{channel}",
+            template_prefix="safety_plan_link",
+            channel=channel,
             recipient=recipient,
-            personalisation={
-                "first_name": person.first_name,
-                "link": safety_plan_link(token),
-                "expires": f"{wording.day_text(expires_at)} at {wording.time_text(expires_at)}",
-            },
-            send_after=plan_send_time(now, channel=channel, now=now, deadline=expires_at),
-            send_by=expires_at,
+            link=safety_plan_link(token),
+            now=now,
             topic=f"safety_plan_link:{link.pk}",
         )
-        link.save(update_fields=["message"])
         change.record(
             SafetyPlanLinkEvent.SENT,
             record=link,
