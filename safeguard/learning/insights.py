@@ -15,6 +15,13 @@ from django.utils import timezone
 from safeguard.core.bounds import years_before
 from safeguard.core.capabilities import Capability, has_capability
 from safeguard.core.models import Role
+from safeguard.insights.suppression import (  # noqa: F401 (shared with api/learning)
+    SUPPRESS_BELOW,
+    SUPPRESSED,
+    is_small,
+    suppress_one,
+    suppress_values,
+)
 from safeguard.learning.models import (
     ActionStatus,
     AgencyType,
@@ -28,8 +35,6 @@ from safeguard.learning.models import (
 from safeguard.learning.selectors import visible_notifications
 from safeguard.people.models import AccommodationStatus, Sex
 
-SUPPRESS_BELOW = 5
-SUPPRESSED = "<5"
 REVIEWED = (ReviewStatus.QUALITY_ASSURED, ReviewStatus.CLOSED)
 
 DAYS_SINCE_RELEASE_BANDS = [
@@ -257,28 +262,6 @@ def death_figures(qs, *, date_from=None, date_to=None, today=None) -> dict:
 
 
 # ---- small-number suppression --------------------------------------------------------------
-
-
-def is_small(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < SUPPRESS_BELOW
-
-
-def suppress_values(values: list, *, secondary: bool) -> list:
-    """Replace counts of 1 to 4 with "<5". With ``secondary``, when exactly one value in a set
-    whose total is published is suppressed, the next smallest is suppressed too, so that the
-    hidden one cannot be worked out by subtraction."""
-    hidden = [is_small(v) for v in values]
-    if secondary and sum(hidden) == 1:
-        others = [
-            (v, i) for i, v in enumerate(values) if not hidden[i] and isinstance(v, int) and v > 0
-        ]
-        if others:
-            hidden[min(others)[1]] = True
-    return [SUPPRESSED if h else v for v, h in zip(values, hidden, strict=True)]
-
-
-def suppress_one(value):
-    return SUPPRESSED if is_small(value) else value
 
 
 def _suppressed_column(rows, key="count", *, secondary=True):
