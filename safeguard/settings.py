@@ -69,6 +69,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
+    # A connection kept between requests is checked before reuse, so that after a database
+    # restart each worker reconnects instead of failing one request with the dead connection.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # PostgreSQL's JIT spends a second or more compiling the monitoring aggregates, which then
     # run in a fraction of that (measured in BENCHMARKS.md); no query here gains from it.
     # Behind PgBouncer, set it on the database instead: ALTER DATABASE ... SET jit = off.

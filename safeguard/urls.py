@@ -7,6 +7,8 @@ from safeguard.core import views as core_views
 from safeguard.core.capabilities import public
 from safeguard.people import work
 
+handler500 = "safeguard.core.views.server_error"
+
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),

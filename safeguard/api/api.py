@@ -1,6 +1,7 @@
 """The JSON API under /api/v1/: bearer tokens, the same scoping as the pages, problem+json."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -9,6 +10,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from safeguard.api.auth import StaffToken
 from safeguard.api.problems import PROBLEM_CONTENT_TYPE, problem
 from safeguard.core.errors import DomainError
+from safeguard.core.views import RETRY_AFTER_SECONDS
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -37,6 +39,7 @@ ERRORS_EVERY_OPERATION = {
     "403": "The caller's role may not do this",
     "404": "Not found, or not visible to the caller",
     "422": "A parameter or the body is not what the operation accepts (the field is named)",
+    "503": "The database cannot be reached just now: try again after Retry-After seconds",
 }
 ERRORS_WITH_A_BODY = {
     "400": "The body is not JSON",
@@ -168,6 +171,19 @@ api.add_router("", releases.router)
 from safeguard.api import learning  # noqa: E402
 
 api.add_router("", learning.router)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_unavailable(request, exc):
+    # No detail: a driver's message can carry connection parameters.
+    return problem(
+        request,
+        status=503,
+        title="Service unavailable",
+        detail="The database cannot be reached just now. Try again shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 @api.exception_handler(Exception)

@@ -89,7 +89,7 @@ def _unsafe(value: Any) -> str | None:
 class In(BaseModel):
     """The base of every request body."""
 
-    model_config = ConfigDict(strict=True)
+    model_config = ConfigDict(strict=True, extra="forbid")
 
     @field_validator("*", mode="after")
     @classmethod

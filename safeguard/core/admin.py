@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils import timezone
 from django.utils.html import format_html
 
+from safeguard.core.audit import Channel
 from safeguard.core.models import (
     PDU,
     AccessLogEntry,
@@ -14,6 +15,7 @@ from safeguard.core.models import (
     Staff,
     Team,
 )
+from safeguard.core.tokens import api_token_revoke
 
 
 @admin.register(Staff)
@@ -139,7 +141,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected tokens")
     def revoke(self, request, queryset):
-        revoked = sum(1 for token in queryset if token.revoke())
+        revoked = sum(
+            1
+            for token in queryset
+            if api_token_revoke(token=token, actor=request.user, channel=Channel.ADMIN)
+        )
         self.message_user(request, f"{revoked} token(s) revoked", messages.SUCCESS)
 
     def changelist_view(self, request, extra_context=None):

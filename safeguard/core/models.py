@@ -221,6 +221,7 @@ class AccessLogEntry(models.Model):
         CHANGE_PERSON = "change_person", "Changed a person's record"
         VIEW_ACCESS_LOG = "view_access_log", "Read a case's access log"
         REFUSED = "refused", "Refused: not visible to this user"
+        MANAGE_API_TOKEN = "manage_api_token", "Created or revoked an API token"
 
     class Channel(models.TextChoices):
         WEB = "web", "Web page"

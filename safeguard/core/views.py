@@ -1,7 +1,10 @@
+import sys
+
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -27,3 +30,27 @@ def healthz(request):
     except Exception:  # noqa: BLE001 - any database failure means "not healthy"
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+# While the database cannot be reached (restarting, failing over), say so and when to retry,
+# rather than "there is a problem with the service". Django keeps no broken connection
+# (CONN_HEALTH_CHECKS), so the first request after it is back is served normally.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    return isinstance(exc, DATABASE_UNAVAILABLE)
+
+
+def server_error(request):
+    """``handler500``: 503 with ``Retry-After`` when the database is unreachable, else 500.
+
+    Django calls this inside its ``except`` block, so the exception is ``sys.exc_info()``'s.
+    Neither page touches the database or the request's context processors."""
+    if database_unavailable(sys.exc_info()[1]):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response
+    return HttpResponseServerError(loader.get_template("500.html").render())

@@ -9,7 +9,7 @@ from axes.models import AccessAttempt
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from safeguard.core.models import ApiToken
+from safeguard.core.models import AccessLogEntry, ApiToken
 from safeguard.engagement.models import CheckIn
 from tests.factories import PASSWORD
 
@@ -230,3 +230,42 @@ def test_the_admin_lists_tokens_warns_of_expiry_and_revokes(client, org, pp):
     later.refresh_from_db()
     assert not soon.is_active and soon.revoked_at and later.is_active
     assert client.get("/api/v1/people", **auth(soon_token)).status_code == 401
+
+
+# ---- the access log ------------------------------------------------------------------------
+
+
+def token_log():
+    return list(
+        AccessLogEntry.objects.filter(action=AccessLogEntry.Action.MANAGE_API_TOKEN)
+        .order_by("id")
+        .values("event", "channel", "actor", "changes")
+    )
+
+
+def test_creating_and_revoking_by_command_is_in_the_access_log_without_the_token(pp):
+    out, _ = run("create", pp.username, "--name", "Nightly export")
+    row = ApiToken.objects.get(token_hash=ApiToken.hash_token(out.strip()))
+    run("revoke", str(row.pk))
+    run("revoke", str(row.pk))  # already revoked: nothing more is logged
+    entries = token_log()
+    assert [(e["event"], e["channel"], e["actor"]) for e in entries] == [
+        ("api_token.created", "command", None),
+        ("api_token.revoked", "command", None),
+    ]
+    assert entries[0]["changes"]["token"] == row.pk
+    assert entries[0]["changes"]["staff"] == pp.username
+    logged = str(entries)
+    assert out.strip() not in logged and row.token_hash not in logged
+
+
+def test_revoking_in_the_admin_is_logged_against_the_administrator(client, org, pp):
+    admin_user = org["staff"]["admin"]
+    admin_user.is_superuser = True
+    admin_user.save()
+    token, _ = ApiToken.issue(pp, name="Old script")
+    client.force_login(admin_user)
+    client.post("/admin/core/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    assert [(e["event"], e["channel"], e["actor"]) for e in token_log()] == [
+        ("api_token.revoked", "admin", admin_user.pk)
+    ]

@@ -92,6 +92,13 @@ def post_referral(client, org, **changes):
         ),
         ({"abuse_categories": ["financial\u202e"]}, "abuse_categories.0", "financial"),
         ({"kind": "tea_party"}, "kind", "adult_social_care_s42"),
+        # A misspelt field is refused, not dropped: "consnet" would otherwise store no consent.
+        ({"consnet": {"consent_to_referral": True}}, "consnet", "Extra inputs are not permitted"),
+        (
+            {"consent": {"consent_to_referral": True, "given_by": "x"}},
+            "consent.given_by",
+            "Extra inputs are not permitted",
+        ),
         (
             {"consent": {"consent_to_referral": False, "reason_without_consent": "\u202dx"}},
             "consent.reason_without_consent",

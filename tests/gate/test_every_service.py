@@ -51,6 +51,8 @@ NOT_CASE_CHANGES = {
     "engagement.on_death.withdraw_reminders_and_check_ins": "an on-death hook",
     "learning.services.death_notification_record": "records the death (refused a second time: "
     "see tests/learning)",
+    "core.tokens.api_token_issue": "API tokens are about staff",
+    "core.tokens.api_token_revoke": "API tokens are about staff",
     "training.services.training_records_import": "training records are about staff",
     "training.services.training_record_add": "training records are about staff",
     "alerts.services.duty_rota_entry_add": "the duty rota is about staff",

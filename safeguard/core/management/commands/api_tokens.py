@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from safeguard.core.models import ApiToken, Staff
+from safeguard.core.tokens import api_token_issue, api_token_revoke
 
 
 def _when(moment) -> str:
@@ -97,7 +98,10 @@ class Command(BaseCommand):
             raise CommandError("Give the token a --name saying what it is for.")
         if days is not None and not 1 <= days <= 366:
             raise CommandError("--days must be between 1 and 366.")
-        row, token = ApiToken.issue(staff, name=name.strip(), days=days, read_only=read_only)
+        # A command has no signed-in actor: the access log records its channel, "command line".
+        row, token = api_token_issue(
+            staff=staff, name=name.strip(), days=days, read_only=read_only, actor=None
+        )
         self.stdout.write(token)
         scope = "read only" if read_only else "read and write"
         self.stderr.write(
@@ -120,7 +124,7 @@ class Command(BaseCommand):
             tokens = tokens.filter(staff__username=username, is_active=True)
         revoked = 0
         for token in tokens:
-            if token.revoke():
+            if api_token_revoke(token=token, actor=None):
                 revoked += 1
                 self.stdout.write(
                     f"Revoked token {token.pk} ({token.name or '-'}) of {token.staff}"

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from safeguard.core.models import ApiToken, Staff
+from safeguard.core.models import Staff
+from safeguard.core.tokens import api_token_issue
 
 
 class Command(BaseCommand):
@@ -21,5 +22,7 @@ class Command(BaseCommand):
             raise CommandError(f"No active member of staff is called {username!r}.")
         if days is not None and not 1 <= days <= 366:
             raise CommandError("--days must be between 1 and 366.")
-        _, token = ApiToken.issue(staff, name=name, days=days, read_only=read_only)
+        _, token = api_token_issue(
+            staff=staff, name=name, days=days, read_only=read_only, actor=None
+        )
         self.stdout.write(token)
