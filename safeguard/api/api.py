@@ -1,5 +1,8 @@
 """The JSON API under /api/v1/: bearer tokens, the same scoping as the pages, problem+json."""
 
+import json
+from pathlib import Path
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
@@ -47,6 +50,14 @@ ERRORS_WITH_A_BODY = {
 }
 
 
+# A worked example request body per operation, as data: "METHOD /api/v1/path" -> body.
+EXAMPLES = {
+    key: body
+    for key, body in json.loads((Path(__file__).parent / "examples.json").read_text()).items()
+    if not key.startswith("_")
+}
+
+
 class SafeguardAPI(NinjaAPI):
     """The API, whose OpenAPI document also states the problem+json errors of each operation."""
 
@@ -56,8 +67,11 @@ class SafeguardAPI(NinjaAPI):
         problem_content = {
             PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
         }
-        for methods in schema.get("paths", {}).values():
+        for path, methods in schema.get("paths", {}).items():
             for method, operation in methods.items():
+                body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+                if body is not None and (example := EXAMPLES.get(f"{method.upper()} {path}")):
+                    body["example"] = example
                 errors = dict(ERRORS_EVERY_OPERATION)
                 if method in ("post", "put", "patch"):
                     errors.update(ERRORS_WITH_A_BODY)
