@@ -1,7 +1,7 @@
 from django.urls import reverse
 
+from safeguard.core import registry
 from safeguard.core.capabilities import Capability, has_capability
-from safeguard.core.models import WorkItem, WorkItemPriority, WorkItemStatus
 
 # The service navigation, in order: (text, url name, capability needed or None for everyone
 # signed in). Each page checks the same capability, so a link is shown exactly when it works.
@@ -21,25 +21,19 @@ NAVIGATION = (
 )
 
 
-def urgent_work_count(user) -> int:
-    """The user's open urgent items, for "My work (N urgent)": one COUNT on the assignee index."""
-    return WorkItem.objects.filter(
-        assigned_to=user, status=WorkItemStatus.OPEN, priority=WorkItemPriority.URGENT
-    ).count()
-
-
 def navigation(request):
     user = getattr(request, "user", None)
     if not (user and user.is_authenticated):
         return {"service_navigation": []}
     path = request.path
+    counts = dict(registry.navigation_counts)
     items = []
     for text, name, capability in NAVIGATION:
         if capability is not None and not has_capability(user, capability):
             continue
         href = reverse(name)
         entry = {"text": text, "href": href, "current": path.startswith(href)}
-        if name == "my_work":
-            entry["urgent"] = urgent_work_count(user)
+        if count := counts.get(name):
+            entry["urgent"] = count(user)
         items.append(entry)
     return {"service_navigation": items}

@@ -135,6 +135,12 @@ caseload_columns = Registry(
     "same SQL statement as the page.",
 )
 
+navigation_counts = Registry(
+    "navigation_counts",
+    "Counts shown beside a navigation link: (url name, function (user) -> int) pairs, for "
+    "example the user's open urgent work beside My work, counted within what they may see.",
+)
+
 ALL = (
     person_sections,
     work_item_rules,
@@ -144,4 +150,5 @@ ALL = (
     after_work_refresh,
     caseload_filters,
     caseload_columns,
+    navigation_counts,
 )

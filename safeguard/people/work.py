@@ -48,6 +48,13 @@ def visible_work_items(user) -> QuerySet[WorkItem]:
     )
 
 
+def urgent_work_count(user) -> int:
+    """The user's open urgent items about people they may see, for "My work (N urgent)": one
+    COUNT, scoped exactly as My work is (an item about a case the user has since been excluded
+    from is neither listed nor counted)."""
+    return my_work_items(user=user).filter(priority=WorkItemPriority.URGENT).order_by().count()
+
+
 def my_work_items(*, user, status=WorkItemStatus.OPEN) -> QuerySet[WorkItem]:
     return (
         visible_work_items(user)

@@ -24,6 +24,7 @@ from tests.factories import (
     PersonFactory,
     RegistrationFactory,
     StaffFactory,
+    exclude,
 )
 from tests.helpers import bearer
 
@@ -204,12 +205,25 @@ def test_urgent_items_are_tagged_and_counted_in_the_navigation(client, org, mixe
 
 @pytest.mark.django_db
 def test_the_urgent_count_is_one_query(org):
-    from safeguard.core.context_processors import urgent_work_count
+    from safeguard.people.work import urgent_work_count
 
     item(org["people"]["mine"], priority="urgent")
     with CaptureQueriesContext(connection) as ctx:
         assert urgent_work_count(org["staff"]["practitioner"]) == 1
     assert len(ctx.captured_queries) == 1
+
+
+@pytest.mark.django_db
+def test_the_urgent_count_leaves_out_a_case_the_user_may_no_longer_see(client, org):
+    pp = org["staff"]["practitioner"]
+    item(org["people"]["mine"], priority="urgent")
+    hidden = org["people"]["colleagues"]
+    item(hidden, priority="urgent", assignee=pp)
+    client.force_login(pp)
+    assert "(2 urgent)" in client.get("/my-work/").content.decode()
+    exclude(hidden, pp)
+    page = client.get("/my-work/").content.decode()
+    assert "(1 urgent)" in page and "(2 urgent)" not in page
 
 
 # ---- links -----------------------------------------------------------------------------------
