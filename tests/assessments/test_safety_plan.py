@@ -221,11 +221,12 @@ def test_read_only_roles_can_read_but_not_write_plans(client, org, staff_key):
         save_plan(person, staff, expected_version=1)
 
 
-def test_safety_plan_page_runs_a_fixed_number_of_queries(client, org):
+@pytest.mark.parametrize("page", ["", "print/", "send/"])
+def test_safety_plan_pages_run_a_fixed_number_of_queries(client, org, page):
     person, pp = org["people"]["mine"], org["staff"]["practitioner"]
     save_plan(person, pp)
     client.force_login(pp)
-    url = f"/people/{person.crn}/safety-plan/"
+    url = f"/people/{person.crn}/safety-plan/{page}"
     client.get(url)
 
     def count():
