@@ -33,7 +33,6 @@ from safeguard.referrals.models import (
 from safeguard.referrals.selectors import EscalationHolders
 
 REASON = "No response within target"
-TOP_LEVEL = 4
 
 
 def escalations_due_to_move(today: dt.date):
@@ -48,7 +47,7 @@ def escalations_due_to_move(today: dt.date):
     ) | Q(referral__status__in=AWAITING_DECISION, referral__due_by__lt=today)
     return (
         Escalation.objects.filter(
-            status=EscalationStatus.OPEN, due_by__lt=today, level__lt=TOP_LEVEL
+            status=EscalationStatus.OPEN, due_by__lt=today, level__lt=max(escalation_ladder())
         )
         .filter(escalatable)
         .filter(~Exists(next_level))

@@ -175,7 +175,10 @@ def test_work_items_the_holder_urgent_and_the_next_holder_asked(org):
 
     # The head of PDU answers: the escalation went on without level 1, whose item closes.
     services.escalation_resolve(
-        escalation_id=second.pk, response="ASC will re-assess", outcome="decision_changed", actor=head
+        escalation_id=second.pk,
+        response="ASC will re-assess",
+        outcome="decision_changed",
+        actor=head,
     )
     for rule in (ESCALATION_TO_ANSWER, ESCALATION_OVERDUE):
         workitems.scan(rule, today=TODAY)
