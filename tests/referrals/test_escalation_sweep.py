@@ -226,3 +226,32 @@ def test_the_api_shows_which_levels_were_raised_automatically(client, org):
     ).json()
     levels = {e["level"]: e["automatic"] for e in body[0]["escalations"]}
     assert levels == {1: False, 2: True}
+
+
+@pytest.mark.django_db
+def test_a_concurrent_run_that_got_there_first_is_not_duplicated_or_audited_twice(org, monkeypatch):
+    """Between finding the escalations and inserting, another run raised one of them: the
+    insert skips it, and this run audits only what it inserted itself."""
+    from safeguard.referrals import sweeps
+
+    first, other = escalated(org), escalated(org)
+    real = sweeps.EscalationHolders
+
+    def holders_while_another_run_inserts(**kwargs):
+        Escalation.objects.create(
+            referral=first.referral,
+            level=2,
+            reason=REASON,
+            automatic=True,
+            raised_at=timezone.now() - dt.timedelta(seconds=1),
+            holder=org["staff"]["head"],
+            due_by=TODAY,
+        )
+        return real(**kwargs)
+
+    monkeypatch.setattr(sweeps, "EscalationHolders", holders_while_another_run_inserts)
+    assert escalate_past_target(TODAY) == 1
+    assert Escalation.objects.filter(referral=first.referral, level=2).count() == 1
+    entries = AccessLogEntry.objects.filter(event="referral.escalated_automatically")
+    mine = Escalation.objects.get(referral=other.referral, level=2)
+    assert [e.changes["record"] for e in entries] == [f"escalation:{mine.pk}"]
