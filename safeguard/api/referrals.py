@@ -17,8 +17,11 @@ from safeguard.referrals import insights, selectors, services
 from safeguard.referrals.models import (
     AWAITING_DECISION,
     AbuseCategory,
+    Consent,
     Escalation,
     EscalationOutcome,
+    GroundWithoutConsent,
+    MentalCapacity,
     Referral,
     ReferralKind,
     RejectionReason,
@@ -58,6 +61,11 @@ class ConsentIn(In):
     consent_to_share_contact_details: bool | None = None
     chosen_housing_authority: str | None = Field(None, max_length=120)
     reason_without_consent: str = Field("", max_length=4000)
+    # Care Act referrals (s42, s9): capacity is assumed unless an assessment found otherwise
+    # (Mental Capacity Act 2005); without consent, the ground that allows the referral.
+    mental_capacity: one_of(MentalCapacity, "") = ""
+    capacity_assessment: str = Field("", max_length=4000)
+    ground_without_consent: one_of(GroundWithoutConsent, "") = ""
 
 
 class ReferralIn(In):
@@ -77,6 +85,7 @@ class EscalationOut(Schema):
     id: int
     level: int
     status: str
+    automatic: bool = False
     holder: str | None
     due_by: date
     reason: str
@@ -98,6 +107,7 @@ class ReferralOut(Schema):
     working_days_waiting: int | None
     care_act_s42: dict
     abuse_categories: list[str]
+    consent: dict = Field(default_factory=dict)
     escalations: list[EscalationOut]
 
 
@@ -131,6 +141,7 @@ def _escalation_out(e: Escalation) -> dict:
         "id": e.pk,
         "level": e.level,
         "status": e.status,
+        "automatic": e.automatic,
         "holder": e.holder.username if e.holder else None,
         "due_by": e.due_by,
         "reason": e.reason,
@@ -163,6 +174,12 @@ def _out(r: Referral, crn: str, escalations=None) -> dict:
             "indicated": r.s42_indicated,
         },
         "abuse_categories": r.abuse_categories,
+        "consent": {
+            "consent_to_referral": {Consent.GIVEN: True, "": None}.get(r.consent, False),
+            "consent_to_share_contact_details": r.consent_to_share_contact_details,
+            "mental_capacity": r.mental_capacity,
+            "ground_without_consent": r.ground_without_consent,
+        },
         "escalations": [_escalation_out(e) for e in (escalations or [])],
     }
 
@@ -220,6 +237,8 @@ def create_referral(request, crn: str, payload: ReferralIn):
         consent_value = "given"
     elif consent.consent_to_referral is False:
         consent_value = "refused"
+    elif consent.mental_capacity == MentalCapacity.LACKS:
+        consent_value = Consent.NOT_ASKED  # someone who cannot decide cannot be asked
     s42 = None
     if payload.care_act_s42 is not None:
         s42 = {k: (v.model_dump() if v else None) for k, v in payload.care_act_s42}
@@ -239,6 +258,9 @@ def create_referral(request, crn: str, payload: ReferralIn):
             reason_without_consent=consent.reason_without_consent,
             chosen_housing_authority=housing_authority,
             consent_to_share_contact_details=consent.consent_to_share_contact_details,
+            mental_capacity=consent.mental_capacity,
+            capacity_assessment=consent.capacity_assessment,
+            ground_without_consent=consent.ground_without_consent,
             actor=request.auth,
             channel=Channel.API,
         )
@@ -253,6 +275,9 @@ def create_referral(request, crn: str, payload: ReferralIn):
                         "consent_to_share_contact_details",
                         "chosen_housing_authority",
                         "reason_without_consent",
+                        "mental_capacity",
+                        "capacity_assessment",
+                        "ground_without_consent",
                     )
                     else k
                 ): v

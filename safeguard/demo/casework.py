@@ -56,6 +56,8 @@ from safeguard.referrals.models import (
     Escalation,
     EscalationOutcome,
     EscalationStatus,
+    GroundWithoutConsent,
+    MentalCapacity,
     Referral,
     ReferralKind,
     ReferralStatus,
@@ -314,6 +316,12 @@ WITHOUT_CONSENT = {
     Consent.REFUSED: "Risk to life is serious enough to refer without consent.",
     Consent.NOT_ASKED: "Lacked capacity to decide at the time; referred in their best interests.",
 }
+# The ground each of those is (the Care Act rules in ``referrals.services``).
+GROUND_WITHOUT_CONSENT = {
+    Consent.REFUSED: GroundWithoutConsent.VITAL_INTERESTS,
+    Consent.NOT_ASKED: GroundWithoutConsent.LACKS_CAPACITY,
+}
+CAPACITY_ASSESSMENT = "Assessed by the community mental health team: could not weigh up the risks."
 DECISION_NOTES = {
     ReferralStatus.ACCEPTED: ["", "Section 42 enquiry opened.", "Allocated to a worker.", ""],
     ReferralStatus.REJECTED: ["", "Agency says the threshold is not met.", ""],
@@ -365,6 +373,19 @@ CONSENT_PICK = Weighted(CONSENT)
 ABUSE_PICK = Weighted(ABUSE_CATEGORIES)
 REJECTION_PICK = Weighted(REJECTION_REASONS)
 ESCALATION_OUTCOME_PICK = Weighted(ESCALATION_OUTCOMES)
+
+
+def _care_act_capacity(row: dict) -> None:
+    """Capacity and the ground without consent on a Care Act referral row, from its consent:
+    capacity is assumed, except where the person could not decide (no random draw, so the
+    rest of the data set is unchanged)."""
+    consent = row.get("consent", "")
+    lacks = consent == Consent.NOT_ASKED
+    row["mental_capacity"] = MentalCapacity.LACKS if lacks else MentalCapacity.ASSUMED
+    row["capacity_assessment"] = CAPACITY_ASSESSMENT if lacks else ""
+    row["ground_without_consent"] = GROUND_WITHOUT_CONSENT.get(consent, "")
+    if consent in WITHOUT_CONSENT:
+        row["reason_without_consent"] = WITHOUT_CONSENT[consent]
 
 
 @dataclass
@@ -1133,6 +1154,10 @@ class CaseworkBuilder:
             row["consent"] = CONSENT_PICK.pick(rng)
             row["reason_without_consent"] = WITHOUT_CONSENT.get(row["consent"], "")
             row["person_views"] = _choice(rng, PERSON_VIEWS)
+        if kind == ReferralKind.ASC_NEEDS_ASSESSMENT and not row["consent"]:
+            row["consent"] = Consent.GIVEN  # a needs assessment records consent
+        if kind in (ReferralKind.ASC_S42, ReferralKind.ASC_NEEDS_ASSESSMENT):
+            _care_act_capacity(row)
         if kind == ReferralKind.HOUSING_DUTY_TO_REFER:
             row["consent"] = Consent.GIVEN
             row["consent_to_share_contact_details"] = True
@@ -1307,6 +1332,7 @@ class CaseworkBuilder:
                 row[f"{name}_evidence"] = S42_EVIDENCE[name][0]
             row["abuse_categories"] = ["financial_or_material", "self_neglect"]
             row["consent"], row["reason_without_consent"] = Consent.GIVEN, ""
+            _care_act_capacity(row)
             row["urgency"] = Urgency.URGENT
         ref = _Ref(row)
         if feature == "referral_past_due":

@@ -11,4 +11,8 @@ class ReferralEvent(AuditEvent):
     CLOSED_NO_RESPONSE = "referral.closed_no_response", "Closed a referral with no response"
     OUTCOME_RECORDED = "referral.outcome_recorded", "Recorded a referral's outcome"
     ESCALATED = "referral.escalated", "Escalated a referral"
+    ESCALATED_AUTOMATICALLY = (
+        "referral.escalated_automatically",
+        "Escalated a referral to the next level: no response within target",
+    )
     ESCALATION_RESOLVED = "referral.escalation_resolved", "Resolved an escalation"

@@ -7,13 +7,17 @@ from safeguard.core.forms import Form, GovDateField
 from safeguard.core.models import LocalAuthority
 from safeguard.referrals.models import (
     AbuseCategory,
+    AgencyKind,
     Consent,
     EscalationOutcome,
+    GroundWithoutConsent,
+    MentalCapacity,
     ReferralKind,
     RejectionReason,
     Urgency,
 )
 from safeguard.referrals.selectors import agencies
+from safeguard.referrals.services import WALES_REGION_CODE, supervised_in_wales
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 S42_PARTS = [
@@ -47,13 +51,19 @@ class ReferralForm(Form):
         error_messages={"required": "Choose the kind of referral"},
     )
     agency = forms.TypedChoiceField(
-        label="Agency", coerce=int, error_messages={"required": "Choose the agency"}
+        label="Agency",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text="For a duty to refer you can leave this empty: the referral goes to the "
+        "housing authority the person chose",
     )
     urgency = forms.ChoiceField(label="Urgency", choices=Urgency.choices, initial=Urgency.ROUTINE)
     reason = forms.CharField(
         label="Why you are referring",
         widget=forms.Textarea,
         max_length=4000,
+        help_text="For a duty to refer, the reason for referral you agreed with the person",
         error_messages={"required": "Say why you are referring"},
     )
     sent_on = GovDateField(
@@ -83,6 +93,31 @@ class ReferralForm(Form):
         choices=[("", "Choose"), *Consent.choices],
         required=False,
     )
+    mental_capacity = forms.ChoiceField(
+        label="Can the person decide about this referral?",
+        help_text="Adult social care referrals only. Assume the person has capacity to decide "
+        "unless an assessment found otherwise (Mental Capacity Act 2005)",
+        choices=MentalCapacity.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    capacity_assessment = forms.CharField(
+        label="Capacity assessment",
+        help_text="If the person lacks capacity to decide: who assessed it, when, and what "
+        "they found",
+        widget=forms.Textarea,
+        required=False,
+        max_length=4000,
+    )
+    ground_without_consent = forms.ChoiceField(
+        label="Why the referral can go ahead without consent",
+        help_text="Adult social care referrals only. A safeguarding concern can go ahead "
+        "without consent where the person lacks capacity, others are at risk, to protect "
+        "their vital interests, to prevent a serious crime or where they may be coerced. A "
+        "needs assessment only where they lack capacity or are at risk of abuse or neglect",
+        choices=[("", "Choose"), *GroundWithoutConsent.choices],
+        required=False,
+    )
     reason_without_consent = forms.CharField(
         label="Why refer without consent", widget=forms.Textarea, required=False, max_length=4000
     )
@@ -103,6 +138,7 @@ class ReferralForm(Form):
             self.fields[f"s42_{part}_evidence"] = forms.CharField(
                 label="Evidence", widget=forms.Textarea, required=False, max_length=4000
             )
+        self.person = person
         region_agencies = agencies(region_id=person.pdu.region_id)
         grouped: dict[str, list] = {}
         for agency in region_agencies:
@@ -110,8 +146,40 @@ class ReferralForm(Form):
         self.fields["agency"].choices = [("", "Choose the agency"), *grouped.items()]
         self.fields["chosen_housing_authority"].choices = [("", "Choose")] + [
             (la.pk, la.name)
-            for la in LocalAuthority.objects.exclude(region__code="WA").order_by("name")
+            for la in LocalAuthority.objects.exclude(region__code=WALES_REGION_CODE).order_by(
+                "name"
+            )
         ]
+        # Capacity is assumed unless assessed otherwise: the form starts there.
+        self.fields["mental_capacity"].initial = MentalCapacity.ASSUMED
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == ReferralKind.HOUSING_DUTY_TO_REFER:
+            if supervised_in_wales(self.person):
+                self.add_error(
+                    "kind",
+                    "The duty to refer applies only to cases supervised in England: this case "
+                    "is supervised in Wales",
+                )
+            elif not data.get("agency") and data.get("chosen_housing_authority"):
+                # Any English housing authority the person chose, whatever the region.
+                housing = agencies(
+                    kind=AgencyKind.HOUSING, local_authority_id=data["chosen_housing_authority"]
+                ).first()
+                if housing is None:
+                    self.add_error(
+                        "chosen_housing_authority",
+                        "This housing authority has no housing service to refer to",
+                    )
+                else:
+                    data["agency"] = housing.pk
+            elif not data.get("agency"):
+                self.add_error("chosen_housing_authority", "Choose the housing authority")
+        elif kind and not data.get("agency"):
+            self.add_error("agency", "Choose the agency")
+        return data
 
     def s42_fields(self):
         return [(self[f"s42_{part}"], self[f"s42_{part}_evidence"], part) for part, _ in S42_PARTS]
@@ -145,6 +213,11 @@ class ReferralForm(Form):
             "person_views": data["person_views"],
             "consent": data["consent"],
             "reason_without_consent": data["reason_without_consent"],
+            "mental_capacity": data["mental_capacity"]
+            if data["kind"] in (ReferralKind.ASC_S42, ReferralKind.ASC_NEEDS_ASSESSMENT)
+            else "",
+            "capacity_assessment": data["capacity_assessment"],
+            "ground_without_consent": data["ground_without_consent"],
             "chosen_housing_authority": housing,
             "consent_to_share_contact_details": data["consent_to_share_contact_details"] or None,
         }

@@ -3,7 +3,7 @@
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Case, CharField, Count, F, IntegerField, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from safeguard.core.bounds import years_before
@@ -123,12 +123,15 @@ def _facts(qs, group_bys, today: date):
     def flag(condition):
         return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
 
+    # Late against the due date the referral was given when it was sent, never the agency's
+    # target as it is now: a target changed later does not rewrite past figures.
     late_decision = Q(
         status__in=[ReferralStatus.ACCEPTED, ReferralStatus.REJECTED],
-        decision_working_days__gt=F("agency__response_target_working_days"),
+        decided_on__gt=F("due_by"),
     )
     waiting_late = Q(status__in=AWAITING_DECISION, due_by__lt=today)
     expressions = _group_expressions(today)
+    qs = qs.annotate(decided_on=TruncDate("decided_at", tzinfo=timezone.get_current_timezone()))
     return qs.order_by().values(
         **{f"by_{g}": expressions[g] for g in group_bys},
         by_rejection_reason=F("rejection_reason"),

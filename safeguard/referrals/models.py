@@ -135,7 +135,57 @@ class AbuseCategory(models.TextChoices):
 class Consent(models.TextChoices):
     GIVEN = "given", "The person agreed to the referral"
     REFUSED = "refused", "The person did not agree; referred without consent"
-    NOT_ASKED = "not_asked", "Could not be asked; referred without consent"
+    NOT_ASKED = "not_asked", "Could not be asked, or cannot decide; referred without consent"
+
+
+class MentalCapacity(models.TextChoices):
+    """The person's capacity to decide about the referral (Mental Capacity Act 2005, s1(2): a
+    person must be assumed to have capacity unless it is established that they lack it)."""
+
+    ASSUMED = "assumed", "Has capacity to decide (assumed: no assessment says otherwise)"
+    LACKS = "lacks", "Assessed as lacking capacity to decide about this referral"
+
+
+class GroundWithoutConsent(models.TextChoices):
+    """Why a Care Act referral goes ahead without the person's consent."""
+
+    LACKS_CAPACITY = (
+        "lacks_capacity",
+        "The person lacks capacity to consent; the referral is in their best interests",
+    )
+    OTHERS_AT_RISK = "others_at_risk", "Other people are, or may be, at risk"
+    VITAL_INTERESTS = (
+        "vital_interests",
+        "To protect the person's vital interests (a serious risk to life or health)",
+    )
+    SERIOUS_CRIME = "serious_crime", "A serious crime has been committed or may be prevented"
+    COERCION = "coercion", "The person may be under coercion or duress"
+    AT_RISK_OF_ABUSE = (
+        "at_risk_of_abuse",
+        "The person is experiencing, or at risk of, abuse or neglect (Care Act s11(2)(b))",
+    )
+
+
+# Care Act referrals: which grounds allow each to go ahead without consent. A safeguarding
+# concern (s42) may where the person lacks capacity or others are at risk, to protect vital
+# interests, prevent a serious crime, or where the person may be coerced (statutory guidance
+# ch. 14). A needs assessment (s9) that the person refuses may go ahead only where they lack
+# capacity and it is in their best interests, or they are experiencing or at risk of abuse or
+# neglect (Care Act s11(2)).
+CARE_ACT_KINDS = (ReferralKind.ASC_S42, ReferralKind.ASC_NEEDS_ASSESSMENT)
+GROUNDS_WITHOUT_CONSENT = {
+    ReferralKind.ASC_S42: (
+        GroundWithoutConsent.LACKS_CAPACITY,
+        GroundWithoutConsent.OTHERS_AT_RISK,
+        GroundWithoutConsent.VITAL_INTERESTS,
+        GroundWithoutConsent.SERIOUS_CRIME,
+        GroundWithoutConsent.COERCION,
+    ),
+    ReferralKind.ASC_NEEDS_ASSESSMENT: (
+        GroundWithoutConsent.LACKS_CAPACITY,
+        GroundWithoutConsent.AT_RISK_OF_ABUSE,
+    ),
+}
 
 
 class Referral(models.Model):
@@ -169,6 +219,14 @@ class Referral(models.Model):
     person_views = models.TextField(blank=True)
     consent = models.CharField(max_length=12, choices=Consent.choices, blank=True)
     reason_without_consent = models.TextField(blank=True)
+    # Care Act referrals (s42, s9): capacity to decide about the referral (empty: not recorded,
+    # on referrals made before it was asked), who assessed it and why a referral without consent
+    # may go ahead.
+    mental_capacity = models.CharField(max_length=12, choices=MentalCapacity.choices, blank=True)
+    capacity_assessment = models.TextField(blank=True)
+    ground_without_consent = models.CharField(
+        max_length=24, choices=GroundWithoutConsent.choices, blank=True
+    )
 
     # Homelessness Reduction Act duty to refer
     consent_to_share_contact_details = models.BooleanField(null=True)
@@ -226,9 +284,11 @@ class Escalation(models.Model):
         max_length=12, choices=EscalationStatus.choices, default=EscalationStatus.OPEN
     )
     reason = models.TextField()
+    # Empty when the ladder moved by itself (``automatic``): the level below passed its target.
     raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    automatic = models.BooleanField(default=False)
     raised_at = models.DateTimeField()
     holder = models.ForeignKey(
         settings.AUTH_USER_MODEL,

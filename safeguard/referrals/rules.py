@@ -1,16 +1,8 @@
 """Work-item rules about referrals and escalations (run by `safeguarding_scan`)."""
 
-from django.db.models import (
-    Case,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    Subquery,
-    When,
-)
+from django.db.models import Exists, F, OuterRef
 
-from safeguard.core.models import Role, Staff, WorkItemPriority
+from safeguard.core.models import WorkItemPriority
 from safeguard.core.workitems import WorkItemRule, candidates_about_people, link_to
 from safeguard.referrals.models import (
     AWAITING_DECISION,
@@ -44,18 +36,23 @@ def _rejected_while_indicated(today):
     )
 
 
-def _holder_of(role, **match):
-    return Subquery(
-        Staff.objects.filter(role=role, is_active=True, in_post=True, **match)
-        .order_by("pk")
-        .values("pk")[:1],
-        output_field=IntegerField(),
+def _superseded():
+    """A level above this one has been answered: the escalation went on without this level."""
+    return Exists(
+        Escalation.objects.filter(
+            referral_id=OuterRef("referral_id"),
+            level__gt=OuterRef("level"),
+            status=EscalationStatus.RESOLVED,
+        )
     )
 
 
 def _escalation_to_answer(today):
+    # In time: the holder is asked to respond.
     return candidates_about_people(
-        Escalation.objects.filter(status=EscalationStatus.OPEN, holder__isnull=False),
+        Escalation.objects.filter(
+            status=EscalationStatus.OPEN, holder__isnull=False, due_by__gte=today
+        ).filter(~_superseded()),
         person="referral__person",
         assigned_to=F("holder_id"),
         due_on=F("due_by"),
@@ -64,25 +61,14 @@ def _escalation_to_answer(today):
 
 
 def _escalation_overdue(today):
-    # Past its target: the holder of the next level up is told it can now be escalated.
-    next_holder = Case(
-        When(
-            level=1,
-            then=_holder_of(Role.HEAD_OF_PDU, pdu_id=OuterRef("referral__person__pdu_id")),
-        ),
-        When(
-            level=2,
-            then=_holder_of(
-                Role.REGIONAL_LEAD, region_id=OuterRef("referral__person__pdu__region_id")
-            ),
-        ),
-        default=_holder_of(Role.NATIONAL),
-        output_field=IntegerField(),
-    )
+    # Past its target: the holder's item becomes urgent, and the next level is raised by the
+    # sweep (``referrals.sweeps.escalate_past_target``), whose holder is asked to take it up.
     return candidates_about_people(
-        Escalation.objects.filter(status=EscalationStatus.OPEN, due_by__lt=today),
+        Escalation.objects.filter(
+            status=EscalationStatus.OPEN, holder__isnull=False, due_by__lt=today
+        ).filter(~_superseded()),
         person="referral__person",
-        assigned_to=next_holder,
+        assigned_to=F("holder_id"),
         due_on=F("due_by"),
         detail=F("referral__agency__name"),
     )
@@ -118,10 +104,10 @@ ESCALATION_TO_ANSWER = WorkItemRule(
 )
 ESCALATION_OVERDUE = WorkItemRule(
     code="escalation_past_target",
-    title="Escalation past its target: it can go to the next level",
+    title="Escalation past its target with no response: it has gone to the next level",
     subject_type="escalation",
     candidates=_escalation_overdue,
-    priority=WorkItemPriority.SOON,
+    priority=WorkItemPriority.URGENT,
     link=link_to("people:detail", anchor="referrals-heading"),
-    action="Check the escalation and take it up at your level.",
+    action="Respond now, and tell the holder of the next level what you have done.",
 )

@@ -16,7 +16,9 @@ def visible_referrals(user) -> QuerySet[Referral]:
 
 def referral_get_for(*, user, referral_id: int, channel: str, for_update=False) -> Referral:
     return case_record_get_for(
-        visible_referrals(user).select_related("person__pdu__region", "person__team", "agency"),
+        visible_referrals(user).select_related(
+            "person__pdu__region", "person__team", "agency", "chosen_housing_authority"
+        ),
         user=user,
         pk=referral_id,
         channel=channel,

@@ -20,12 +20,17 @@ from safeguard.referrals.models import (
     AGENCY_KIND_FOR_REFERRAL,
     ALLOWED_TRANSITIONS,
     AWAITING_DECISION,
+    CARE_ACT_KINDS,
+    GROUNDS_WITHOUT_CONSENT,
     AbuseCategory,
     Agency,
+    AgencyKind,
     Consent,
     Escalation,
     EscalationOutcome,
     EscalationStatus,
+    GroundWithoutConsent,
+    MentalCapacity,
     Referral,
     ReferralKind,
     ReferralStatus,
@@ -60,6 +65,15 @@ def _check_not_future(field, value: datetime):
         raise ValidationError({field: ["The date and time must not be in the future"]})
 
 
+WALES_REGION_CODE = "WA"
+
+
+def supervised_in_wales(person) -> bool:
+    """The duty to refer (Housing Act 1996 s.213B) is England's: a case supervised in Wales
+    cannot make one."""
+    return person.pdu.region.code == WALES_REGION_CODE
+
+
 def _validate(
     kind,
     agency,
@@ -69,6 +83,11 @@ def _validate(
     reason_without_consent,
     housing_authority,
     consent_to_share_contact_details,
+    *,
+    reason="",
+    mental_capacity="",
+    capacity_assessment="",
+    ground_without_consent="",
 ):
     errors: dict[str, list[str]] = {}
     if agency.kind != AGENCY_KIND_FOR_REFERRAL[kind]:
@@ -84,32 +103,103 @@ def _validate(
                 errors[f"care_act_s42.{part}"] = ["Give the evidence for this part of the test"]
         if not abuse_categories:
             errors["abuse_categories"] = ["Choose at least one category of abuse or neglect"]
-        if not consent:
-            errors["consent"] = ["Say whether the person agreed to the referral"]
     unknown = [c for c in abuse_categories or [] if c not in AbuseCategory.values]
     if unknown:
         errors["abuse_categories"] = [f"Unknown category: {', '.join(map(str, unknown))}"]
+    if kind in CARE_ACT_KINDS and not consent:
+        errors["consent"] = ["Say whether the person agreed to the referral"]
     if consent and consent not in Consent.values:
         errors["consent"] = ["Choose whether the person agreed to the referral"]
     if consent and consent != Consent.GIVEN and not (reason_without_consent or "").strip():
         errors["reason_without_consent"] = ["Say why the referral is made without consent"]
+    if kind in CARE_ACT_KINDS:
+        errors.update(
+            _care_act_consent_errors(
+                kind, consent, mental_capacity, capacity_assessment, ground_without_consent
+            )
+        )
+    elif ground_without_consent and ground_without_consent not in GroundWithoutConsent.values:
+        errors["ground_without_consent"] = ["Choose a reason from the list"]
+    if mental_capacity and mental_capacity not in MentalCapacity.values:
+        errors["mental_capacity"] = ["Choose whether the person has capacity to decide"]
     if kind == ReferralKind.HOUSING_DUTY_TO_REFER:
-        # Homelessness Reduction Act 2017: the person must agree to the referral, choose the
-        # housing authority and agree to their contact details being shared.
-        if consent != Consent.GIVEN:
-            errors["consent"] = ["A duty to refer needs the person's consent to the referral"]
-        if consent_to_share_contact_details is not True:
-            errors["consent_to_share_contact_details"] = [
-                "A duty to refer needs the person's consent to share their contact details"
-            ]
-        if housing_authority is None:
-            errors["chosen_housing_authority"] = ["Choose the housing authority the person chose"]
-        elif housing_authority.region.code == "WA":
-            errors["chosen_housing_authority"] = [
-                "The duty to refer applies to English housing authorities only"
-            ]
+        errors.update(
+            _duty_to_refer_errors(
+                agency, consent, reason, housing_authority, consent_to_share_contact_details
+            )
+        )
     if errors:
         raise ValidationError(errors)
+
+
+def _care_act_consent_errors(kind, consent, capacity, assessment, ground) -> dict:
+    """Consent and capacity on a safeguarding concern (s42) or a needs assessment (s9).
+    Capacity is assumed unless assessed otherwise (Mental Capacity Act 2005 s1(2)); a person
+    who lacks it cannot give consent; without consent, the referral needs a ground the Care Act
+    allows for its kind (``GROUNDS_WITHOUT_CONSENT``)."""
+    errors: dict[str, list[str]] = {}
+    if capacity and capacity not in MentalCapacity.values:
+        return {"mental_capacity": ["Choose whether the person has capacity to decide"]}
+    if capacity == MentalCapacity.LACKS:
+        if not (assessment or "").strip():
+            errors["capacity_assessment"] = [
+                "Say who assessed the person's capacity to decide, when, and what they found"
+            ]
+        if consent == Consent.GIVEN:
+            errors["consent"] = [
+                "A person who lacks capacity to decide cannot consent: record the referral as "
+                "made without consent, in their best interests"
+            ]
+    if not consent or consent == Consent.GIVEN:
+        return errors
+    allowed = GROUNDS_WITHOUT_CONSENT[kind]
+    if not ground:
+        errors["ground_without_consent"] = [
+            "Say which ground allows the referral to go ahead without consent"
+        ]
+    elif ground not in allowed:
+        what = (
+            "A safeguarding concern (s42)"
+            if kind == ReferralKind.ASC_S42
+            else "A needs assessment (s9)"
+        )
+        errors["ground_without_consent"] = [
+            f"{what} can go ahead without consent only where: "
+            + "; ".join(GroundWithoutConsent(g).label.lower() for g in allowed)
+        ]
+    elif ground == GroundWithoutConsent.LACKS_CAPACITY and capacity != MentalCapacity.LACKS:
+        errors["ground_without_consent"] = [
+            "The person is assumed to have capacity to decide unless an assessment found "
+            "otherwise: record that assessment, or choose another ground"
+        ]
+    return errors
+
+
+def _duty_to_refer_errors(agency, consent, reason, authority, consent_to_share) -> dict:
+    """Homelessness Reduction Act 2017 (Housing Act 1996 s.213B): the person must agree to the
+    referral, choose the English housing authority it goes to and agree to their contact
+    details being shared; the referral carries the reason for referral agreed with them."""
+    errors: dict[str, list[str]] = {}
+    if consent != Consent.GIVEN:
+        errors["consent"] = ["A duty to refer needs the person's consent to the referral"]
+    if consent_to_share is not True:
+        errors["consent_to_share_contact_details"] = [
+            "A duty to refer needs the person's consent to share their contact details"
+        ]
+    if not (reason or "").strip():
+        errors["reason"] = ["Give the reason for the referral that you agreed with the person"]
+    if authority is None:
+        errors["chosen_housing_authority"] = ["Choose the housing authority the person chose"]
+    elif authority.region.code == WALES_REGION_CODE:
+        errors["chosen_housing_authority"] = [
+            "The duty to refer applies to English housing authorities only"
+        ]
+    elif agency.kind == AgencyKind.HOUSING and agency.local_authority_id != authority.pk:
+        errors["agency"] = [
+            f"A duty to refer goes to the housing authority the person chose ({authority.name}), "
+            f"not {agency.name}"
+        ]
+    return errors
 
 
 def referral_create(
@@ -129,9 +219,14 @@ def referral_create(
     reason_without_consent: str = "",
     chosen_housing_authority=None,
     consent_to_share_contact_details: bool | None = None,
+    mental_capacity: str = "",
+    capacity_assessment: str = "",
+    ground_without_consent: str = "",
     channel: str = Channel.WEB,
 ) -> Referral:
-    """Record a referral, as a draft or as sent (``sent_at`` may be back-dated)."""
+    """Record a referral, as a draft or as sent (``sent_at`` may be back-dated). On a Care Act
+    referral (s42, s9) the person's capacity to decide is assumed unless ``mental_capacity``
+    says an assessment found otherwise."""
     require_capability(actor, Capability.CHANGE_CASES)
     if kind not in ReferralKind.values:
         raise ValidationError({"kind": ["Choose the kind of referral"]})
@@ -140,6 +235,8 @@ def referral_create(
     agency = Agency.objects.select_related("region").filter(pk=agency_id, active=True).first()
     if agency is None:
         raise ValidationError({"agency": ["Choose an agency from the list"]})
+    if kind in CARE_ACT_KINDS and not mental_capacity:
+        mental_capacity = MentalCapacity.ASSUMED  # Mental Capacity Act 2005 s1(2)
     _validate(
         kind,
         agency,
@@ -149,11 +246,24 @@ def referral_create(
         reason_without_consent,
         chosen_housing_authority,
         consent_to_share_contact_details,
+        reason=reason,
+        mental_capacity=mental_capacity,
+        capacity_assessment=capacity_assessment,
+        ground_without_consent=ground_without_consent,
     )
     sent_at = sent_at or timezone.now()
     _check_not_future("sent_at", sent_at)
     with person_change(actor=actor, person_id=person_id, channel=channel) as change:
         person = change.person
+        if kind == ReferralKind.HOUSING_DUTY_TO_REFER and supervised_in_wales(person):
+            raise ValidationError(
+                {
+                    "kind": [
+                        "The duty to refer applies only to cases supervised in England: "
+                        "this case is supervised in Wales"
+                    ]
+                }
+            )
         referral = Referral(
             person=person,
             kind=kind,
@@ -164,6 +274,11 @@ def referral_create(
             person_views=person_views.strip(),
             consent=consent,
             reason_without_consent=reason_without_consent.strip(),
+            mental_capacity=mental_capacity,
+            capacity_assessment=(capacity_assessment or "").strip(),
+            ground_without_consent=ground_without_consent
+            if consent and consent != Consent.GIVEN
+            else "",
             chosen_housing_authority=chosen_housing_authority,
             consent_to_share_contact_details=consent_to_share_contact_details,
             created_by=actor,

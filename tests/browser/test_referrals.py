@@ -83,3 +83,54 @@ def test_a_regional_lead_reads_referral_monitoring_with_charts_beside_tables(
     page.click("button:text('Apply filters')")
     page.wait_for_selector(".govuk-error-summary")
     assert_accessible(page)
+
+
+def test_a_duty_to_refer_to_any_english_authority_without_javascript(
+    no_js_page, live_server, home_team
+):
+    """The housing authority is a plain select of every English authority: the person may
+    choose one outside their region (a local connection), and the referral goes there."""
+    from safeguard.core.models import LocalAuthority
+
+    page = no_js_page
+    pp = StaffFactory(username="dtr.pp", role=Role.PRACTITIONER, teams=[home_team])
+    PersonFactory(crn="D000002", team=home_team, practitioner=pp, last_name="Okafor")
+    sign_in(page, live_server.url, "dtr.pp", PASSWORD)
+    page.goto(f"{live_server.url}/people/D000002/referrals/new/")
+    page.select_option("#id_kind", "housing_duty_to_refer")
+    page.select_option("#id_consent", "given")
+    page.select_option("#id_chosen_housing_authority", label="County Durham")
+    page.check("#id_consent_to_share_contact_details")
+    page.click("button:text('Save referral')")  # no agreed reason: the error summary
+    page.wait_for_selector(".govuk-error-summary")
+    assert "Say why you are referring" in page.inner_text(".govuk-error-summary")
+    page.fill("#id_reason", "Threatened with homelessness within 56 days; family in Durham")
+    page.click("button:text('Save referral')")
+    page.wait_for_selector("text=Record the decision")
+    referral = Referral.objects.get()
+    assert referral.agency.name == "County Durham Housing Options"
+    assert referral.chosen_housing_authority == LocalAuthority.objects.get(name="County Durham")
+
+
+def test_the_care_act_consent_questions_are_accessible_with_their_errors(
+    page, live_server, home_team
+):
+    pp = StaffFactory(username="mca.pp", role=Role.PRACTITIONER, teams=[home_team])
+    PersonFactory(crn="D000003", team=home_team, practitioner=pp, last_name="Evans")
+    sign_in(page, live_server.url, "mca.pp", PASSWORD)
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(f"{live_server.url}/people/D000003/referrals/new/")
+    page.select_option("#id_kind", "adult_social_care_needs_assessment")
+    page.select_option("#id_agency", label="Kent Adult Social Care")
+    page.fill("#id_reason", "Cannot manage at home")
+    page.select_option("#id_consent", "refused")
+    page.fill("#id_reason_without_consent", "He will not agree")
+    page.check("input[name=mental_capacity][value=assumed]")
+    page.click("button:text('Save referral')")
+    page.wait_for_selector(".govuk-error-summary")
+    assert "without consent" in page.inner_text(".govuk-error-summary")
+    assert_accessible(page)
+    page.select_option("#id_ground_without_consent", "at_risk_of_abuse")
+    page.click("button:text('Save referral')")
+    page.wait_for_selector("text=Record the decision")
+    assert Referral.objects.get().ground_without_consent == "at_risk_of_abuse"

@@ -67,6 +67,7 @@ def test_sweeps_death_hooks_and_conditions_in_order():
         ("engagement", "send_due_check_ins"),
         ("engagement", "send_due_summaries"),
         ("alerts", "alert_and_escalate"),
+        ("referrals", "escalate_past_target"),
     ]
     # Closing work items comes first; the snapshot is taken before any hook runs.
     assert names(registry.on_death) == [

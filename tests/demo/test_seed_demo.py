@@ -24,6 +24,7 @@ from safeguard.people.selectors import visible_people
 from safeguard.referrals.catalogue import escalation_ladder
 from safeguard.referrals.models import (
     AGENCY_KIND_FOR_REFERRAL,
+    CARE_ACT_KINDS,
     AbuseCategory,
     Consent,
     Escalation,
@@ -34,6 +35,7 @@ from safeguard.referrals.models import (
     ReferralStatus,
 )
 from safeguard.referrals.selectors import escalation_holder
+from safeguard.referrals.services import _care_act_consent_errors
 from safeguard.registrations.hygiene import problems_for_person, violations
 from safeguard.registrations.models import (
     EndReason,
@@ -287,7 +289,7 @@ def test_referrals_escalations_and_my_work():
     today = timezone.localdate()
     people = Person.objects.count()
     referrals = Referral.objects.select_related(
-        "agency__region", "person", "chosen_housing_authority"
+        "agency__region", "person__pdu__region", "chosen_housing_authority"
     )
     # About 200,000 for 240,000 people, scaled down (the demo caseload adds a few).
     expected = people * 200_000 / 240_000
@@ -329,6 +331,17 @@ def test_referrals_escalations_and_my_work():
             assert r.consent == Consent.GIVEN and r.consent_to_share_contact_details is True
             assert r.chosen_housing_authority.region.code != "WA"
             assert r.agency.local_authority_id == r.chosen_housing_authority_id
+            assert r.reason and r.person.pdu.region.code != "WA"
+        if r.kind in CARE_ACT_KINDS:
+            # The Care Act's consent and capacity rules, as the service applies them.
+            assert r.consent and r.mental_capacity
+            assert not _care_act_consent_errors(
+                r.kind,
+                r.consent,
+                r.mental_capacity,
+                r.capacity_assessment,
+                r.ground_without_consent,
+            )
 
     # Escalations climb the ladder one level at a time, held as escalation_holder says.
     escalations = Escalation.objects.select_related("referral__person__pdu")

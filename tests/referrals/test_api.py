@@ -104,6 +104,7 @@ def test_housing_referral_without_consent_to_share_names_that_field(client, org)
         {
             "kind": "housing_duty_to_refer",
             "agency": housing.pk,
+            "reason": "Threatened with homelessness within 56 days: tenancy ends 1 February",
             "consent": {"consent_to_referral": True, "chosen_housing_authority": "Kent"},
         },
         org["staff"]["practitioner"],

@@ -18,6 +18,7 @@ from safeguard.referrals.rules import (
     REFERRAL_OVERDUE,
     REJECTED_WHILE_INDICATED,
 )
+from safeguard.referrals.sweeps import escalate_past_target
 from tests.factories import (
     S42_ALL_MET,
     OverdueReferralFactory,
@@ -111,7 +112,9 @@ def test_duty_to_refer_needs_consent_choice_of_authority_and_consent_to_share(or
         "consent",
         "consent_to_share_contact_details",
         "chosen_housing_authority",
+        "reason",
     }
+    base["reason"] = "Threatened with homelessness within 56 days"
     welsh = housing.local_authority.__class__.objects.filter(region__code="WA").first()
     with pytest.raises(ValidationError) as info:
         services.referral_create(
@@ -259,8 +262,14 @@ def test_work_items_for_referrals_are_raised_and_resolved(org):
 
     escalation.due_by = today - dt.timedelta(days=1)
     escalation.save()
+    # Past its target: the holder's item becomes urgent, and the sweep asks the next level.
     workitems.scan(ESCALATION_OVERDUE, today=today)
-    assert WorkItem.objects.get(rule="escalation_past_target").assigned_to == head
+    overdue_item = WorkItem.objects.get(rule="escalation_past_target")
+    assert (overdue_item.assigned_to, overdue_item.priority) == (spo, "urgent")
+    assert workitems.scan(ESCALATION_TO_ANSWER, today=today).resolved == 1
+    assert escalate_past_target(today) == 1
+    workitems.scan(ESCALATION_TO_ANSWER, today=today)
+    assert WorkItem.objects.get(rule="escalation_to_answer", status="open").assigned_to == head
 
     services.referral_decide(referral_id=overdue.pk, outcome="accepted", actor=pp)
     assert workitems.scan(REFERRAL_OVERDUE, today=today).resolved == 1
