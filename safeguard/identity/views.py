@@ -219,7 +219,9 @@ def two_factor_set_up(request):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = "".join(form.cleaned_data["code"].split())
-        if device.verify_token(code):
+        if not device.verify_is_allowed()[0]:
+            form.add_error("code", "Too many wrong codes. Wait a minute, then try again")
+        elif device.verify_token(code):
             codes = mfa.confirm_app(user, device)
             otp_login(request, device)
             log.info("Authenticator app set up: staff %s", user.pk)
@@ -228,7 +230,8 @@ def two_factor_set_up(request):
                 "identity/recovery_codes.html",
                 {"codes": codes, "next": _next(request), "first_time": True},
             )
-        form.add_error("code", "The code is not right. Enter the newest code in your app")
+        else:
+            form.add_error("code", "The code is not right. Enter the newest code in your app")
     return render(
         request,
         "identity/two_factor_set_up.html",
