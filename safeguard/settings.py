@@ -393,6 +393,11 @@ if OIDC_ENABLED and OIDC_RP_SIGN_ALGO[:2] not in {"RS", "ES", "PS"}:
 OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile").strip()
 # The claim that names the account at the provider (only for a readable username).
 OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username").strip()
+# The claims that carry groups or app roles (a mapping row can name any claim; these are also
+# listed on the refusal page so that someone not yet mapped can tell the service desk theirs).
+OIDC_MAPPING_CLAIMS = [
+    c.strip() for c in os.environ.get("OIDC_MAPPING_CLAIMS", "groups,roles").split(",") if c.strip()
+]
 # What the sign-in page calls the provider: "Sign in with <this>".
 OIDC_PROVIDER_NAME = (
     os.environ.get("OIDC_PROVIDER_NAME", "").strip() or "your organisation's account"

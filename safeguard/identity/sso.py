@@ -74,7 +74,12 @@ def resolve_assignment(claims: dict) -> Assignment:
 
     Every matching row must give the same role; a practitioner or SPO gets every team their
     rows name; a head of PDU exactly one PDU and a regional lead exactly one region."""
-    used_claims = sorted(set(SignInMapping.objects.values_list("claim", flat=True)))
+    # The claims the table maps, and those the provider is expected to send groups in (so that
+    # the refusal page can list them even before the table has a row for them).
+    used_claims = sorted(
+        set(SignInMapping.objects.values_list("claim", flat=True))
+        | set(settings.OIDC_MAPPING_CLAIMS)
+    )
     wanted = Q(pk__in=[])
     looked_up = []
     for claim in used_claims:

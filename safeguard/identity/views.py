@@ -148,6 +148,14 @@ def _next(request) -> str:
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
+def _page(request, template: str, context: dict):
+    """A second-factor page: no service navigation while the second factor is still to come
+    (every link in it would lead back here)."""
+    if mfa.needs_second_factor(request):
+        context = {**context, "service_navigation": None}
+    return render(request, template, context)
+
+
 def _with_next(name: str, request, wanted: str | None = None) -> str:
     return f"{resolve_url(name)}?{urlencode({'next': wanted or _next(request)})}"
 
@@ -197,7 +205,7 @@ def two_factor(request):
                     "get new ones from your account's recovery codes page.",
                 )
             return redirect(_next(request))
-    return render(
+    return _page(
         request,
         "identity/two_factor.html",
         {"form": form, "next": _next(request), "support": settings.SAFEGUARD_SUPPORT_CONTACT},
@@ -225,14 +233,14 @@ def two_factor_set_up(request):
             codes = mfa.confirm_app(user, device)
             otp_login(request, device)
             log.info("Authenticator app set up: staff %s", user.pk)
-            return render(
+            return _page(
                 request,
                 "identity/recovery_codes.html",
                 {"codes": codes, "next": _next(request), "first_time": True},
             )
         else:
             form.add_error("code", "The code is not right. Enter the newest code in your app")
-    return render(
+    return _page(
         request,
         "identity/two_factor_set_up.html",
         {

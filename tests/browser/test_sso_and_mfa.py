@@ -65,6 +65,8 @@ def test_an_unmapped_account_is_told_why(page, live_server, sso):
     sign_in_at_provider(page, live_server, "browser-sso-2")
     page.wait_for_selector("h1")
     assert page.locator("h1").inner_text() == "Your account is not set up for Safeguard yet"
+    page.click("text=Groups to give your IT service desk")
+    assert page.locator(".govuk-details__text code").inner_text() == "finance"
     assert_accessible(page)
     page.goto(f"{live_server.url}/caseload/")
     page.wait_for_url(re.compile(r".*/sign-in/\?next=.*"))

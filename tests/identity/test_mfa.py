@@ -74,6 +74,7 @@ def test_a_first_sign_in_sets_up_an_app_and_gives_recovery_codes(client, local, 
     text = page.content.decode()
     device = TOTPDevice.objects.get(user=local, confirmed=False)
     assert mfa.key_text(device) in text and "<svg" in text
+    assert "govuk-service-navigation" not in text  # its links would all lead back here
     assert client.get(SET_UP).content.decode().count(mfa.key_text(device)) == 1  # same key
     wrong = client.post(SET_UP, {"code": "000000", "next": CASELOAD})
     assert wrong.status_code == 200

@@ -73,11 +73,13 @@ def test_an_unknown_group_signs_nobody_in_and_says_why(client, sso, subject, cap
         assert secret not in logged
 
 
-def test_an_empty_mapping_table_signs_nobody_in(client, sso, subject):
-    set_claims(sso, subject, groups=["anything"])
+def test_an_empty_mapping_table_signs_nobody_in_and_lists_the_groups(client, sso, subject):
+    set_claims(sso, subject, groups=["anything"], roles="Reader")
     response = sign_in_through_sso(client, subject)
     assert response.status_code == 403
-    assert "not set up for Safeguard" in response.content.decode()
+    page = response.content.decode()
+    assert "not set up for Safeguard" in page
+    assert "<code>anything</code>" in page and "<code>Reader</code>" in page
 
 
 def test_groups_that_give_different_roles_sign_nobody_in(client, sso, subject, home_team):
