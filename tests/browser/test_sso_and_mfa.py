@@ -10,8 +10,8 @@ from safeguard.core.models import Role, Staff
 from safeguard.identity.models import SignInMapping
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.factories import PASSWORD, PersonFactory, StaffFactory
+from tests.identity.helpers import code_for
 from tests.identity.oidc import oidc_settings, running_provider, set_claims
-from tests.identity.test_mfa import code_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -80,6 +80,9 @@ def test_admins_keep_the_table_in_the_admin_site(client, org, home_team):
     assert row.history.count() == 1  # who changed the table is kept
     assert client.get(f"/admin/identity/signinmapping/{row.pk}/history/").status_code == 200
     assert client.get("/admin/identity/signinidentity/").status_code == 200
+    # Where an administrator resets a lost authenticator app (django-otp's own admin).
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 200
+    assert client.get("/admin/otp_static/staticdevice/").status_code == 200
 
 
 def test_only_admin_site_users_reach_the_table(client, org):

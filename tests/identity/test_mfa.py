@@ -4,12 +4,10 @@ sign-in; nothing else opens before it. Single sign-on leaves the second factor t
 """
 
 import re
-import time
 from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -18,6 +16,7 @@ from safeguard.identity import mfa
 from safeguard.identity.models import SignInMapping
 from tests.factories import PASSWORD, StaffFactory
 from tests.helpers import bearer
+from tests.identity.helpers import code_for
 from tests.identity.oidc import authorise, set_claims
 
 pytestmark = pytest.mark.django_db
@@ -35,13 +34,6 @@ def mfa_on(settings):
 @pytest.fixture
 def local(db, home_team):
     return StaffFactory(username="breakglass", role=Role.PRACTITIONER, teams=[home_team])
-
-
-def code_for(device, steps=0) -> str:
-    """The app's code now, or ``steps`` periods of 30 seconds on (a code is used only once)."""
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time() + steps * device.step
-    return f"{totp.token():0{device.digits}d}"
 
 
 def password_sign_in(client, username="breakglass"):
