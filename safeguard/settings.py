@@ -108,6 +108,10 @@ INSTALLED_APPS = [
     "safeguard.alerts",
     "safeguard.api",
     "safeguard.demo",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "safeguard.identity",
 ]
 
 MIDDLEWARE = [
@@ -117,6 +121,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     # Sees every response after the views and the middleware below (the API's token user too).
     "safeguard.core.middleware.NoStoreMiddleware",
     "safeguard.core.audit.AccessLogMiddleware",
@@ -125,6 +130,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "safeguard.core.middleware.LoginRequiredByDefaultMiddleware",
+    # Local (password) sign-ins show a second factor first where SAFEGUARD_REQUIRE_MFA is on.
+    "safeguard.identity.mfa.SecondFactorMiddleware",
     # Axes must be last: it reads the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -162,6 +169,8 @@ CACHES = {
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on (OpenID Connect): inert unless OIDC_RP_CLIENT_ID is set (see below).
+    "safeguard.identity.sso.SafeguardOIDCBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -342,3 +351,72 @@ SAFEGUARD_OUTBOX_KEYS = _outbox_keys()
 # Check-in links: how long they work, and the address people open them at.
 CHECK_IN_LINK_HOURS = int(os.environ.get("CHECK_IN_LINK_HOURS", "72"))
 SAFEGUARD_PUBLIC_URL = os.environ.get("SAFEGUARD_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+# ---- Single sign-on and the second factor (safeguard.identity) -------------------------------
+# OpenID Connect sign-in (mozilla-django-oidc), for HMPPS Auth, Microsoft Entra ID or any
+# provider: off unless OIDC_RP_CLIENT_ID is set; then the provider's endpoints, issuer and the
+# client secret are required too (in production they must be https). Who may sign in, and as
+# what, is the sign-in mapping table in the admin site (safeguard/identity/models.py).
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "").strip()
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+_OIDC_REQUIRED = (
+    "OIDC_RP_CLIENT_SECRET",
+    "OIDC_OP_ISSUER",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT",
+    "OIDC_OP_TOKEN_ENDPOINT",
+    "OIDC_OP_USER_ENDPOINT",
+    "OIDC_OP_JWKS_ENDPOINT",
+)
+
+
+def _oidc_setting(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not OIDC_ENABLED:
+        return value
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} must be set when OIDC_RP_CLIENT_ID is set"
+            + (" and SAFEGUARD_ENV=production." if PRODUCTION else ".")
+            + " Unset OIDC_RP_CLIENT_ID to turn single sign-on off."
+        )
+    if PRODUCTION and name != "OIDC_RP_CLIENT_SECRET" and not value.startswith("https://"):
+        raise ImproperlyConfigured(f"{name} must be an https:// address in production.")
+    return value
+
+
+OIDC_RP_CLIENT_SECRET, OIDC_OP_ISSUER = (_oidc_setting(n) for n in _OIDC_REQUIRED[:2])
+OIDC_OP_AUTHORIZATION_ENDPOINT = _oidc_setting("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = _oidc_setting("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = _oidc_setting("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = _oidc_setting("OIDC_OP_JWKS_ENDPOINT")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256").strip()
+if OIDC_ENABLED and OIDC_RP_SIGN_ALGO[:2] not in {"RS", "ES", "PS"}:
+    raise ImproperlyConfigured("OIDC_RP_SIGN_ALGO must be a public-key algorithm, such as RS256.")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile").strip()
+# The claim that names the account at the provider (only for a readable username).
+OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username").strip()
+# The claims that carry groups or app roles (a mapping row can name any claim; these are also
+# listed on the refusal page so that someone not yet mapped can tell the service desk theirs).
+OIDC_MAPPING_CLAIMS = [
+    c.strip() for c in os.environ.get("OIDC_MAPPING_CLAIMS", "groups,roles").split(",") if c.strip()
+]
+# What the sign-in page calls the provider: "Sign in with <this>".
+OIDC_PROVIDER_NAME = (
+    os.environ.get("OIDC_PROVIDER_NAME", "").strip() or "your organisation's account"
+)
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT", "10"))
+OIDC_AUTHENTICATION_CALLBACK_URL = "identity:sso_callback"
+OIDC_STORE_ACCESS_TOKEN = OIDC_STORE_ID_TOKEN = False
+
+# A second factor (an authenticator app, with recovery codes) for password sign-ins: always
+# in production, where it cannot be turned off; off by default in development and tests.
+_mfa = os.environ.get("SAFEGUARD_REQUIRE_MFA", "").strip().lower()
+if PRODUCTION and _mfa in {"0", "false", "no", "off"}:
+    raise ImproperlyConfigured(
+        "SAFEGUARD_REQUIRE_MFA cannot be turned off when SAFEGUARD_ENV=production."
+    )
+SAFEGUARD_REQUIRE_MFA = PRODUCTION or _mfa in {"1", "true", "yes", "on"}
+OTP_TOTP_ISSUER = "Safeguard"

@@ -5,6 +5,7 @@ from django.urls import include, path
 from safeguard.api.api import api
 from safeguard.core import views as core_views
 from safeguard.core.capabilities import public
+from safeguard.identity import views as identity_views
 from safeguard.people import work
 
 handler500 = "safeguard.core.views.server_error"
@@ -15,11 +16,7 @@ urlpatterns = [
     path("my-work/", work.my_work, name="my_work"),
     path("team-work/", work.team_work, name="team_work"),
     path("team-work/<int:item_id>/reassign/", work.work_reassign, name="work_reassign"),
-    path(
-        "sign-in/",
-        public(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
-        name="login",
-    ),
+    path("sign-in/", identity_views.sign_in, name="login"),
     # Signing out needs no capability: anyone signed in (or not) may end their session.
     path("sign-out/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("admin/", admin.site.urls),
@@ -36,4 +33,5 @@ urlpatterns = [
     path("", include("safeguard.learning.urls")),
     path("", include("safeguard.training.urls")),
     path("", include("safeguard.alerts.urls")),
+    path("", include("safeguard.identity.urls")),
 ]

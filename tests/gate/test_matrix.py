@@ -474,3 +474,64 @@ def test_api_operation_for_every_role_and_case(client, org, world, method, path)
                 # The record is closed: the change is refused and nothing is written.
                 assert response.status_code == 409, (role, url, response.content)
                 assert _fingerprint(world) == before, (role, url)
+
+
+# ---- public routes: signing in, single sign-on, the second factor, the health check --------
+
+PUBLIC_PAGE_ROUTES = [
+    r for r, view in page_routes() if _capability_of(view) == PUBLIC and not _params(r)
+]
+SSO_AND_MFA = {
+    "OIDC_ENABLED": True,
+    "OIDC_RP_CLIENT_ID": "safeguard",
+    "OIDC_RP_CLIENT_SECRET": "s3cret",
+    "OIDC_OP_ISSUER": "https://sign-in.example.gov.uk",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "https://sign-in.example.gov.uk/authorize",
+    "OIDC_OP_TOKEN_ENDPOINT": "https://sign-in.example.gov.uk/token",
+    "OIDC_OP_USER_ENDPOINT": "https://sign-in.example.gov.uk/userinfo",
+    "OIDC_OP_JWKS_ENDPOINT": "https://sign-in.example.gov.uk/jwks",
+    "SAFEGUARD_REQUIRE_MFA": True,
+}
+
+
+def test_the_sign_in_routes_are_public_routes():
+    for route in (
+        "sign-in/",
+        "sign-in/sso/",
+        "sign-in/sso/callback/",
+        "sign-in/two-factor/",
+        "sign-in/two-factor/set-up/",
+        "sign-in/two-factor/recovery-codes/",
+    ):
+        assert route in PUBLIC_PAGE_ROUTES, route
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("configuration", ["plain", "sso_and_mfa"])
+@pytest.mark.parametrize("route", PUBLIC_PAGE_ROUTES)
+def test_public_page_route_for_every_role_and_for_nobody(
+    client, org, settings, route, configuration
+):
+    """No role, and nobody signed in, gets a server error from a public route, with single
+    sign-on and the second factor off or on; and none of them opens a case-bearing page to an
+    unverified password sign-in."""
+    if configuration == "sso_and_mfa":
+        for name, value in SSO_AND_MFA.items():
+            setattr(settings, name, value)
+    url = "/" + route
+    for role in (None, *ROLES):
+        client.logout()
+        if role is not None:
+            client.force_login(org["staff"][role])
+        for method in ("get", "post"):
+            response = getattr(client, method)(url, {})
+            assert response.status_code < 500, (role, method, url, response.status_code)
+            location = response.get("Location", "")
+            if configuration == "sso_and_mfa" and role is not None and location:
+                # Where a public page sends an unverified password sign-in, it is sent on to
+                # the second factor before anything else opens.
+                onward = client.get(location.removeprefix("http://testserver"))
+                assert onward.status_code < 500, (role, url, location)
+                if location.startswith("/") and not location.startswith("/sign-"):
+                    assert onward.status_code == 302, (role, url, location)
+                    assert onward["Location"].startswith("/sign-in/two-factor/"), (role, url)
