@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "safeguard.learning",
     "safeguard.training",
     "safeguard.alerts",
+    "safeguard.feedback",
     "safeguard.api",
     "safeguard.demo",
 ]

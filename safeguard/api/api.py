@@ -169,6 +169,10 @@ from safeguard.api import learning  # noqa: E402
 
 api.add_router("", learning.router)
 
+from safeguard.api import feedback  # noqa: E402
+
+api.add_router("", feedback.router)
+
 
 @api.exception_handler(Exception)
 def _unexpected(request, exc):
