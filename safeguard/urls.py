@@ -34,4 +34,6 @@ urlpatterns = [
     path("", include("safeguard.learning.urls")),
     path("", include("safeguard.training.urls")),
     path("", include("safeguard.alerts.urls")),
+    path("", include("safeguard.feedback.urls")),
+    path("", include("safeguard.feedback.public_urls")),
 ]

@@ -726,3 +726,58 @@ def published_actions(*, pdu_code: str = ""):
 
         return actions.filter(Q(pdu=pdu) | Q(region_id=pdu.region_id)), pdu
     return actions, None
+
+
+ROW_COLUMNS = ("pdu", "office", "answered_on", "sex", "age_band", "id")
+
+
+def parse_feedback_csv(raw: bytes, survey: surveys.Survey) -> tuple[list[tuple[int, dict]], list]:
+    """Read an uploaded CSV into rows with their line numbers (the header is line 1): a column
+    per question, and the optional columns ``ROW_COLUMNS``. Problems with the file as a whole
+    are reported against line 1."""
+    import csv
+    import io
+
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [RowError(1, "file", "The file is not a CSV file saved as UTF-8 text")]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lower().replace(" ", "_") for h in next(reader)]
+    except StopIteration:
+        return [], [RowError(1, "file", "The file is empty")]
+    except csv.Error as exc:
+        return [], [RowError(1, "file", f"The file could not be read as CSV: {exc}")]
+    questions = {q.id for q in survey.questions}
+    unknown = [h for h in header if h and h not in questions and h not in ROW_COLUMNS]
+    if unknown or not questions & set(header):
+        return [], [
+            RowError(
+                1,
+                "file",
+                "The first line must name the columns: the survey's questions "
+                f"({', '.join(sorted(questions))}) and optionally {', '.join(ROW_COLUMNS)}"
+                + (f" (not known: {', '.join(unknown)})" if unknown else ""),
+            )
+        ]
+    rows, errors = [], []
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            if len(rows) >= MAX_IMPORT_ROWS:
+                errors.append(
+                    RowError(line, "file", f"Only {MAX_IMPORT_ROWS} rows can be loaded at once")
+                )
+                break
+            cells = dict(zip(header, values, strict=False))
+            row = {k: cells[k].strip() for k in ROW_COLUMNS if cells.get(k, "").strip()}
+            row["answers"] = {
+                k: v.strip() for k, v in cells.items() if k in questions and v.strip()
+            }
+            rows.append((line, row))
+    except csv.Error as exc:
+        errors.append(RowError(reader.line_num, "file", f"The line could not be read: {exc}"))
+    return rows, errors

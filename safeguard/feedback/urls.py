@@ -1,0 +1,16 @@
+from django.urls import path
+
+from safeguard.feedback import views
+
+app_name = "feedback"
+urlpatterns = [
+    path("feedback/", views.analysis_page, name="analysis"),
+    path("feedback/free-text/", views.free_text_page, name="free_text"),
+    path("feedback/import/", views.import_page, name="import"),
+    path("feedback/paper/", views.paper_page, name="paper"),
+    path("feedback/tablets/", views.tablets_page, name="tablets"),
+    path("feedback/tablets/<int:tablet_id>/stop/", views.tablet_stop, name="tablet_stop"),
+    path("people/<str:crn>/feedback-link/", views.send_link, name="send_link"),
+    path("you-said-we-did/manage/", views.actions_page, name="actions"),
+    path("you-said-we-did/manage/<int:yswd_id>/", views.action_edit, name="action_edit"),
+]
