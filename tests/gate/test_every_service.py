@@ -58,6 +58,12 @@ NOT_CASE_CHANGES = {
     "alerts.on_death.withdraw_alert_emails": "an on-death hook",
     "learning.services.board_pack_share_record": "a board pack holds aggregate figures, no case",
     "learning.services.board_pack_response_record": "a board's response to aggregate figures",
+    "feedback.services.feedback_tablet_set_up": "a tablet is about an office, not a case",
+    "feedback.services.feedback_tablet_stop": "a tablet is about an office, not a case",
+    "feedback.services.feedback_responses_import": "feedback responses are anonymous",
+    "feedback.services.feedback_paper_enter": "a paper feedback form is anonymous",
+    "feedback.services.you_said_we_did_record": "an action about what people said, no case",
+    "feedback.services.you_said_we_did_update": "an action about what people said, no case",
 }
 # The review of a death is work on the closed record: it must go on after the death.
 REVIEW_OF_THE_DEATH = {
@@ -297,6 +303,7 @@ CALLS = {
     "engagement.checkins.check_in_follow_up": lambda w: dict(
         check_in_id=w["check_in"].pk, note="Called back"
     ),
+    "feedback.services.feedback_link_send": lambda w: dict(person_id=w["person"].pk, channel="sms"),
     # releases
     "releases.services.release_plan_item_update": lambda w: dict(
         plan_id=w["plan"].pk,

@@ -242,10 +242,42 @@ def _values(records: dict, param: str, route: str):
         "key": lambda r: "gp_registration",
         "action": lambda r: "outcome",
         "fmt": lambda r: "csv",
+        # An office tablet in the person's PDU, and a "you said, we did" action for it.
+        "tablet_id": lambda r: _tablet(r).pk,
+        "yswd_id": lambda r: _yswd(r).pk,
     }
     if param not in simple:
         raise AssertionError(f"{route}: teach the matrix the parameter {param!r}")
     return simple[param](records)
+
+
+def _tablet(records: dict):
+    from safeguard.feedback.models import Office, OfficeTablet, SurveyVersion
+
+    pdu = records["person"].pdu
+    office, _ = Office.objects.get_or_create(
+        code=f"O{pdu.pk}", defaults={"name": "Office", "pdu": pdu, "location": "Office"}
+    )
+    return OfficeTablet.objects.create(
+        token_hash=f"matrix-{office.pk}-{OfficeTablet.objects.count()}",
+        office=office,
+        survey=SurveyVersion.objects.get(code="people_on_probation", version=1),
+        created_by=records["person"].practitioner,
+        expires_at=timezone.now() + dt.timedelta(days=1),
+    )
+
+
+def _yswd(records: dict):
+    from safeguard.feedback.models import YouSaidWeDid
+
+    return YouSaidWeDid.objects.create(
+        theme="feels_safe_at_office",
+        you_said="The waiting room is crowded",
+        we_did="More rooms",
+        due_on=TODAY,
+        pdu=records["person"].pdu,
+        created_by=records["person"].practitioner,
+    )
 
 
 def _alerted_item(records: dict):
@@ -427,6 +459,10 @@ def _api_bodies(world) -> dict[tuple[str, str], dict]:
         },
         ("POST", "/death-reviews/{review_id}/factors"): {"factor": "SF01", "evidence": "Seen"},
         ("POST", "/death-reviews/{review_id}/transition"): {"to": "in_review"},
+        ("POST", "/feedback/responses"): {
+            "survey": "people_on_probation",
+            "responses": [{"answers": {"happy_with_support": "maybe"}}],
+        },
         ("POST", "/training/records"): {
             "records": [{"username": "pp", "course": "NOPE", "completed_on": str(TODAY)}]
         },
