@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "safeguard.training",
     "safeguard.alerts",
     "safeguard.feedback",
+    "safeguard.audits",
     "safeguard.api",
     "safeguard.demo",
 ]

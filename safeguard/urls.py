@@ -36,4 +36,5 @@ urlpatterns = [
     path("", include("safeguard.alerts.urls")),
     path("", include("safeguard.feedback.urls")),
     path("", include("safeguard.feedback.public_urls")),
+    path("", include("safeguard.audits.urls")),
 ]

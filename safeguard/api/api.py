@@ -173,6 +173,10 @@ from safeguard.api import feedback  # noqa: E402
 
 api.add_router("", feedback.router)
 
+from safeguard.api import audits  # noqa: E402
+
+api.add_router("", audits.router)
+
 
 @api.exception_handler(Exception)
 def _unexpected(request, exc):

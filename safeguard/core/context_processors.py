@@ -19,6 +19,7 @@ NAVIGATION = (
     ("Training", "training:training", Capability.SEE_TRAINING_COMPLIANCE),
     ("Duty rota", "alerts:rota", Capability.MANAGE_DUTY_ROTA),
     ("Feedback", "feedback:analysis", Capability.SEE_FEEDBACK),
+    ("Case audits", "audits:exercises", Capability.AUDIT_CASES),
 )
 
 

@@ -64,6 +64,12 @@ NOT_CASE_CHANGES = {
     "feedback.services.feedback_paper_enter": "a paper feedback form is anonymous",
     "feedback.services.you_said_we_did_record": "an action about what people said, no case",
     "feedback.services.you_said_we_did_update": "an action about what people said, no case",
+    # An audit judges the practice on a case from its snapshot, and goes on after a death.
+    "audits.services.audit_exercise_create": "draws a sample and snapshots it; changes no case",
+    "audits.services.audit_case_get": "a read",
+    "audits.services.audit_assign": "an audit judges practice from a snapshot",
+    "audits.services.audit_answers_record": "an audit judges practice from a snapshot",
+    "audits.services.audit_disagreement_resolve": "an audit judges practice from a snapshot",
 }
 # The review of a death is work on the closed record: it must go on after the death.
 REVIEW_OF_THE_DEATH = {

@@ -80,6 +80,8 @@ CASE_PARAMS = {
     "review_id",
     "work_item_id",
     "item_id",
+    "audit_case_id",
+    "case_id",
 }
 # Routes about the review of a death exist only for the dead; the others have no review.
 DEATH_ONLY_PARAMS = {"review_id", "factor_id"}
@@ -245,6 +247,11 @@ def _values(records: dict, param: str, route: str):
         # An office tablet in the person's PDU, and a "you said, we did" action for it.
         "tablet_id": lambda r: _tablet(r).pk,
         "yswd_id": lambda r: _yswd(r).pk,
+        # One audit exercise (drawn by the national lead) holding every case of the world.
+        "exercise_id": lambda r: _audit_case(r).exercise_id,
+        "id": lambda r: _audit_case(r).exercise_id,
+        "audit_case_id": lambda r: _audit_case(r).pk,
+        "case_id": lambda r: _audit_case(r).pk,
     }
     if param not in simple:
         raise AssertionError(f"{route}: teach the matrix the parameter {param!r}")
@@ -265,6 +272,26 @@ def _tablet(records: dict):
         created_by=records["person"].practitioner,
         expires_at=timezone.now() + dt.timedelta(days=1),
     )
+
+
+def _audit_case(records: dict):
+    from safeguard.audits.models import AuditCase, AuditExercise
+    from safeguard.audits.services import tool_row
+    from safeguard.core.models import Staff
+
+    exercise = AuditExercise.objects.filter(title="Matrix").first() or AuditExercise.objects.create(
+        title="Matrix",
+        tool=tool_row(),
+        criteria={"registers": ["RVLN"], "pdus": [], "per_pdu": 5, "seed": 1},
+        seed=1,
+        created_by=Staff.objects.get(username="national"),
+    )
+    person = records["person"]
+    return AuditCase.objects.get_or_create(
+        exercise=exercise,
+        person=person,
+        defaults={"pdu_id": person.pdu_id, "snapshot": {}, "snapshot_taken_at": timezone.now()},
+    )[0]
 
 
 def _yswd(records: dict):
@@ -405,6 +432,10 @@ ONE_PERSON_ROUTES = {
     "people/<str:crn>/referrals/<int:referral_id>/escalations/<int:escalation_id>/resolve/",
     "/escalations/{escalation_id}/resolve",
     "/death-reviews/{review_id}/factors",
+    # Only a case's auditor or moderator answers it; only whoever drew the sample resolves.
+    "/audits/{id}/cases/{case_id}/answers",
+    "/audits/{id}/cases/{case_id}/resolutions",
+    "audits/<int:exercise_id>/cases/<int:audit_case_id>/resolve/",
 }
 
 
@@ -462,6 +493,20 @@ def _api_bodies(world) -> dict[tuple[str, str], dict]:
         ("POST", "/feedback/responses"): {
             "survey": "people_on_probation",
             "responses": [{"answers": {"happy_with_support": "maybe"}}],
+        },
+        ("POST", "/audits"): {
+            "title": "Matrix audit",
+            "registers": ["RVLN"],
+            "per_pdu": 1,
+            "seed": 7,
+        },
+        ("POST", "/audits/{id}/cases/{case_id}/answers"): {
+            "answers": {"assessment_analyses_safety": {"answer": "yes", "rationale": "Seen"}}
+        },
+        ("POST", "/audits/{id}/cases/{case_id}/resolutions"): {
+            "question": "assessment_analyses_safety",
+            "final_answer": "yes",
+            "note": "Agreed",
         },
         ("POST", "/training/records"): {
             "records": [{"username": "pp", "course": "NOPE", "completed_on": str(TODAY)}]
