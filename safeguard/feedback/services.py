@@ -17,6 +17,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from safeguard.core import bounds
@@ -230,14 +231,8 @@ def _usable_sessions(now):
     return (
         SurveySession.objects.filter(completed_on__isnull=True, expires_at__gt=now)
         .exclude(tablet__active=False)
-        .filter(not_deceased("person_id") | models_q_no_person())
+        .filter(not_deceased("person_id") | Q(person__isnull=True))
     )
-
-
-def models_q_no_person():
-    from django.db.models import Q
-
-    return Q(person__isnull=True)
 
 
 def session_by_token(token: str, *, now=None) -> SurveySession | None:

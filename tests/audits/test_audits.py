@@ -412,3 +412,34 @@ def test_the_audit_pages(client, org, cases, django_assert_max_num_queries):
     assert client.post(f"/audits/{exercise.pk}/cases/{case.pk}/", data).status_code == 302
     case.refresh_from_db()
     assert case.status in ("complete", "awaiting_moderation")
+
+
+def test_a_case_is_reassigned_only_before_it_is_audited_and_to_someone_who_can_see_it(org, cases):
+    national = org["staff"]["national"]
+    exercise = _draw(national, moderation_percent=0)
+    case = AuditCase.objects.filter(exercise=exercise).first()
+    moved = services.audit_assign(
+        exercise_id=exercise.pk, case_id=case.pk, auditor="inspector", actor=national
+    )
+    assert moved.auditor == org["staff"]["inspector"]
+    assert AccessLogEntry.objects.filter(
+        event="audit.auditors_assigned", person=case.person
+    ).exists()
+    with pytest.raises(ValidationError):
+        services.audit_assign(
+            exercise_id=exercise.pk, case_id=case.pk, auditor="far_regional", actor=national
+        )
+    with pytest.raises(NotPermitted):
+        services.audit_assign(
+            exercise_id=exercise.pk, case_id=case.pk, auditor="head", actor=org["staff"]["head"]
+        )
+    services.audit_answers_record(
+        exercise_id=exercise.pk,
+        case_id=case.pk,
+        answers=_answers(),
+        actor=org["staff"]["inspector"],
+    )
+    with pytest.raises(IllegalTransition):
+        services.audit_assign(
+            exercise_id=exercise.pk, case_id=case.pk, auditor="head", actor=national
+        )
