@@ -65,8 +65,9 @@ def tool_of(exercise: AuditExercise) -> tools.Tool:
     return tools.tool_version(exercise.tool.code, exercise.tool.version)
 
 
-def eligible_people(actor, *, registers, pdu_codes=()):
-    people = visible_people(actor).filter(
+def eligible_people(user, *, registers, pdu_codes=()):
+    """The cases ``user`` may see with an active registration of one of ``registers``."""
+    people = visible_people(user).filter(
         pk__in=Registration.objects.filter(
             status=RegistrationStatus.ACTIVE, register_type__code__in=list(registers)
         ).values("person_id")
