@@ -13,6 +13,7 @@ class FeedbackEvent(AuditEvent):
     IMPORTED = "feedback.imported", "Loaded feedback responses"
     ANALYSIS_VIEWED = "feedback.analysis_viewed", "Looked at feedback figures"
     COMMENTS_VIEWED = "feedback.comments_viewed", "Read free-text feedback"
+    CONTACTED = "feedback.contacted", "Got in touch with a person who asked after their feedback"
 
 
 class YouSaidWeDidEvent(AuditEvent):

@@ -141,6 +141,12 @@ class FeedbackResponse(models.Model):
         blank=True,
         related_name="feedback_contact_requests",
     )
+    # Someone in the PDU got in touch, as the person asked (never for anonymous responses).
+    contacted_at = models.DateTimeField(null=True, blank=True)
+    contacted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    contact_note = models.CharField(max_length=500, blank=True)
     # Makes a re-loaded file add nothing twice: the row's own id, or a hash of its content.
     import_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     entered_by = models.ForeignKey(
@@ -150,6 +156,12 @@ class FeedbackResponse(models.Model):
     class Meta:
         ordering = ["-answered_on", "-id"]
         indexes = [models.Index(fields=["survey", "answered_on"], name="feedback_resp_day")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=True) | models.Q(contact_requested=True),
+                name="feedback_named_only_if_contact_asked",
+            )
+        ]
 
     def __str__(self):
         return f"Response {self.pk}"

@@ -776,3 +776,47 @@ def parse_feedback_csv(raw: bytes, survey: surveys.Survey) -> tuple[list[tuple[i
     except csv.Error as exc:
         errors.append(RowError(reader.line_num, "file", f"The line could not be read: {exc}"))
     return rows, errors
+
+
+# ---- a person who asked to be contacted ----------------------------------------------------
+
+
+def contact_requests_for(user):
+    """Responses whose person asked to be contacted, among the people ``user`` may see."""
+    from safeguard.people.selectors import visibility
+
+    return (
+        FeedbackResponse.objects.filter(contact_requested=True, person__isnull=False)
+        .filter(visibility(user, via="person"))
+        .select_related("person", "pdu", "office", "contacted_by")
+        .order_by("contacted_at", "-answered_on", "-id")
+    )
+
+
+def feedback_contact_record(
+    *, response_id: int, note: str, actor, channel: str = Channel.WEB, now=None
+) -> FeedbackResponse:
+    """Someone got in touch with a person who asked to be contacted about their answers."""
+    from safeguard.people.gate import case_record_change
+
+    now = now or timezone.now()
+    with case_record_change(
+        FeedbackResponse.objects.filter(contact_requested=True),
+        pk=response_id,
+        actor=actor,
+        channel=channel,
+        refresh_work=False,
+    ) as (change, response):
+        note = (note or "").strip()
+        if not note:
+            raise ValidationError({"note": ["Say how you got in touch"]})
+        if len(note) > 500 or bounds.text_error(note):
+            raise ValidationError({"note": ["Write 500 characters or fewer, in plain text"]})
+        if response.contacted_at:
+            raise IllegalTransition("Someone has already got in touch about these answers")
+        response.contacted_at = now
+        response.contacted_by = actor
+        response.contact_note = note
+        response.save(update_fields=["contacted_at", "contacted_by", "contact_note"])
+        change.record(FeedbackEvent.CONTACTED, record=response)
+    return response

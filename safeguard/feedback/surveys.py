@@ -83,6 +83,10 @@ class Survey:
         return {q.id: q for q in self.pages}
 
     @property
+    def answer_options(self) -> tuple[Option, ...]:
+        return self.choice_questions[0].options if self.choice_questions else ()
+
+    @property
     def answer_values(self) -> tuple[str, ...]:
         return self.choice_questions[0].values if self.choice_questions else ()
 

@@ -90,6 +90,9 @@ def analysis_page(request):
         "can_import": has_capability(request.user, Capability.IMPORT_FEEDBACK),
         "can_enter": has_capability(request.user, Capability.ENTER_FEEDBACK),
         "can_record_actions": has_capability(request.user, Capability.RECORD_YOU_SAID_WE_DID),
+        "contact_requests": services.contact_requests_for(request.user)
+        .filter(contacted_at__isnull=True)
+        .count(),
     }
     _log(request, "feedback figures", FeedbackEvent.ANALYSIS_VIEWED)
     return render(request, "feedback/analysis.html", context)
@@ -235,6 +238,61 @@ def send_link(request, crn):
     if response:
         return response
     return render(request, "feedback/send_link.html", {"person": person, "form": form})
+
+
+@require_http_methods(["GET"])
+@requires(Capability.SEE_FEEDBACK)
+def contact_requests_page(request):
+    """People who asked to be contacted about their answers, among those one may see."""
+    requests = list(services.contact_requests_for(request.user)[:200])
+    survey = _survey()
+    texts = {}
+    if requests:
+        from safeguard.feedback.models import FeedbackAnswer, FeedbackComment
+
+        ids = [r.pk for r in requests]
+        shorts = {q.id: q.short for q in survey.pages}
+        labels = {o.value: o.label for o in survey.answer_options}
+        for response_id, question, answer in FeedbackAnswer.objects.filter(
+            response_id__in=ids
+        ).values_list("response_id", "question", "answer"):
+            texts.setdefault(response_id, []).append(
+                (shorts.get(question, question), labels.get(answer, answer))
+            )
+        for response_id, question, text in FeedbackComment.objects.filter(
+            response_id__in=ids
+        ).values_list("response_id", "question", "text"):
+            texts.setdefault(response_id, []).append((shorts.get(question, question), text))
+    for r in requests:
+        r.given = texts.get(r.pk, [])
+    _log(request, "feedback contact requests")
+    return render(
+        request,
+        "feedback/contact_requests.html",
+        {"requests": requests, "can_record": request.user.can_change_cases},
+    )
+
+
+@require_http_methods(["POST"])
+@requires(Capability.CHANGE_CASES)
+def contact_record(request, response_id):
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+
+    from safeguard.core.errors import DomainError
+
+    try:
+        services.feedback_contact_record(
+            response_id=response_id, note=request.POST.get("note", ""), actor=request.user
+        )
+    except (ValidationError, DomainError) as exc:
+        if getattr(exc, "status", 0) == 403:
+            raise
+        messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, "Recorded that you got in touch")
+    return redirect("feedback:contact_requests")
 
 
 # ---- "you said, we did" ------------------------------------------------------------------

@@ -215,3 +215,53 @@ def test_the_tablets_page_shows_the_address_once(client, org):
     assert (
         "govuk-error-summary" in client.post("/feedback/tablets/", {"office": "x"}).content.decode()
     )
+
+
+def test_a_person_who_asked_to_be_contacted_is_listed_and_the_contact_recorded(client, org):
+    person, pp = _person(org), org["staff"]["practitioner"]
+    token = services.feedback_link_send(person_id=person.pk, channel="sms", actor=pp).token
+    _answer_all(
+        client,
+        token,
+        {
+            "good_relationship_with_practitioner": "no",
+            "contact_me": "yes",
+            "what_would_help": "A different practitioner",
+        },
+    )
+    services.feedback_link_send(person_id=person.pk, channel="sms", actor=pp)  # an anonymous one
+    head = org["staff"]["head"]
+    client.force_login(head)
+    assert "1 waiting" in client.get("/feedback/").content.decode()
+    page = client.get("/feedback/contact-requests/").content.decode()
+    assert person.crn in page and "A different practitioner" in page
+    response = FeedbackResponse.objects.get(person=person)
+    url = f"/feedback/contact-requests/{response.pk}/contacted/"
+    assert client.post(url, {"note": ""}).status_code == 302
+    response.refresh_from_db()
+    assert response.contacted_at is None
+    assert client.post(url, {"note": "Phoned, meeting the SPO on Tuesday"}).status_code == 302
+    response.refresh_from_db()
+    assert response.contacted_by == head and response.contact_note.startswith("Phoned")
+    assert AccessLogEntry.objects.filter(event="feedback.contacted", person=person).exists()
+    from safeguard.core.errors import IllegalTransition
+
+    with pytest.raises(IllegalTransition):
+        services.feedback_contact_record(response_id=response.pk, note="Again", actor=head)
+    client.force_login(org["staff"]["far_regional"])
+    assert person.crn not in client.get("/feedback/contact-requests/").content.decode()
+    assert client.post(url, {"note": "x"}).status_code == 404
+
+
+def test_a_named_response_must_have_asked_for_contact(org):
+    from django.db import IntegrityError, transaction
+
+    from safeguard.feedback.services import survey_row
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FeedbackResponse.objects.create(
+            survey=survey_row("people_on_probation"),
+            source="link",
+            answered_on=timezone.localdate(),
+            person=org["people"]["mine"],
+        )

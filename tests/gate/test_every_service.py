@@ -310,6 +310,9 @@ CALLS = {
         check_in_id=w["check_in"].pk, note="Called back"
     ),
     "feedback.services.feedback_link_send": lambda w: dict(person_id=w["person"].pk, channel="sms"),
+    "feedback.services.feedback_contact_record": lambda w: dict(
+        response_id=_contact_request(w["person"]).pk, note="Called them"
+    ),
     # releases
     "releases.services.release_plan_item_update": lambda w: dict(
         plan_id=w["plan"].pk,
@@ -330,6 +333,20 @@ CALLS = {
         alert_id=alert_on(urgent_item(w["person"])).pk
     ),
 }
+
+
+def _contact_request(person):
+    from safeguard.feedback.models import FeedbackResponse
+    from safeguard.feedback.services import survey_row
+
+    return FeedbackResponse.objects.create(
+        survey=survey_row("people_on_probation"),
+        source="link",
+        pdu_id=person.pdu_id,
+        answered_on=TODAY,
+        contact_requested=True,
+        person=person,
+    )
 
 
 def test_every_service_is_covered():

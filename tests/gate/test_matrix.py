@@ -82,6 +82,7 @@ CASE_PARAMS = {
     "item_id",
     "audit_case_id",
     "case_id",
+    "response_id",
 }
 # Routes about the review of a death exist only for the dead; the others have no review.
 DEATH_ONLY_PARAMS = {"review_id", "factor_id"}
@@ -251,6 +252,8 @@ def _values(records: dict, param: str, route: str):
         "exercise_id": lambda r: _audit_case(r).exercise_id,
         "id": lambda r: _audit_case(r).exercise_id,
         "audit_case_id": lambda r: _audit_case(r).pk,
+        # A feedback response from the person, who asked to be contacted.
+        "response_id": lambda r: _contact_request(r).pk,
         "case_id": lambda r: _audit_case(r).pk,
     }
     if param not in simple:
@@ -291,6 +294,23 @@ def _audit_case(records: dict):
         exercise=exercise,
         person=person,
         defaults={"pdu_id": person.pdu_id, "snapshot": {}, "snapshot_taken_at": timezone.now()},
+    )[0]
+
+
+def _contact_request(records: dict):
+    from safeguard.feedback.models import FeedbackResponse
+    from safeguard.feedback.services import survey_row
+
+    person = records["person"]
+    return FeedbackResponse.objects.get_or_create(
+        person=person,
+        defaults={
+            "survey": survey_row("people_on_probation"),
+            "source": "link",
+            "pdu_id": person.pdu_id,
+            "answered_on": TODAY,
+            "contact_requested": True,
+        },
     )[0]
 
 
