@@ -320,9 +320,12 @@ def session_submit(*, session_id: int, now=None) -> FeedbackResponse | None:
             person_id=session.person_id if contact else None,
         )
         _write_answers([(response, draft)], survey)
+        # The session forgets whom it was for, so nothing ties the person to having answered
+        # on that day (unless they asked to be contacted, when the response names them).
         session.draft = {}
         session.completed_on = today
-        session.save(update_fields=["draft", "completed_on"])
+        session.person = None
+        session.save(update_fields=["draft", "completed_on", "person"])
         # Names no one and no response: only that a survey was answered, and how.
         access_log_record(
             actor=None,

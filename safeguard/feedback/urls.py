@@ -5,6 +5,7 @@ from safeguard.feedback import views
 app_name = "feedback"
 urlpatterns = [
     path("feedback/", views.analysis_page, name="analysis"),
+    path("feedback/figures.csv", views.figures_export, name="figures_export"),
     path("feedback/free-text/", views.free_text_page, name="free_text"),
     path("feedback/import/", views.import_page, name="import"),
     path("feedback/paper/", views.paper_page, name="paper"),

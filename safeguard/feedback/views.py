@@ -100,6 +100,39 @@ def analysis_page(request):
 
 @require_http_methods(["GET"])
 @requires(Capability.SEE_FEEDBACK)
+def figures_export(request):
+    """The figures page's tables as CSV, with the same small-number rule."""
+    from safeguard.insights import exports
+
+    survey = _survey()
+    form, filters, responses = _filtered(request)
+    header = ["Question", "Answer", "Count", "Answered", "Per cent", "95% low", "95% high"]
+
+    def body(rows, grouped=False):
+        return [
+            ([r["group"]] if grouped else [])
+            + [
+                r["question_label"],
+                r["answer_label"],
+                r["count"],
+                r["n"],
+                r["percent"],
+                r["ci_low"],
+                r["ci_high"],
+            ]
+            for r in rows
+        ]
+
+    tables = [("All", header, body(_labelled(analysis.overall(responses, survey), survey)))]
+    for key, (title, _) in analysis.GROUPS.items():
+        rows = _labelled(analysis.breakdown(responses, survey, key), survey)
+        tables.append((title, [title.removeprefix("By ").capitalize(), *header], body(rows, True)))
+    _log(request, "feedback figures exported", FeedbackEvent.ANALYSIS_VIEWED)
+    return exports.csv_response(tables, "feedback-figures")
+
+
+@require_http_methods(["GET"])
+@requires(Capability.SEE_FEEDBACK)
 def free_text_page(request):
     survey = _survey()
     form, _, responses = _filtered(request)

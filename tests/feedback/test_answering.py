@@ -94,7 +94,7 @@ def test_a_link_answered_page_by_page_makes_an_anonymous_response(client, org):
     assert FeedbackAnswer.objects.filter(response=response).count() == 10
     assert FeedbackComment.objects.get().text == "Housing"
     session.refresh_from_db()
-    assert session.draft == {} and session.completed_on
+    assert session.draft == {} and session.completed_on and session.person_id is None
     # Used once: every page of the link is now the same "does not work" page.
     assert client.get(f"/feedback/s/{token}/").status_code == 404
     assert client.post(f"/feedback/s/{token}/send/").status_code == 404

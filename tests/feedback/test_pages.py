@@ -263,3 +263,19 @@ def test_the_check_in_sent_page_links_to_you_said_we_did():
     from django.template.loader import render_to_string
 
     assert "/you-said-we-did/" in render_to_string("checkin/sent.html", {"support": False})
+
+
+def test_the_figures_download_as_csv_with_small_numbers_hidden(client, org):
+    regional = org["staff"]["regional"]
+    load(
+        regional, rows_of({"yes": 13, "no": 5, "not_sure": 2}, pdu=org["team"].pdu.code, sex="male")
+    )
+    client.force_login(regional)
+    response = client.get("/feedback/figures.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    text = response.content.decode()
+    assert "Happy with support,Yes,13,20,65.0,43.3,81.9" in text
+    assert "<5" in text and ",2,20," not in text
+    assert "By sex" in text
+    client.force_login(org["staff"]["spo"])
+    assert client.get("/feedback/figures.csv").status_code == 403
