@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "safeguard.learning",
     "safeguard.training",
     "safeguard.alerts",
+    "safeguard.feedback",
+    "safeguard.audits",
     "safeguard.api",
     "safeguard.demo",
     "django_otp",

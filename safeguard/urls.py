@@ -34,4 +34,7 @@ urlpatterns = [
     path("", include("safeguard.training.urls")),
     path("", include("safeguard.alerts.urls")),
     path("", include("safeguard.identity.urls")),
+    path("", include("safeguard.feedback.urls")),
+    path("", include("safeguard.feedback.public_urls")),
+    path("", include("safeguard.audits.urls")),
 ]

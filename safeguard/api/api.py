@@ -186,6 +186,14 @@ from safeguard.api import learning  # noqa: E402
 
 api.add_router("", learning.router)
 
+from safeguard.api import feedback  # noqa: E402
+
+api.add_router("", feedback.router)
+
+from safeguard.api import audits  # noqa: E402
+
+api.add_router("", audits.router)
+
 
 @api.exception_handler(OperationalError)
 @api.exception_handler(InterfaceError)

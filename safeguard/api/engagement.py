@@ -16,7 +16,7 @@ from safeguard.people.selectors import person_get_for
 
 router = Router(tags=["engagement"])
 
-Kind = Literal["office", "home_visit", "phone", "video", "remote_check_in"]
+Kind = Literal["office", "home_visit", "phone", "video", "partner_agency", "remote_check_in"]
 Who = Literal["probation", "person"]
 
 

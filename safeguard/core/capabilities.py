@@ -38,6 +38,17 @@ class Capability(StrEnum):
     RESOLVE_ESCALATIONS = "resolve_escalations"
     # Say who is the duty officer out of office hours, for one's teams or PDU (safeguard.alerts).
     MANAGE_DUTY_ROTA = "manage_duty_rota"
+    # Feedback from people on probation (safeguard.feedback): the figures and free text for
+    # one's area; entering paper forms; loading files; office tablets; "you said, we did".
+    SEE_FEEDBACK = "see_feedback"
+    ENTER_FEEDBACK = "enter_feedback"
+    IMPORT_FEEDBACK = "import_feedback"
+    SET_UP_FEEDBACK_TABLETS = "set_up_feedback_tablets"
+    RECORD_YOU_SAID_WE_DID = "record_you_said_we_did"
+    # Case audits (safeguard.audits): run an exercise (draw the sample, assign auditors) and
+    # answer the audit tool on a case one is assigned to.
+    MANAGE_AUDITS = "manage_audits"
+    AUDIT_CASES = "audit_cases"
 
 
 # Routes for people who are not signed in (check-in links, health checks, the sign-in page,

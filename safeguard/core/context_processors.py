@@ -18,6 +18,8 @@ NAVIGATION = (
     ("Learning from deaths", "learning:learning", Capability.SEE_LEARNING_FROM_DEATHS),
     ("Training", "training:training", Capability.SEE_TRAINING_COMPLIANCE),
     ("Duty rota", "alerts:rota", Capability.MANAGE_DUTY_ROTA),
+    ("Feedback", "feedback:analysis", Capability.SEE_FEEDBACK),
+    ("Case audits", "audits:exercises", Capability.AUDIT_CASES),
 )
 
 

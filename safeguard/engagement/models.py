@@ -11,6 +11,8 @@ class AppointmentKind(models.TextChoices):
     HOME_VISIT = "home_visit", "Home visit"
     PHONE = "phone", "Phone call"
     VIDEO = "video", "Video call"
+    # At a partner agency's premises instead of the probation office (issue 15).
+    PARTNER_AGENCY = "partner_agency", "At a partner agency"
     REMOTE_CHECK_IN = "remote_check_in", "Remote check-in"
 
 

@@ -231,6 +231,39 @@ TEMPLATES: dict[str, Template] = {
                 "open it.\n\n" + CRISIS_LINE
             ),
         ),
+        # A feedback survey, by a single-use link (safeguard.feedback). Nothing about the
+        # person's case: the survey is anonymous unless they ask to be contacted.
+        Template(
+            key="feedback_link_sms",
+            channel=SMS,
+            default_id="6f1c1f5e-2d0a-4b8e-9a53-0c3a1d6e7b15",
+            name="Feedback survey link (text)",
+            fields=("first_name", "link", "expires"),
+            secret_fields=("link",),
+            body=(
+                "Hello ((first_name)). Please tell us what probation is like for you. It takes "
+                "about 5 minutes and your answers are anonymous: ((link)) The link works "
+                "until ((expires))."
+            ),
+        ),
+        Template(
+            key="feedback_link_email",
+            channel=EMAIL,
+            default_id="6f1c1f5e-2d0a-4b8e-9a53-0c3a1d6e7b16",
+            name="Feedback survey link (email)",
+            fields=("first_name", "link", "expires"),
+            secret_fields=("link",),
+            subject="Tell us what probation is like for you",
+            body=(
+                "Hello ((first_name)),\n\n"
+                "Please tell us what probation is like for you, so that we can make it "
+                "better. It takes about 5 minutes.\n\n"
+                "Your answers are anonymous unless you ask us to contact you. They do not "
+                "affect your order or licence.\n\n"
+                "Open this link: ((link))\n\n"
+                "The link works until ((expires)). It only works once.\n\n" + CRISIS_LINE
+            ),
+        ),
         # ---- to staff: alerts about urgent work (safeguard.alerts) --------------------------
         # No personal data: no name, no CRN, nothing about what happened. The link names the
         # work item by its id; the page behind it needs a sign-in and the right to see the case.

@@ -16,6 +16,7 @@ class MessageKind(models.TextChoices):
     CHECK_IN = "check_in", "Check-in link"
     SAFETY_PLAN = "safety_plan", "Safety plan link"
     ALERT = "alert", "Alert to staff about urgent work"
+    FEEDBACK = "feedback", "Feedback survey link"
 
 
 class MessageStatus(models.TextChoices):

@@ -24,6 +24,7 @@ REFERENCE_PREFIX = {
     "summary": "sum",
     "check_in": "chk",
     "alert": "alr",
+    "feedback": "fbk",
 }
 SCRUBBED = "[removed after sending]"
 

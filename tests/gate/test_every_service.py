@@ -60,6 +60,18 @@ NOT_CASE_CHANGES = {
     "alerts.on_death.withdraw_alert_emails": "an on-death hook",
     "learning.services.board_pack_share_record": "a board pack holds aggregate figures, no case",
     "learning.services.board_pack_response_record": "a board's response to aggregate figures",
+    "feedback.services.feedback_tablet_set_up": "a tablet is about an office, not a case",
+    "feedback.services.feedback_tablet_stop": "a tablet is about an office, not a case",
+    "feedback.services.feedback_responses_import": "feedback responses are anonymous",
+    "feedback.services.feedback_paper_enter": "a paper feedback form is anonymous",
+    "feedback.services.you_said_we_did_record": "an action about what people said, no case",
+    "feedback.services.you_said_we_did_update": "an action about what people said, no case",
+    # An audit judges the practice on a case from its snapshot, and goes on after a death.
+    "audits.services.audit_exercise_create": "draws a sample and snapshots it; changes no case",
+    "audits.services.audit_case_get": "a read",
+    "audits.services.audit_assign": "an audit judges practice from a snapshot",
+    "audits.services.audit_answers_record": "an audit judges practice from a snapshot",
+    "audits.services.audit_disagreement_resolve": "an audit judges practice from a snapshot",
 }
 # The review of a death is work on the closed record: it must go on after the death.
 REVIEW_OF_THE_DEATH = {
@@ -299,6 +311,10 @@ CALLS = {
     "engagement.checkins.check_in_follow_up": lambda w: dict(
         check_in_id=w["check_in"].pk, note="Called back"
     ),
+    "feedback.services.feedback_link_send": lambda w: dict(person_id=w["person"].pk, channel="sms"),
+    "feedback.services.feedback_contact_record": lambda w: dict(
+        response_id=_contact_request(w["person"]).pk, note="Called them"
+    ),
     # releases
     "releases.services.release_plan_item_update": lambda w: dict(
         plan_id=w["plan"].pk,
@@ -319,6 +335,20 @@ CALLS = {
         alert_id=alert_on(urgent_item(w["person"])).pk
     ),
 }
+
+
+def _contact_request(person):
+    from safeguard.feedback.models import FeedbackResponse
+    from safeguard.feedback.services import survey_row
+
+    return FeedbackResponse.objects.create(
+        survey=survey_row("people_on_probation"),
+        source="link",
+        pdu_id=person.pdu_id,
+        answered_on=TODAY,
+        contact_requested=True,
+        person=person,
+    )
 
 
 def test_every_service_is_covered():

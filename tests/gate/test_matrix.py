@@ -80,6 +80,9 @@ CASE_PARAMS = {
     "review_id",
     "work_item_id",
     "item_id",
+    "audit_case_id",
+    "case_id",
+    "response_id",
 }
 # Routes about the review of a death exist only for the dead; the others have no review.
 DEATH_ONLY_PARAMS = {"review_id", "factor_id"}
@@ -242,10 +245,86 @@ def _values(records: dict, param: str, route: str):
         "key": lambda r: "gp_registration",
         "action": lambda r: "outcome",
         "fmt": lambda r: "csv",
+        # An office tablet in the person's PDU, and a "you said, we did" action for it.
+        "tablet_id": lambda r: _tablet(r).pk,
+        "yswd_id": lambda r: _yswd(r).pk,
+        # One audit exercise (drawn by the national lead) holding every case of the world.
+        "exercise_id": lambda r: _audit_case(r).exercise_id,
+        "id": lambda r: _audit_case(r).exercise_id,
+        "audit_case_id": lambda r: _audit_case(r).pk,
+        # A feedback response from the person, who asked to be contacted.
+        "response_id": lambda r: _contact_request(r).pk,
+        "case_id": lambda r: _audit_case(r).pk,
     }
     if param not in simple:
         raise AssertionError(f"{route}: teach the matrix the parameter {param!r}")
     return simple[param](records)
+
+
+def _tablet(records: dict):
+    from safeguard.feedback.models import Office, OfficeTablet, SurveyVersion
+
+    pdu = records["person"].pdu
+    office, _ = Office.objects.get_or_create(
+        code=f"O{pdu.pk}", defaults={"name": "Office", "pdu": pdu, "location": "Office"}
+    )
+    return OfficeTablet.objects.create(
+        token_hash=f"matrix-{office.pk}-{OfficeTablet.objects.count()}",
+        office=office,
+        survey=SurveyVersion.objects.get(code="people_on_probation", version=1),
+        created_by=records["person"].practitioner,
+        expires_at=timezone.now() + dt.timedelta(days=1),
+    )
+
+
+def _audit_case(records: dict):
+    from safeguard.audits.models import AuditCase, AuditExercise
+    from safeguard.audits.services import tool_row
+    from safeguard.core.models import Staff
+
+    exercise = AuditExercise.objects.filter(title="Matrix").first() or AuditExercise.objects.create(
+        title="Matrix",
+        tool=tool_row(),
+        criteria={"registers": ["RVLN"], "pdus": [], "per_pdu": 5, "seed": 1},
+        seed=1,
+        created_by=Staff.objects.get(username="national"),
+    )
+    person = records["person"]
+    return AuditCase.objects.get_or_create(
+        exercise=exercise,
+        person=person,
+        defaults={"pdu_id": person.pdu_id, "snapshot": {}, "snapshot_taken_at": timezone.now()},
+    )[0]
+
+
+def _contact_request(records: dict):
+    from safeguard.feedback.models import FeedbackResponse
+    from safeguard.feedback.services import survey_row
+
+    person = records["person"]
+    return FeedbackResponse.objects.get_or_create(
+        person=person,
+        defaults={
+            "survey": survey_row("people_on_probation"),
+            "source": "link",
+            "pdu_id": person.pdu_id,
+            "answered_on": TODAY,
+            "contact_requested": True,
+        },
+    )[0]
+
+
+def _yswd(records: dict):
+    from safeguard.feedback.models import YouSaidWeDid
+
+    return YouSaidWeDid.objects.create(
+        theme="feels_safe_at_office",
+        you_said="The waiting room is crowded",
+        we_did="More rooms",
+        due_on=TODAY,
+        pdu=records["person"].pdu,
+        created_by=records["person"].practitioner,
+    )
 
 
 def _alerted_item(records: dict):
@@ -373,6 +452,10 @@ ONE_PERSON_ROUTES = {
     "people/<str:crn>/referrals/<int:referral_id>/escalations/<int:escalation_id>/resolve/",
     "/escalations/{escalation_id}/resolve",
     "/death-reviews/{review_id}/factors",
+    # Only a case's auditor or moderator answers it; only whoever drew the sample resolves.
+    "/audits/{id}/cases/{case_id}/answers",
+    "/audits/{id}/cases/{case_id}/resolutions",
+    "audits/<int:exercise_id>/cases/<int:audit_case_id>/resolve/",
 }
 
 
@@ -427,6 +510,24 @@ def _api_bodies(world) -> dict[tuple[str, str], dict]:
         },
         ("POST", "/death-reviews/{review_id}/factors"): {"factor": "SF01", "evidence": "Seen"},
         ("POST", "/death-reviews/{review_id}/transition"): {"to": "in_review"},
+        ("POST", "/feedback/responses"): {
+            "survey": "people_on_probation",
+            "responses": [{"answers": {"happy_with_support": "maybe"}}],
+        },
+        ("POST", "/audits"): {
+            "title": "Matrix audit",
+            "registers": ["RVLN"],
+            "per_pdu": 1,
+            "seed": 7,
+        },
+        ("POST", "/audits/{id}/cases/{case_id}/answers"): {
+            "answers": {"assessment_analyses_safety": {"answer": "yes", "rationale": "Seen"}}
+        },
+        ("POST", "/audits/{id}/cases/{case_id}/resolutions"): {
+            "question": "assessment_analyses_safety",
+            "final_answer": "yes",
+            "note": "Agreed",
+        },
         ("POST", "/training/records"): {
             "records": [{"username": "pp", "course": "NOPE", "completed_on": str(TODAY)}]
         },
