@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "safeguard.learning",
     "safeguard.training",
     "safeguard.alerts",
+    "safeguard.pathways",
     "safeguard.api",
     "safeguard.demo",
 ]

@@ -130,7 +130,8 @@ def _domain_invalid(request, exc):
 def _refused(request, exc):
     """Every service refusal, mapped once: stale edit and illegal transition 409, closed
     record 409, not permitted 403."""
-    errors = [{"field": exc.field or "", "message": exc.message}]
+    # A refusal may name several reasons (the probation reset safeguard names each condition).
+    errors = getattr(exc, "errors", None) or [{"field": exc.field or "", "message": exc.message}]
     return problem(request, status=exc.status, title=exc.title, detail=exc.message, errors=errors)
 
 
@@ -168,6 +169,10 @@ api.add_router("", releases.router)
 from safeguard.api import learning  # noqa: E402
 
 api.add_router("", learning.router)
+
+from safeguard.api import pathways  # noqa: E402
+
+api.add_router("", pathways.router)
 
 
 @api.exception_handler(Exception)

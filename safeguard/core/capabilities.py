@@ -38,6 +38,10 @@ class Capability(StrEnum):
     RESOLVE_ESCALATIONS = "resolve_escalations"
     # Say who is the duty officer out of office hours, for one's teams or PDU (safeguard.alerts).
     MANAGE_DUTY_ROTA = "manage_duty_rota"
+    # Record the SPO's decision on reducing contact where the probation reset safeguard applies.
+    DECIDE_CONTACT_REDUCTION = "decide_contact_reduction"
+    # See pathway measures (needs, offers, take-up, health) across the caseload (safeguard.pathways).
+    SEE_PATHWAY_MEASURES = "see_pathway_measures"
 
 
 # Routes for people who are not signed in (check-in links, health checks, the sign-in page,
