@@ -34,4 +34,5 @@ urlpatterns = [
     path("", include("safeguard.learning.urls")),
     path("", include("safeguard.training.urls")),
     path("", include("safeguard.alerts.urls")),
+    path("", include("safeguard.pathways.urls")),
 ]

@@ -4,14 +4,15 @@ the probation reset safeguard, and the pathway measures."""
 import datetime as dt
 from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from safeguard.api.schemas import EventDate, In, one_of
-from safeguard.core.audit import Channel
+from safeguard.api.schemas import EventDate, FilterDate, In, one_of
+from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, requires
-from safeguard.pathways import selectors, services
+from safeguard.pathways import insights, selectors, services
 from safeguard.pathways.catalogue import catalogue
 from safeguard.pathways.models import (
     FIRST_STATUSES,
@@ -316,3 +317,33 @@ def reduce_contact(request, crn: str, payload: ReductionIn):
             "reduced_at": r.reduced_at,
         },
     )
+
+
+class InsightsQuery(Schema):
+    by: Literal["pdu", "region", "sex", "ethnicity", "age_band"] = "pdu"
+    from_: FilterDate | None = Field(None, alias="from")
+    to: FilterDate | None = None
+
+
+@router.get(
+    "/insights/pathways",
+    summary="Pathway measures by PDU, region, sex, ethnicity or age band for a period: needs, "
+    "offers, take-up, completion, emergency department attendances, trauma support by sex",
+)
+@requires(Capability.SEE_PATHWAY_MEASURES)
+def pathway_insights(request, filters: Query[InsightsQuery]):
+    today = timezone.localdate()
+    start, end = insights.default_period(today)
+    date_from, date_to = filters.from_ or start, filters.to or end
+    if date_from > date_to:
+        raise ValidationError({"to": ["The end of the period must be on or after its start"]})
+    figures = insights.pathway_figures(
+        user=request.auth, by=filters.by, date_from=date_from, date_to=date_to, today=today
+    )
+    access_log_record(
+        actor=request.auth,
+        action=Action.LIST_PEOPLE,
+        channel=Channel.API,
+        detail=f"pathway measures by {filters.by}",
+    )
+    return figures
