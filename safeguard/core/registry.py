@@ -135,6 +135,13 @@ caseload_columns = Registry(
     "same SQL statement as the page.",
 )
 
+appointment_booking_notices = Registry(
+    "appointment_booking_notices",
+    "Shown on the page that books an appointment: functions (request, person) -> Section | "
+    "None (a template and its context; for example, the person's wish not to be seen at the "
+    "office and the alternatives they would accept).",
+)
+
 ALL = (
     person_sections,
     work_item_rules,
@@ -144,4 +151,5 @@ ALL = (
     after_work_refresh,
     caseload_filters,
     caseload_columns,
+    appointment_booking_notices,
 )

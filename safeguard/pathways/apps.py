@@ -17,3 +17,4 @@ class PathwaysConfig(AppConfig):
         registry.person_sections.register(self.label, 85, sections.pathways_section)
         registry.work_item_rules.register(self.label, 251, rules.NEED_NO_OFFER)
         registry.work_item_rules.register(self.label, 253, rules.CONTACT_REDUCTION_AWAITING)
+        registry.appointment_booking_notices.register(self.label, 10, sections.booking_notice)

@@ -22,3 +22,7 @@ class PathwayEvent(AuditEvent):
         "Recorded an SPO's decision on reducing contact",
     )
     CONTACT_REDUCED = "contact_reduction.reduced", "Reduced supervision contact"
+    OFFICE_WISH_RECORDED = (
+        "office_wish.recorded",
+        "Recorded whether the person wants to be seen at the office",
+    )

@@ -2,11 +2,14 @@ from django import forms
 
 from safeguard.core.forms import Form, GovDateField
 from safeguard.pathways.catalogue import catalogue
+from safeguard.pathways.insights import GROUPINGS
 from safeguard.pathways.models import (
     AttendanceKind,
     AttendanceReason,
     AttendanceSource,
     GPStatus,
+    OfficeAlternative,
+    OfficeReason,
     ReductionKind,
 )
 from safeguard.pathways.services import NOTE_MAX, PROVIDER_MAX, REASON_MAX
@@ -191,3 +194,52 @@ class DecisionForm(Form):
         },
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class OfficeWishForm(Form):
+    not_at_office = forms.ChoiceField(
+        label="Does the person want not to be seen at the probation office?",
+        choices=[
+            ("yes", "Yes, they do not want to be seen at the office"),
+            ("no", "No, the office is fine"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Say whether the person wants to be seen at the office",
+            "invalid_choice": "Say whether the person wants to be seen at the office",
+        },
+    )
+    reasons = forms.MultipleChoiceField(
+        label="Why?",
+        choices=OfficeReason.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose safety, health or travel"},
+    )
+    alternatives = forms.MultipleChoiceField(
+        label="What would they accept instead?",
+        choices=OfficeAlternative.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose from the alternatives listed"},
+    )
+    note = forms.CharField(
+        label="Anything else",
+        required=False,
+        max_length=NOTE_MAX,
+        help_text="No details about other people.",
+        error_messages={"max_length": f"The note must be {NOTE_MAX} characters or fewer"},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class MeasuresFilterForm(Form):
+    by = forms.ChoiceField(label="Group by", choices=list(GROUPINGS.items()), required=False)
+    date_from = GovDateField(kind="filter", label="From", required=False)
+    date_to = GovDateField(kind="filter", label="To", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", "The end of the period must be on or after its start")
+        return data

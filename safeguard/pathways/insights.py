@@ -18,21 +18,25 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    TextField,
     Value,
     When,
 )
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from safeguard.assessments.risk import latest_screens
 from safeguard.core.bounds import years_before
 from safeguard.core.capabilities import Capability, has_capability
-from safeguard.core.models import PDU, Region
+from safeguard.core.models import PDU, Region, Team
 from safeguard.insights.suppression import SUPPRESSED, suppress_values
 from safeguard.pathways.catalogue import catalogue
 from safeguard.pathways.models import (
     AttendanceKind,
     HospitalAttendance,
     OfferStatus,
+    OfficeReason,
+    OfficeWish,
     PathwayOffer,
 )
 from safeguard.pathways.needs import need_condition
@@ -185,6 +189,7 @@ def pathway_figures(*, user, by: str, date_from: dt.date, date_to: dt.date, toda
         "rows": rows,
         "total": total,
         "trauma_by_sex": trauma_by_sex(user=user, date_from=date_from, date_to=date_to),
+        "feeling_safe_by_office": feeling_safe_by_office(user=user),
         "suppressed_below": 5,
     }
 
@@ -231,4 +236,44 @@ def trauma_by_sex(*, user, date_from: dt.date, date_to: dt.date) -> list[dict]:
         )
         row["people"], row["offered_trauma_support"], row["offered_any_trauma_pathway"] = values
         row["offered_trauma_support_rate"] = _rate(row["offered_trauma_support"], row["people"])
+    return rows
+
+
+OFFICE_COUNTS = ("people", "not_at_office", *[f"because_{r}" for r in OfficeReason.values])
+
+
+def feeling_safe_by_office(*, user) -> list[dict]:
+    """By office (each team's office): the people supervised there and how many do not want
+    to be seen at it, with why (a person may give more than one reason). One statement."""
+    wish = OfficeWish.objects.filter(person_id=OuterRef("pk"), not_at_office=True)
+    # The reasons are a JSON list from a fixed vocabulary: matched as quoted text, which both
+    # databases can do (SQLite has no JSON containment).
+    as_text = wish.annotate(reasons_text=Cast("reasons", TextField()))
+    annotations = {"f_wish": _flag(Q(Exists(wish)))}
+    for reason in OfficeReason.values:
+        annotations[f"f_{reason}"] = _flag(
+            Q(Exists(as_text.filter(reasons_text__contains=f'"{reason}"')))
+        )
+    grouped = (
+        _people(user)
+        .annotate(**annotations)
+        .order_by()
+        .values("team_id")
+        .annotate(
+            people=Count("pk"),
+            not_at_office=Count("pk", filter=Q(f_wish=True)),
+            **{
+                f"because_{r}": Count("pk", filter=Q(**{f"f_{r}": True}))
+                for r in OfficeReason.values
+            },
+        )
+    )
+    raw = sorted(grouped, key=lambda r: r["team_id"])
+    names = dict(Team.objects.filter(pk__in=[r["team_id"] for r in raw]).values_list("pk", "name"))
+    rows = [
+        {"office": names.get(r["team_id"], ""), **{c: r[c] for c in OFFICE_COUNTS}} for r in raw
+    ]
+    rows = _suppressed_rows(rows, OFFICE_COUNTS)
+    for row in rows:
+        row["not_at_office_rate"] = _rate(row["not_at_office"], row["people"])
     return rows

@@ -274,3 +274,47 @@ class ContactReduction(models.Model):
 
     def __str__(self):
         return f"{self.kind} for person {self.person_id}: {self.status}"
+
+
+class OfficeReason(models.TextChoices):
+    SAFETY = "safety", "Safety"
+    HEALTH = "health", "Health"
+    TRAVEL = "travel", "Travel"
+
+
+class OfficeAlternative(models.TextChoices):
+    HOME_VISIT = "home_visit", "Home visit"
+    PHONE = "phone", "Phone call"
+    VIDEO = "video", "Video call"
+    OTHER_VENUE = "other_venue", "Another venue (for example a women's centre or a library)"
+
+
+class OfficeWish(models.Model):
+    """Feeling safe: the person's wish not to be seen at the probation office, why, and the
+    alternatives they would accept. Shown when an appointment is booked."""
+
+    person = models.OneToOneField(
+        "people.Person", on_delete=models.CASCADE, related_name="office_wish"
+    )
+    not_at_office = models.BooleanField()
+    reasons = models.JSONField(default=list, blank=True)
+    alternatives = models.JSONField(default=list, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"Office wish of person {self.person_id}"
+
+    def reason_labels(self):
+        return [OfficeReason(r).label for r in self.reasons if r in OfficeReason.values]
+
+    def alternative_labels(self):
+        return [
+            OfficeAlternative(a).label for a in self.alternatives if a in OfficeAlternative.values
+        ]

@@ -44,3 +44,16 @@ def pathways_section(request, person, today: dt.date):
             "open_offers": [o for o in found.offers if o.is_open],
         },
     )
+
+
+def booking_notice(request, person):
+    """On the booking page: the wish not to be seen at the office, why, the alternatives, and
+    the adjustments the person asked for on their screen (two queries)."""
+    wish = selectors.office_wish_of(person)
+    adjustments = selectors.screen_adjustments(person)
+    if not adjustments and not (wish and wish.not_at_office):
+        return None
+    return Section(
+        template="pathways/_booking_notice.html",
+        context={"person": person, "wish": wish, "adjustments": adjustments},
+    )

@@ -4,11 +4,13 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from safeguard.assessments.models import VulnerabilityScreen
 from safeguard.pathways.catalogue import catalogue
 from safeguard.pathways.models import (
     ContactReduction,
     GPRegistration,
     HospitalAttendance,
+    OfficeWish,
     PathwayOffer,
     RecordedNeed,
     ReductionStatus,
@@ -106,3 +108,20 @@ def attendances_of(person) -> list[HospitalAttendance]:
 
 def gp_registration_of(person) -> GPRegistration | None:
     return GPRegistration.objects.filter(person=person).first()
+
+
+def office_wish_of(person) -> OfficeWish | None:
+    return OfficeWish.objects.filter(person=person).first()
+
+
+def screen_adjustments(person) -> str:
+    """What the person said on their latest screen would help them at appointments (the
+    reasonable adjustments the screen collects)."""
+    answers = (
+        VulnerabilityScreen.objects.filter(person=person)
+        .order_by("-completed_at", "-id")
+        .values_list("answers", flat=True)
+        .first()
+    )
+    value = (answers or {}).get("ld_adjustments") or ""
+    return value.strip() if isinstance(value, str) else ""

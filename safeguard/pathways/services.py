@@ -25,6 +25,9 @@ from safeguard.pathways.models import (
     GPStatus,
     HospitalAttendance,
     OfferStatus,
+    OfficeAlternative,
+    OfficeReason,
+    OfficeWish,
     PathwayOffer,
     RecordedNeed,
     ReductionKind,
@@ -468,3 +471,59 @@ def contact_reduction_decide(
             new={"status": reduction.status},
         )
     return reduction
+
+
+# ---- feeling safe ---------------------------------------------------------------------------
+
+
+def office_wish_record(
+    *,
+    person_id: int,
+    not_at_office: bool,
+    reasons=(),
+    alternatives=(),
+    note: str = "",
+    version=None,
+    actor,
+    channel: str = Channel.WEB,
+) -> OfficeWish:
+    """Record whether the person wants not to be seen at the office, why (safety, health,
+    travel) and the alternatives they would accept. ``version`` is 0 when none is recorded."""
+    errors: dict[str, list[str]] = {}
+    reasons = list(dict.fromkeys(reasons or []))
+    alternatives = list(dict.fromkeys(alternatives or []))
+    if not isinstance(not_at_office, bool):
+        errors["not_at_office"] = ["Say whether the person wants to be seen at the office"]
+    if any(r not in OfficeReason.values for r in reasons):
+        errors["reasons"] = ["Choose safety, health or travel"]
+    if any(a not in OfficeAlternative.values for a in alternatives):
+        errors["alternatives"] = ["Choose from the alternatives listed"]
+    if not_at_office is True and not reasons and "reasons" not in errors:
+        errors["reasons"] = ["Say why the person does not want to be seen at the office"]
+    note = _text(note, "note", NOTE_MAX, errors)
+    if errors:
+        raise ValidationError(errors)
+    if not not_at_office:
+        reasons, alternatives = [], []
+    with person_change(actor=actor, person_id=person_id, channel=channel) as change:
+        current = OfficeWish.objects.select_for_update().filter(person=change.person).first()
+        check_version(current.version if current else 0, version)
+        fields = ["not_at_office", "reasons", "alternatives", "note"]
+        old = values_of(current, fields) if current else None
+        if current is None:
+            current = OfficeWish(person=change.person)
+        else:
+            current.version += 1
+        current.not_at_office = not_at_office
+        current.reasons = reasons
+        current.alternatives = alternatives
+        current.note = note
+        current.updated_by = actor
+        current.save()
+        change.record(
+            PathwayEvent.OFFICE_WISH_RECORDED,
+            record=current,
+            old=old,
+            new=values_of(current, fields),
+        )
+    return current

@@ -17,6 +17,8 @@ urlpatterns = [
     path("people/<str:crn>/health/attendances/new/", views.attendance_new, name="attendance_new"),
     path("people/<str:crn>/health/gp/", views.gp_status, name="gp"),
     path("people/<str:crn>/contact-reduction/", views.reduction_new, name="reduction"),
+    path("people/<str:crn>/feeling-safe/", views.office_wish, name="office_wish"),
+    path("insights/pathways/", views.measures, name="measures"),
     path(
         "people/<str:crn>/contact-reduction/<int:reduction_id>/decide/",
         views.reduction_decide,

@@ -9,19 +9,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from safeguard.core.audit import Channel
+from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, has_capability, requires
 from safeguard.core.errors import DomainError
 from safeguard.core.forms import add_service_errors, posted, submit_form
 from safeguard.pathways import catalogue as cat
-from safeguard.pathways import selectors, services
+from safeguard.pathways import insights, selectors, services
 from safeguard.pathways.forms import (
     AttendanceForm,
     DecisionForm,
     GPForm,
+    MeasuresFilterForm,
     NeedForm,
     OfferForm,
     OfferStatusForm,
+    OfficeWishForm,
     ReductionForm,
     VersionForm,
 )
@@ -65,6 +67,8 @@ def person_pathways(request, crn):
             "pending_reasons": _reason_labels(pending.reasons) if pending else [],
             "reductions": selectors.reductions_of(person)[:5],
             "need_form": NeedForm(),
+            "wish": selectors.office_wish_of(person),
+            "adjustments": selectors.screen_adjustments(person),
         },
     )
 
@@ -326,4 +330,77 @@ def reduction_decide(request, crn, reduction_id):
             "reasons": _reason_labels(reduction.reasons),
             "form": form,
         },
+    )
+
+
+# ---- feeling safe ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
+def office_wish(request, crn):
+    person = _person(request, crn, change=True)
+    current = selectors.office_wish_of(person)
+    initial = {"version": current.version if current else 0}
+    if current:
+        initial.update(
+            {
+                "not_at_office": "yes" if current.not_at_office else "no",
+                "reasons": current.reasons,
+                "alternatives": current.alternatives,
+                "note": current.note,
+            }
+        )
+    form = OfficeWishForm(posted(request), initial=initial)
+    done = submit_form(
+        request,
+        form,
+        lambda data: services.office_wish_record(
+            person_id=person.pk,
+            not_at_office=data["not_at_office"] == "yes",
+            reasons=data["reasons"],
+            alternatives=data["alternatives"],
+            note=data["note"],
+            version=data["version"],
+            actor=request.user,
+        ),
+        success="Saved: it will be shown when an appointment is booked",
+        next_url=_pathways_url(person, "feeling-safe"),
+    )
+    if done:
+        return done
+    return render(
+        request,
+        "pathways/office_wish_form.html",
+        {"person": person, "form": form, "adjustments": selectors.screen_adjustments(person)},
+    )
+
+
+# ---- measures -------------------------------------------------------------------------------
+
+
+@require_GET
+@requires(Capability.SEE_PATHWAY_MEASURES)
+def measures(request):
+    today = timezone.localdate()
+    form = MeasuresFilterForm(request.GET or None)
+    start, end = insights.default_period(today)
+    by, date_from, date_to = "pdu", start, end
+    if form.is_bound and form.is_valid():
+        by = form.cleaned_data["by"] or "pdu"
+        date_from = form.cleaned_data["date_from"] or start
+        date_to = form.cleaned_data["date_to"] or end
+    figures = insights.pathway_figures(
+        user=request.user, by=by, date_from=date_from, date_to=date_to, today=today
+    )
+    access_log_record(
+        actor=request.user,
+        action=Action.LIST_PEOPLE,
+        channel=Channel.WEB,
+        detail=f"pathway measures by {by}",
+    )
+    return render(
+        request,
+        "pathways/measures.html",
+        {"form": form, "figures": figures, "grouping": insights.GROUPINGS[by]},
     )

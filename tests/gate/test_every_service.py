@@ -362,6 +362,9 @@ CALLS = {
         version=w["reduction"].version,
         actor=w["spo"],
     ),
+    "pathways.services.office_wish_record": lambda w: dict(
+        person_id=w["person"].pk, not_at_office=True, reasons=["safety"], version=0
+    ),
     # alerts
     "alerts.services.alert_acknowledge": lambda w: dict(
         alert_id=alert_on(urgent_item(w["person"])).pk

@@ -36,6 +36,7 @@ from safeguard.pathways.models import (
     ContactReduction,
     GPRegistration,
     HospitalAttendance,
+    OfficeWish,
     PathwayOffer,
     RecordedNeed,
 )
@@ -326,6 +327,7 @@ def _fingerprint(world) -> tuple:
         sorted(ContactReduction.objects.values_list("pk", "status", "version")),
         HospitalAttendance.objects.count(),
         sorted(GPRegistration.objects.values_list("pk", "version")),
+        sorted(OfficeWish.objects.values_list("pk", "version")),
     )
 
 
