@@ -151,6 +151,8 @@ def test_the_measures_page(client, org, caseload):
     html = client.get("/insights/pathways/?by=sex").content.decode()
     assert "By sex" in html and "Female" in html and "&lt;5" in html
     assert "Trauma-informed support by sex" in html and "83.3%" in html
-    html = client.get("/insights/pathways/?date_from=01/05/2026&date_to=01/04/2026").content.decode()
+    html = client.get(
+        "/insights/pathways/?date_from=01/05/2026&date_to=01/04/2026"
+    ).content.decode()
     assert "govuk-error-summary" in html and "on or after its start" in html
     assert AccessLogEntry.objects.filter(channel="web", detail="pathway measures by sex").exists()
