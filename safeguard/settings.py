@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "safeguard.alerts",
     "safeguard.feedback",
     "safeguard.audits",
+    "safeguard.pathways",
     "safeguard.api",
     "safeguard.demo",
     "django_otp",

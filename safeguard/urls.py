@@ -37,4 +37,5 @@ urlpatterns = [
     path("", include("safeguard.feedback.urls")),
     path("", include("safeguard.feedback.public_urls")),
     path("", include("safeguard.audits.urls")),
+    path("", include("safeguard.pathways.urls")),
 ]

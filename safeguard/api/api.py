@@ -147,7 +147,8 @@ def _domain_invalid(request, exc):
 def _refused(request, exc):
     """Every service refusal, mapped once: stale edit and illegal transition 409, closed
     record 409, not permitted 403."""
-    errors = [{"field": exc.field or "", "message": exc.message}]
+    # A refusal may name several reasons (the probation reset safeguard names each condition).
+    errors = getattr(exc, "errors", None) or [{"field": exc.field or "", "message": exc.message}]
     return problem(request, status=exc.status, title=exc.title, detail=exc.message, errors=errors)
 
 
@@ -206,6 +207,11 @@ def _database_unavailable(request, exc):
         detail="The database cannot be reached just now. Try again shortly.",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
+
+
+from safeguard.api import pathways  # noqa: E402
+
+api.add_router("", pathways.router)
 
 
 @api.exception_handler(Exception)

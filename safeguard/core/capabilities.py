@@ -49,6 +49,10 @@ class Capability(StrEnum):
     # answer the audit tool on a case one is assigned to.
     MANAGE_AUDITS = "manage_audits"
     AUDIT_CASES = "audit_cases"
+    # Record the SPO's decision on reducing contact where the probation reset safeguard applies.
+    DECIDE_CONTACT_REDUCTION = "decide_contact_reduction"
+    # See pathway measures (needs, offers, take-up, health) across the caseload (safeguard.pathways).
+    SEE_PATHWAY_MEASURES = "see_pathway_measures"
 
 
 # Routes for people who are not signed in (check-in links, health checks, the sign-in page,

@@ -140,6 +140,12 @@ navigation_counts = Registry(
     "Counts shown beside a navigation link: (url name, function (user) -> int) pairs, for "
     "example the user's open urgent work beside My work, counted within what they may see.",
 )
+appointment_booking_notices = Registry(
+    "appointment_booking_notices",
+    "Shown on the page that books an appointment: functions (request, person) -> Section | "
+    "None (a template and its context; for example, the person's wish not to be seen at the "
+    "office and the alternatives they would accept).",
+)
 
 ALL = (
     person_sections,
@@ -151,4 +157,5 @@ ALL = (
     caseload_filters,
     caseload_columns,
     navigation_counts,
+    appointment_booking_notices,
 )

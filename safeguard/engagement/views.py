@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from safeguard.core import registry
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, has_capability, requires
 from safeguard.core.errors import DomainError
@@ -141,7 +142,21 @@ def appointment_add(request, crn):
         else:
             messages.success(request, "Appointment booked")
             return redirect("engagement:appointments", crn=person.crn)
-    return _form_page(request, person, form, title="Book an appointment", submit="Book appointment")
+    # What other areas ask the booker to see first (the wish not to be seen at the office).
+    notices = [
+        n for n in (build(request, person) for build in registry.appointment_booking_notices) if n
+    ]
+    return render(
+        request,
+        "engagement/form_page.html",
+        {
+            "person": person,
+            "form": form,
+            "title": "Book an appointment",
+            "submit": "Book appointment",
+            "notices": notices,
+        },
+    )
 
 
 def _add_errors(form, exc):

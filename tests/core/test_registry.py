@@ -18,11 +18,13 @@ def test_the_person_page_sections_in_order():
         ("assessments", "live_risk_section"),
         ("releases", "first_days_section"),
         ("assessments", "risk_picture_section"),
+        ("pathways", "health_section"),
         ("registrations", "registrations_section"),
         ("referrals", "referrals_section"),
         ("releases", "release_section"),
         ("meetings", "meetings_section"),
         ("engagement", "engagement_section"),
+        ("pathways", "pathways_section"),
         ("training", "practitioner_training_section"),
         ("learning", "record_death_section"),
     ]
@@ -57,6 +59,8 @@ def test_the_work_item_rules_in_order():
         "release_at_risk_no_accommodation",
         "release_first_14_days",
         "mandatory_training_due",
+        "pathway_need_no_offer",
+        "contact_reduction_awaiting_decision",
     ]
 
 

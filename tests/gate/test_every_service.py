@@ -145,9 +145,26 @@ def world(org):
     screen = assessment_services.screen_record(
         person_id=person.pk, version=2, answers=answers(ssh_thoughts="with_plan"), actor=actor
     )
+    from safeguard.pathways import services as pathways
+    from safeguard.pathways.models import ContactReduction
+
     records = {
         "person": person,
         "custody": custody,
+        "offer": pathways.pathway_offer_record(
+            person_id=person.pk, pathway="trauma_support", actor=actor
+        ),
+        "recorded_need": pathways.pathway_need_record(
+            person_id=person.pk, need="maturity", actor=actor
+        ),
+        "reduction": ContactReduction.objects.create(
+            person=person,
+            kind="probation_reset",
+            status="awaiting_decision",
+            reasons=["alsh_active"],
+            requested_by=actor,
+            requested_at=timezone.now(),
+        ),
         "draft": DraftReferralFactory(person=person, created_by=actor),
         "sent": SentReferralFactory(person=person, created_by=actor),
         "rejected": rejected,
@@ -330,6 +347,42 @@ CALLS = {
         address="1 Elm Road",
     ),
     "releases.services.release_confirm_accommodation": lambda w: dict(plan_id=w["plan"].pk),
+    # pathways
+    "pathways.services.pathway_offer_record": lambda w: dict(
+        person_id=w["person"].pk, pathway="peer_mentoring"
+    ),
+    "pathways.services.pathway_offer_status_change": lambda w: dict(
+        offer_id=w["offer"].pk, status="accepted", version=w["offer"].version
+    ),
+    "pathways.services.pathway_need_record": lambda w: dict(
+        person_id=w["person"].pk, need="isolation"
+    ),
+    "pathways.services.pathway_need_end": lambda w: dict(
+        need_id=w["recorded_need"].pk, version=w["recorded_need"].version
+    ),
+    "pathways.services.gp_registration_record": lambda w: dict(
+        person_id=w["person"].pk, status="registered", practice="Elm Surgery", version=0
+    ),
+    "pathways.services.hospital_attendance_record": lambda w: dict(
+        person_id=w["person"].pk,
+        kind="admission",
+        attended_on=TODAY,
+        source="nhs",
+        reason="overdose",
+    ),
+    "pathways.services.contact_reduction_request": lambda w: dict(
+        person_id=w["person"].pk, kind="probation_reset"
+    ),
+    "pathways.services.contact_reduction_decide": lambda w: dict(
+        reduction_id=w["reduction"].pk,
+        approve=True,
+        note="Agreed",
+        version=w["reduction"].version,
+        actor=w["spo"],
+    ),
+    "pathways.services.office_wish_record": lambda w: dict(
+        person_id=w["person"].pk, not_at_office=True, reasons=["safety"], version=0
+    ),
     # alerts
     "alerts.services.alert_acknowledge": lambda w: dict(
         alert_id=alert_on(urgent_item(w["person"])).pk

@@ -31,6 +31,15 @@ from safeguard.learning.models import DeathReview
 from safeguard.meetings import services as meetings_services
 from safeguard.meetings.models import Meeting, MeetingAction
 from safeguard.notify.models import Message
+from safeguard.pathways import services as pathway_services
+from safeguard.pathways.models import (
+    ContactReduction,
+    GPRegistration,
+    HospitalAttendance,
+    OfficeWish,
+    PathwayOffer,
+    RecordedNeed,
+)
 from safeguard.referrals import services as referrals
 from safeguard.referrals.models import Agency, Escalation, Referral
 from safeguard.registrations.models import Registration
@@ -83,6 +92,9 @@ CASE_PARAMS = {
     "audit_case_id",
     "case_id",
     "response_id",
+    "offer_id",
+    "reduction_id",
+    "need_id",
 }
 # Routes about the review of a death exist only for the dead; the others have no review.
 DEATH_ONLY_PARAMS = {"review_id", "factor_id"}
@@ -197,6 +209,20 @@ def world(org, other_team_same_pdu):
             ),
             "plan": open_plan(person),
             "safety_plan": save_plan(person, actor),
+            "offer": pathway_services.pathway_offer_record(
+                person_id=person.pk, pathway="trauma_support", actor=actor
+            ),
+            "recorded_need": pathway_services.pathway_need_record(
+                person_id=person.pk, need="maturity", actor=actor
+            ),
+            "reduction": ContactReduction.objects.create(
+                person=person,
+                kind="probation_reset",
+                status="awaiting_decision",
+                reasons=["near_release"],
+                requested_by=actor,
+                requested_at=timezone.now(),
+            ),
         }
         records["work_item"] = WorkItem.objects.create(
             rule="registration_review_overdue",
@@ -241,6 +267,9 @@ def _values(records: dict, param: str, route: str):
         "pdu_id": lambda r: r["person"].pdu_id,
         "entry_id": lambda r: 999999,
         "item_id": lambda r: r["work_item"].pk,
+        "offer_id": lambda r: r["offer"].pk,
+        "reduction_id": lambda r: r["reduction"].pk,
+        "need_id": lambda r: r["recorded_need"].pk,
         "factor_id": lambda r: 999999,
         "key": lambda r: "gp_registration",
         "action": lambda r: "outcome",
@@ -372,6 +401,12 @@ def _fingerprint(world) -> tuple:
         sorted(Alert.objects.values_list("pk", "status")),
         DutyRotaEntry.objects.count(),
         sorted(WorkItem.objects.values_list("pk", "assigned_to_id", "status")),
+        sorted(PathwayOffer.objects.values_list("pk", "version")),
+        sorted(RecordedNeed.objects.values_list("pk", "version")),
+        sorted(ContactReduction.objects.values_list("pk", "status", "version")),
+        HospitalAttendance.objects.count(),
+        sorted(GPRegistration.objects.values_list("pk", "version")),
+        sorted(OfficeWish.objects.values_list("pk", "version")),
     )
 
 
@@ -528,6 +563,15 @@ def _api_bodies(world) -> dict[tuple[str, str], dict]:
             "final_answer": "yes",
             "note": "Agreed",
         },
+        ("POST", "/people/{crn}/pathway-offers"): {"pathway": "peer_mentoring"},
+        ("POST", "/pathway-offers/{offer_id}/status"): {"status": "accepted", "version": 1},
+        ("POST", "/people/{crn}/hospital-attendances"): {
+            "kind": "emergency_department",
+            "attended_on": str(TODAY),
+            "source": "nhs",
+            "reason": "overdose",
+        },
+        ("POST", "/people/{crn}/contact-reduction"): {"kind": "probation_reset"},
         ("POST", "/training/records"): {
             "records": [{"username": "pp", "course": "NOPE", "completed_on": str(TODAY)}]
         },

@@ -1,0 +1,135 @@
+"""Where each need is found, in SQL: one definition, used for one person's suggestions, for the
+"no offer in 4 weeks" work item across the caseload and for the measures.
+
+``need_condition(need, person_ref, today, held_since=None)`` is a ``Q`` on any model whose
+``person_ref`` names the person's id. With ``held_since`` only sources dated on or before that
+day count (a screen completed by then, a registration started by then), so a rule can ask for
+needs identified at least 4 weeks ago. No source reads sex, gender identity, ethnicity or age.
+"""
+
+import datetime as dt
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.utils import timezone
+
+from safeguard.assessments.risk import latest_screens
+from safeguard.pathways.catalogue import catalogue
+from safeguard.pathways.models import GPRegistration, GPStatus, RecordedNeed
+from safeguard.people.models import Person
+from safeguard.referrals.models import Referral, ReferralStatus
+from safeguard.registrations.models import Registration, RegistrationStatus
+from safeguard.releases.models import PlanStatus, ReleasePlan
+from safeguard.releases.selectors import OPIOID_OVERDOSE_ANSWERS
+
+
+def _end_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def _source_condition(source: dict, need_key: str, person_ref: str, today, held_since) -> Q:
+    if "screen_domain" in source:
+        screens = latest_screens(person_ref).filter(
+            **{f"domain_levels__{source['screen_domain']}__in": source["levels"]}
+        )
+        if held_since:
+            screens = screens.filter(completed_at__lt=_end_of(held_since))
+        return Q(Exists(screens))
+    if "screen_answer" in source:
+        screens = latest_screens(person_ref).filter(
+            **{f"answers__{source['screen_answer']}__in": source["values"]}
+        )
+        if held_since:
+            screens = screens.filter(completed_at__lt=_end_of(held_since))
+        return Q(Exists(screens))
+    if "opioid_use_indicated" in source:
+        # The same answers that make the screen recommend take-home naloxone.
+        screens = latest_screens(person_ref).filter(
+            Q(answers__su_opioids=True) | Q(answers__su_overdose__in=OPIOID_OVERDOSE_ANSWERS)
+        )
+        if held_since:
+            screens = screens.filter(completed_at__lt=_end_of(held_since))
+        return Q(Exists(screens))
+    if "register" in source:
+        registrations = Registration.objects.filter(
+            person_id=OuterRef(person_ref),
+            status=RegistrationStatus.ACTIVE,
+            register_type__code__in=source["register"],
+        )
+        if held_since:
+            registrations = registrations.filter(start_date__lte=held_since)
+        return Q(Exists(registrations))
+    if "person_flag" in source:
+        return Q(
+            Exists(Person.objects.filter(pk=OuterRef(person_ref), **{source["person_flag"]: True}))
+        )
+    if "release" in source:
+        after = today - dt.timedelta(days=source.get("days_after", 0))
+        open_plan = Q(status=PlanStatus.OPEN)
+        released = Q(status=PlanStatus.RELEASED, released_on__gte=after, released_on__lte=today)
+        plans = ReleasePlan.objects.filter(person_id=OuterRef(person_ref))
+        if held_since:
+            open_plan &= Q(opened_at__lt=_end_of(held_since))
+            released &= Q(released_on__lte=held_since) | Q(opened_at__lt=_end_of(held_since))
+        return Q(Exists(plans.filter(open_plan | released)))
+    if "referral_rejected" in source:
+        since = _end_of(today - dt.timedelta(days=source.get("days", 182)))
+        referrals = Referral.objects.filter(
+            person_id=OuterRef(person_ref),
+            kind=source["referral_rejected"],
+            status=ReferralStatus.REJECTED,
+            rejection_reason=source["reason"],
+            decided_at__gte=since,
+        )
+        if held_since:
+            referrals = referrals.filter(decided_at__lt=_end_of(held_since))
+        return Q(Exists(referrals))
+    if "gp_not_registered" in source:
+        status = GPRegistration.objects.filter(
+            person_id=OuterRef(person_ref), status=GPStatus.NOT_REGISTERED
+        )
+        if held_since:
+            status = status.filter(checked_on__lte=held_since)
+        return Q(Exists(status))
+    if "recorded" in source:
+        recorded = RecordedNeed.objects.filter(
+            person_id=OuterRef(person_ref), need=need_key, ended_on__isnull=True
+        )
+        if held_since:
+            recorded = recorded.filter(recorded_on__lte=held_since)
+        return Q(Exists(recorded))
+    raise ValueError(f"unknown need source {source!r}")
+
+
+def need_condition(
+    need_key: str, person_ref: str = "pk", *, today: dt.date, held_since: dt.date | None = None
+) -> Q:
+    need = catalogue().needs[need_key]
+    condition = Q()
+    for source in need.sources:
+        condition |= _source_condition(source, need_key, person_ref, today, held_since)
+    return condition
+
+
+def annotate_needs(queryset, person_ref: str = "pk", *, today: dt.date, held_since=None):
+    """``queryset`` with a boolean ``need_<key>`` for every need, in the same statement."""
+    return queryset.annotate(
+        **{
+            f"need_{key}": ExpressionWrapper(
+                need_condition(key, person_ref, today=today, held_since=held_since),
+                output_field=BooleanField(),
+            )
+            for key in catalogue().needs
+        }
+    )
+
+
+def person_needs(person_id: int, *, today: dt.date) -> list[str]:
+    """The needs that hold for one person today, in catalogue order (one query)."""
+    row = (
+        annotate_needs(Person.objects.filter(pk=person_id), today=today)
+        .values(*[f"need_{key}" for key in catalogue().needs])
+        .first()
+    )
+    if row is None:
+        return []
+    return [key for key in catalogue().needs if row[f"need_{key}"]]
