@@ -169,6 +169,10 @@ from safeguard.api import learning  # noqa: E402
 
 api.add_router("", learning.router)
 
+from safeguard.api import equality  # noqa: E402
+
+api.add_router("", equality.router)
+
 
 @api.exception_handler(Exception)
 def _unexpected(request, exc):

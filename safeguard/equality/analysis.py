@@ -60,6 +60,7 @@ class Row:
     crude: stats.Ratio = stats.Ratio(None, None, None)
     adjusted: stats.Ratio = stats.Ratio(None, None, None)
     is_reference: bool = False
+    key: object = None  # as grouped in the database
 
     @property
     def rate(self) -> float | None:
@@ -226,7 +227,7 @@ def analyse(
     # The API names a local authority by its name; the other groupings by their code.
     api_key = label if by == "local_authority" else (lambda k: k)
     rows = [
-        Row(api_key(k), label(k), totals[k][0], totals[k][1], suppressed=h)
+        Row(api_key(k), label(k), totals[k][0], totals[k][1], suppressed=h, key=k)
         for k, h in zip(keys, hidden, strict=True)
     ]
     note = ""

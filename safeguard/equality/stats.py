@@ -58,8 +58,7 @@ def fit_adjusted(cells: list[dict], reference, covariates: list[str], z: float =
     (events, n - events) as the response, so that the fit costs the same at any scale. A
     covariate with one level is dropped (it does not vary); a group where everyone, or no one,
     had the outcome is left out of the fit (its odds ratio is infinite)."""
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+    from threadpoolctl import threadpool_limits
 
     model = Model()
     cells = [c for c in cells if c["n"] > 0]
@@ -103,8 +102,19 @@ def fit_adjusted(cells: list[dict], reference, covariates: list[str], z: float =
     for row, c in enumerate(cells):
         for col, (name, level) in enumerate(columns, start=1):
             x[row, col] = 1.0 if c[name] == level else 0.0
+    model.adjusted_for = [name for name, _ in kept]
     events = np.array([c["events"] for c in cells], dtype=float)
     n = np.array([c["n"] for c in cells], dtype=float)
+    # One thread: a fit this size takes milliseconds, while OpenBLAS threads contending for
+    # a web server's cores made it take seconds.
+    with threadpool_limits(limits=1):
+        return _fit(model, x, events, n, columns, reference, z)
+
+
+def _fit(model: Model, x, events, n, columns, reference, z) -> Model:
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
     if np.linalg.matrix_rank(x) < x.shape[1]:
         # A covariate that is the same as group (or as another covariate): drop the last.
         model.not_fitted = (
@@ -112,7 +122,6 @@ def fit_adjusted(cells: list[dict], reference, covariates: list[str], z: float =
             "(some combinations have nobody in them)."
         )
         return model
-    model.adjusted_for = [name for name, _ in kept]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", PerfectSeparationWarning)
