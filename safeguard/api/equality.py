@@ -34,7 +34,7 @@ class _Period(Schema):
 
 
 class EqualityQuery(_Period):
-    decision: DecisionCode
+    decision: DecisionCode = "asc_referral_accepted"
     by: Literal["sex", "ethnicity", "age_band", "local_authority"] = "sex"
     reference: str | None = Field(None, max_length=120)
 
