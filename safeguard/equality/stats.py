@@ -11,6 +11,8 @@ Z_95 = 1.959963984540054
 Z_998 = 3.090232306167813
 # A standard error of a log odds ratio beyond this means the estimate is not identified.
 MAX_LOG_SE = 20.0
+# Above this many groups the fit uses the structured Newton method (_fit_grouped).
+STATSMODELS_MAX_GROUPS = 40
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ def fit_adjusted(cells: list[dict], reference, covariates: list[str], z: float =
     if len(group_levels) < 2:
         model.not_fitted = "There is only one group to compare."
         return model
+    if len(group_levels) > STATSMODELS_MAX_GROUPS:
+        return _fit_grouped(model, cells, group_levels, kept, z)
     columns = [("group", g) for g in group_levels[1:]]
     for name, levels in kept:
         columns += [(name, level) for level in levels[1:]]
@@ -111,6 +115,74 @@ def fit_adjusted(cells: list[dict], reference, covariates: list[str], z: float =
     # a web server's cores made it take seconds.
     with threadpool_limits(limits=1):
         return _fit(model, x, events, n, columns, reference, z)
+
+
+def _fit_grouped(model: Model, cells, group_levels, kept, z) -> Model:
+    """The same logistic regression for many groups (such as local authorities), by Newton's
+    method on its structure: one parameter per group and a few for need, so the information
+    matrix is a diagonal block (groups) bordered by a small dense one (need), solved through
+    its Schur complement. statsmodels' dense fit of 300 authorities by 40 combinations of need
+    takes seconds; this takes milliseconds, and the tests hold it to statsmodels' result."""
+    index = {g: i for i, g in enumerate(group_levels)}
+    columns = [(name, level) for name, levels in kept for level in levels[1:]]
+    g_of = np.array([index[c["group"]] for c in cells])
+    x = np.array(
+        [[1.0 if c[name] == level else 0.0 for name, level in columns] for c in cells]
+    ).reshape(len(cells), len(columns))
+    y = np.array([c["events"] for c in cells], dtype=float)
+    n = np.array([c["n"] for c in cells], dtype=float)
+    groups = len(group_levels)
+    y_g = np.bincount(g_of, weights=y, minlength=groups)
+    n_g = np.bincount(g_of, weights=n, minlength=groups)
+    alpha = np.log(y_g / (n_g - y_g))
+    beta = np.zeros(len(columns))
+    for _ in range(100):
+        eta = alpha[g_of] + x @ beta
+        p = 1 / (1 + np.exp(-eta))
+        w = n * p * (1 - p)
+        r = y - n * p
+        d = np.bincount(g_of, weights=w, minlength=groups)
+        b = np.zeros((groups, len(columns)))
+        np.add.at(b, g_of, w[:, None] * x)
+        c = (x * w[:, None]).T @ x
+        s_alpha = np.bincount(g_of, weights=r, minlength=groups)
+        s_beta = x.T @ r
+        schur = c - b.T @ (b / d[:, None])
+        try:
+            step_beta = np.linalg.solve(schur, s_beta - b.T @ (s_alpha / d))
+        except np.linalg.LinAlgError:
+            model.not_fitted = (
+                "The model could not be fitted: the need adjusted for is bound up with the "
+                "groups (some combinations have nobody in them)."
+            )
+            return model
+        step_alpha = (s_alpha - b @ step_beta) / d
+        alpha += step_alpha
+        beta += step_beta
+        if max(np.max(np.abs(step_alpha)), np.max(np.abs(step_beta), initial=0)) < 1e-10:
+            break
+    else:
+        model.not_fitted = "The model could not be fitted: the fit did not converge."
+        return model
+    # The information matrix at the estimate: var(alpha_g - alpha_ref) from its inverse.
+    inv_schur = np.linalg.inv(schur)
+    u = b / d[:, None]
+    model.adjusted_for = [name for name, _ in kept]
+    ref = 0
+    for g, level in enumerate(group_levels):
+        if g == ref:
+            model.ratios[level] = Ratio(1.0, None, None)
+            continue
+        var = 1 / d[g] + 1 / d[ref] + (u[g] - u[ref]) @ inv_schur @ (u[g] - u[ref])
+        se = math.sqrt(var)
+        diff = alpha[g] - alpha[ref]
+        if not math.isfinite(diff) or se > MAX_LOG_SE:
+            model.ratios[level] = Ratio(None, None, None, "Too sparse for a stable figure.")
+            continue
+        model.ratios[level] = Ratio(
+            math.exp(diff), math.exp(diff - z * se), math.exp(diff + z * se)
+        )
+    return model
 
 
 def _fit(model: Model, x, events, n, columns, reference, z) -> Model:

@@ -150,3 +150,37 @@ def test_the_fit_never_raises(groups):
     model = stats.fit_adjusted(cells, "g0", ["need"])
     for ratio in model.ratios.values():
         assert ratio.odds_ratio is None or math.isfinite(ratio.odds_ratio)
+
+
+def test_many_groups_fit_by_structure_matches_statsmodels(monkeypatch):
+    """Above STATSMODELS_MAX_GROUPS groups (local authorities) the fit is by Newton's method on
+    the model's structure: the same estimates and intervals as statsmodels' GLM."""
+    import random
+
+    rng = random.Random(7)
+    cells = []
+    for g in range(60):
+        for need in ("yes", "no"):
+            for urgency in ("routine", "urgent", "immediate"):
+                n = rng.randint(5, 40)
+                cells.append(
+                    {
+                        "group": f"la{g:02d}",
+                        "need": need,
+                        "urgency": urgency,
+                        "n": n,
+                        "events": rng.randint(1, n - 1),
+                    }
+                )
+    structured = stats.fit_adjusted(cells, "la00", ["need", "urgency"])
+    monkeypatch.setattr(stats, "STATSMODELS_MAX_GROUPS", 10_000)
+    dense = stats.fit_adjusted(cells, "la00", ["need", "urgency"])
+    assert structured.not_fitted == dense.not_fitted == ""
+    assert structured.adjusted_for == dense.adjusted_for == ["need", "urgency"]
+    assert set(structured.ratios) == set(dense.ratios)
+    for group, ratio in dense.ratios.items():
+        other = structured.ratios[group]
+        assert other.odds_ratio == pytest.approx(ratio.odds_ratio, rel=1e-7)
+        if ratio.ci_low is not None:
+            assert other.ci_low == pytest.approx(ratio.ci_low, rel=1e-6)
+            assert other.ci_high == pytest.approx(ratio.ci_high, rel=1e-6)
