@@ -55,6 +55,10 @@ TARGETS = {
     "my_work": (None, "issue 3: measured, no target"),
     "monitoring_page": (1.0, "issue 4: national monitoring page median under 1 s"),
     "insights_api": (1.0, "issue 4: insights endpoint median under 1 s"),
+    "equality_page": (1.0, "issue 14: each equal treatment analysis page median under 1 s"),
+    "equality_by_la_page": (1.0, "issue 14: each equal treatment analysis page median under 1 s"),
+    "equality_funnel_page": (1.0, "issue 14: each equal treatment analysis page median under 1 s"),
+    "equality_api": (None, "issue 14: measured, no target"),
     "scan": (30.0, "issue 3: safeguarding_scan under 30 s"),
     "referral_rules": (10.0, "issue 4: referral rules add under 10 s to the scan"),
     "speedup": (20.0, "issue 3: scan at least 20 times faster than person by person"),
@@ -302,6 +306,14 @@ def _request_timings(args, today) -> tuple[list[Timing], dict]:
          lambda: n.get("/insights/referrals/")),
         ("insights_api", "GET /api/v1/insights/referrals?group_by=local_authority, demo.national",
          lambda: api.get("/api/v1/insights/referrals", {"group_by": "local_authority"}, headers=auth)),
+        ("equality_page", "Equal treatment /insights/equality/ (s42 accepted, by sex), demo.national",
+         lambda: n.get("/insights/equality/")),
+        ("equality_by_la_page", "Equal treatment, screened when due by local authority, demo.national",
+         lambda: n.get("/insights/equality/", {"decision": "screened_when_due", "by": "local_authority"})),
+        ("equality_funnel_page", "Equal treatment funnel /insights/equality/local-authorities/, demo.national",
+         lambda: n.get("/insights/equality/local-authorities/")),
+        ("equality_api", "GET /api/v1/insights/equality?decision=asc_referral_accepted&by=ethnicity",
+         lambda: api.get("/api/v1/insights/equality", {"decision": "asc_referral_accepted", "by": "ethnicity"}, headers=auth)),
     ]  # fmt: skip
     if args.only:
         plan = [entry for entry in plan if entry[0] in args.only]

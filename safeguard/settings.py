@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "safeguard.engagement",
     "safeguard.releases",
     "safeguard.learning",
+    "safeguard.equality",
     "safeguard.training",
     "safeguard.alerts",
     "safeguard.feedback",

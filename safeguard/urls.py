@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("safeguard.notify.urls")),
     path("", include("safeguard.releases.urls")),
     path("", include("safeguard.learning.urls")),
+    path("", include("safeguard.equality.urls")),
     path("", include("safeguard.training.urls")),
     path("", include("safeguard.alerts.urls")),
     path("", include("safeguard.identity.urls")),

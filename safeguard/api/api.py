@@ -212,6 +212,9 @@ def _database_unavailable(request, exc):
 from safeguard.api import pathways  # noqa: E402
 
 api.add_router("", pathways.router)
+from safeguard.api import equality  # noqa: E402
+
+api.add_router("", equality.router)
 
 
 @api.exception_handler(Exception)

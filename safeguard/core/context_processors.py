@@ -15,6 +15,7 @@ NAVIGATION = (
     ("Appointments", "engagement:overview", None),
     ("Release board", "releases:board", Capability.SEE_RELEASE_BOARD),
     ("Referral monitoring", "referrals:monitoring", Capability.SEE_REFERRAL_MONITORING),
+    ("Equal treatment", "equality:equality", Capability.SEE_REFERRAL_MONITORING),
     ("Learning from deaths", "learning:learning", Capability.SEE_LEARNING_FROM_DEATHS),
     ("Training", "training:training", Capability.SEE_TRAINING_COMPLIANCE),
     ("Duty rota", "alerts:rota", Capability.MANAGE_DUTY_ROTA),

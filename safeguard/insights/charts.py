@@ -114,3 +114,115 @@ def bar_chart(labels: list[str], values: list[float], *, title: str, unit: str =
         src="data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
         alt=f"{re.sub(r'[<>&]', '', title)}. The figures are in the table.",
     )
+
+
+FUNNEL_HEIGHT = 360
+FUNNEL_LEFT = 64
+FUNNEL_RIGHT = 16
+FUNNEL_TOP = 16
+FUNNEL_BOTTOM = 56
+GOVUK_RED = "#d4351c"
+GOVUK_ORANGE = "#f47738"
+
+
+def funnel_plot_svg(
+    points: list[tuple[str, float, float]],
+    limits,
+    *,
+    centre: float,
+    title: str,
+    x_label: str,
+    y_label: str,
+    y_max: float | None = None,
+    percent: bool = False,
+) -> str:
+    """A funnel plot as SVG: each point (label, size, value) against the centre line and the
+    control limits ``limits(size)`` -> (lower_95, upper_95, lower_998, upper_998), drawn as
+    curves (95% dashed, 99.8% solid). A value outside the 99.8% limits is drawn in red."""
+    plot_w = WIDTH - FUNNEL_LEFT - FUNNEL_RIGHT
+    plot_h = FUNNEL_HEIGHT - FUNNEL_TOP - FUNNEL_BOTTOM
+    x_max = nice_ceiling(max((size for _, size, _ in points), default=1))
+    top = (
+        y_max if y_max is not None else nice_ceiling(max([v for *_, v in points] + [centre]) * 1.1)
+    )
+
+    def sx(size):
+        return FUNNEL_LEFT + plot_w * size / x_max
+
+    def sy(value):
+        value = min(max(value, 0.0), top)
+        return FUNNEL_TOP + plot_h * (1 - value / top)
+
+    def show(value):
+        return f"{value * 100:.0f}%" if percent else _figure(value)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{FUNNEL_HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {FUNNEL_HEIGHT}" font-family="{FONT}" font-size="13" '
+        f'fill="{GOVUK_TEXT}">',
+        f"<title>{_text(title)}</title>",
+    ]
+    bottom = FUNNEL_TOP + plot_h
+    for i in range(5):
+        value = top * i / 4
+        y = sy(value)
+        parts.append(
+            f'<line x1="{FUNNEL_LEFT}" y1="{y:.1f}" x2="{FUNNEL_LEFT + plot_w}" y2="{y:.1f}" '
+            f'stroke="{GOVUK_MID_GREY}" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{FUNNEL_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" '
+            f'fill="{GOVUK_DARK_GREY}">{show(value)}</text>'
+        )
+        x = FUNNEL_LEFT + plot_w * i / 4
+        parts.append(
+            f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle" '
+            f'fill="{GOVUK_DARK_GREY}">{_figure(x_max * i / 4)}</text>'
+        )
+    steps = [x_max * (i / 60) ** 2 for i in range(1, 61)]
+    for index, dash in ((0, "6 4"), (1, "6 4"), (2, ""), (3, "")):
+        path = " ".join(
+            f"{'M' if j == 0 else 'L'}{sx(s):.1f},{sy(limits(s)[index]):.1f}"
+            for j, s in enumerate(steps)
+        )
+        dashes = f' stroke-dasharray="{dash}"' if dash else ""
+        parts.append(
+            f'<path d="{path}" fill="none" stroke="{GOVUK_DARK_GREY}" stroke-width="1.5"{dashes}/>'
+        )
+    parts.append(
+        f'<line x1="{FUNNEL_LEFT}" y1="{sy(centre):.1f}" x2="{FUNNEL_LEFT + plot_w}" '
+        f'y2="{sy(centre):.1f}" stroke="{GOVUK_TEXT}" stroke-width="2"/>'
+    )
+    for _label, size, value in points:
+        lower_998, upper_998 = limits(size)[2], limits(size)[3]
+        outside = value < lower_998 or value > upper_998
+        colour = GOVUK_RED if outside else GOVUK_BLUE
+        parts.append(
+            f'<circle cx="{sx(size):.1f}" cy="{sy(value):.1f}" r="4" fill="{colour}" '
+            'fill-opacity="0.8"/>'
+        )
+    parts.append(
+        f'<line x1="{FUNNEL_LEFT}" y1="{FUNNEL_TOP}" x2="{FUNNEL_LEFT}" y2="{bottom}" '
+        f'stroke="{GOVUK_TEXT}" stroke-width="1"/>'
+    )
+    parts.append(
+        f'<text x="{FUNNEL_LEFT + plot_w / 2:.1f}" y="{bottom + 36}" text-anchor="middle" '
+        f'fill="{GOVUK_DARK_GREY}">{_text(x_label)}</text>'
+    )
+    parts.append(
+        f'<text x="14" y="{FUNNEL_TOP + plot_h / 2:.1f}" text-anchor="middle" '
+        f'transform="rotate(-90 14 {FUNNEL_TOP + plot_h / 2:.1f})" '
+        f'fill="{GOVUK_DARK_GREY}">{_text(y_label)}</text>'
+    )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def funnel_chart(points, limits, *, centre, title, x_label, y_label, **kwargs) -> Chart:
+    svg = funnel_plot_svg(
+        points, limits, centre=centre, title=title, x_label=x_label, y_label=y_label, **kwargs
+    )
+    return Chart(
+        src="data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
+        alt=f"{re.sub(r'[<>&]', '', title)}. The figures are in the table.",
+    )

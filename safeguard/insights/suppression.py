@@ -27,3 +27,17 @@ def suppress_values(values: list, *, secondary: bool) -> list:
 
 def suppress_one(value):
     return SUPPRESSED if is_small(value) else value
+
+
+def suppressed_rows(rows: list[list[int]], *, secondary: bool = True) -> list[bool]:
+    """Which rows of a breakdown to hide whole: each row lists the counts it publishes or lets
+    a reader work out (for a rate: the number, the events and those without the event). A row
+    is hidden when any of them is 1 to 4; with ``secondary`` (a total is published, or can be
+    added up), when exactly one row is hidden the next smallest (by its first count) is hidden
+    too, so that no hidden row can be worked out by subtraction."""
+    hidden = [any(is_small(v) for v in row) for row in rows]
+    if secondary and sum(hidden) == 1:
+        others = [(row[0], i) for i, row in enumerate(rows) if not hidden[i] and row and row[0] > 0]
+        if others:
+            hidden[min(others)[1]] = True
+    return hidden

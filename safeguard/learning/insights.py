@@ -285,7 +285,18 @@ PARTITIONS = [
 ]
 
 
+WITHHELD = "Withheld: with fewer than 5 deaths, this breakdown could describe one person"
+
+
+def withheld(figures: dict) -> bool:
+    """Breakdowns of so few deaths (1 to 4) would describe the person: each would show "<5" in
+    exactly one category for one death. They are withheld whole, not suppressed cell by cell."""
+    return is_small(figures["total"])
+
+
 def _partition_table(figures, key, title, heading, *, suppress) -> Table:
+    if suppress and withheld(figures):
+        return (title, [heading, "Deaths"], [[WITHHELD, ""], ["Total", SUPPRESSED]])
     rows = figures[key]
     counts = _suppressed_column(rows) if suppress else [r["count"] for r in rows]
     body = [[r["label"], c] for r, c in zip(rows, counts, strict=True)]
@@ -325,33 +336,27 @@ def figure_tables(figures: dict, *, suppress: bool = True, include_regions=True)
         tables.append(_partition_table(figures, key, title, heading, suppress=suppress))
 
     factors = figures["factors"]
+    if suppress and withheld(figures):
+        tables += [
+            (
+                "Systemic factors",
+                ["Code", "Systemic factor", "Theme", "Reviews citing it", "Share of reviews"],
+                [[WITHHELD, "", "", "", ""]],
+            ),
+            ("Systemic factors by quarter", ["Code", "Systemic factor"], [[WITHHELD, ""]]),
+        ]
+        factors = None
     counts = (
-        _suppressed_column(factors, secondary=False) if suppress else [f["count"] for f in factors]
-    )
-    tables.append(
-        (
-            "Systemic factors",
-            ["Code", "Systemic factor", "Theme", "Reviews citing it", "Share of reviews"],
-            [
-                [f["key"], f["label"], f["theme"], c, _share(c, f["share"])]
-                for f, c in zip(factors, counts, strict=True)
-            ],
+        None
+        if factors is None
+        else (
+            _suppressed_column(factors, secondary=False)
+            if suppress
+            else [f["count"] for f in factors]
         )
     )
-    trend = figures["factor_trend"]
-    trend_rows = []
-    for row in trend["rows"]:
-        cells = [*row["by_quarter"], row["count"]]
-        if suppress:
-            cells = suppress_values(cells[:-1], secondary=True) + [suppress_one(cells[-1])]
-        trend_rows.append([row["key"], row["label"], *cells])
-    tables.append(
-        (
-            "Systemic factors by quarter",
-            ["Code", "Systemic factor", *trend["quarters"], "Total"],
-            trend_rows,
-        )
-    )
+    if factors is not None:
+        tables += _factor_tables(figures, factors, counts, suppress=suppress)
     reviews = figures["reviews_by_status"]
     counts = _suppressed_column(reviews) if suppress else [r["count"] for r in reviews]
     tables.append(
@@ -374,6 +379,34 @@ def figure_tables(figures: dict, *, suppress: bool = True, include_regions=True)
     return tables
 
 
+def _factor_tables(figures, factors, counts, *, suppress) -> list[Table]:
+    tables = [
+        (
+            "Systemic factors",
+            ["Code", "Systemic factor", "Theme", "Reviews citing it", "Share of reviews"],
+            [
+                [f["key"], f["label"], f["theme"], c, _share(c, f["share"])]
+                for f, c in zip(factors, counts, strict=True)
+            ],
+        )
+    ]
+    trend = figures["factor_trend"]
+    trend_rows = []
+    for row in trend["rows"]:
+        cells = [*row["by_quarter"], row["count"]]
+        if suppress:
+            cells = suppress_values(cells[:-1], secondary=True) + [suppress_one(cells[-1])]
+        trend_rows.append([row["key"], row["label"], *cells])
+    tables.append(
+        (
+            "Systemic factors by quarter",
+            ["Code", "Systemic factor", *trend["quarters"], "Total"],
+            trend_rows,
+        )
+    )
+    return tables
+
+
 # ---- the API's grouped figures ------------------------------------------------------------------
 
 
@@ -387,6 +420,8 @@ def grouped_for_api(figures: dict, group_by: str) -> list[dict]:
     }[group_by]
     rows = figures[key]
     counts = _suppressed_column(rows, secondary=group_by != "factor")
+    if withheld(figures):  # a breakdown of 1 to 4 deaths: every group withheld
+        counts = [SUPPRESSED] * len(rows)
     out = []
     for row, count in zip(rows, counts, strict=True):
         hidden = count == SUPPRESSED

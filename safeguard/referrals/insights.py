@@ -10,6 +10,7 @@ from safeguard.core.bounds import years_before
 from safeguard.core.capabilities import Capability, has_capability
 from safeguard.core.models import PDU, LocalAuthority, Region
 from safeguard.insights.stats import totals_by_each_key
+from safeguard.insights.suppression import suppress_values, suppressed_rows
 from safeguard.people.models import Ethnicity, Sex
 from safeguard.referrals.models import (
     AWAITING_DECISION,
@@ -220,7 +221,7 @@ def referral_figures(
         date_from = today - timedelta(days=365)
     qs = filtered_referrals(user=user, date_from=date_from, date_to=date_to, kind=kind, **filters)
     group_bys = [group_by] if group_by == "kind" else [group_by, "kind"]
-    tables, reasons = figures(qs, group_bys, today)
+    tables, reasons = publishable(*figures(qs, group_bys, today))
     return {
         "group_by": group_by,
         "from": date_from,
@@ -228,5 +229,63 @@ def referral_figures(
         "groups": tables[group_by],
         "by_kind": tables["kind"],
         "rejection_reasons": reasons,
-        "escalations": escalation_figures(qs),
+        "escalations": publishable_escalations(escalation_figures(qs)),
     }
+
+
+# ---- small numbers (safeguard.insights.suppression: the one rule) -----------------------------
+
+GROUP_COUNTS = (
+    "referrals",
+    "decided",
+    "accepted",
+    "rejected",
+    "awaiting",
+    "closed_no_response",
+    "past_target",
+)
+GROUP_DERIVED = ("acceptance_rate", "median_working_days", "p90_working_days")
+
+
+def suppress_groups(rows: list[dict]) -> list[dict]:
+    """A grouping's rows as published: a group with any count of 1 to 4 is hidden whole
+    (counts, rate and working days null, ``suppressed`` true), and the next smallest with it
+    when it is the only one, so that no group can be worked out from the others and a total."""
+    hidden = suppressed_rows([[r[k] for k in GROUP_COUNTS] for r in rows])
+    return [
+        {**r, **dict.fromkeys(GROUP_COUNTS + GROUP_DERIVED), "suppressed": True}
+        if h
+        else {**r, "suppressed": False}
+        for r, h in zip(rows, hidden, strict=True)
+    ]
+
+
+def publishable(tables: dict[str, list[dict]], reasons: list[dict]):
+    """``figures()`` with small numbers suppressed in every grouping and the rejection
+    reasons (a reason's count null, ``suppressed`` true)."""
+    counts = suppress_values([r["count"] for r in reasons], secondary=True)
+    reasons = [
+        {**r, "count": None if c == "<5" else c, "suppressed": c == "<5"}
+        for r, c in zip(reasons, counts, strict=True)
+    ]
+    return {key: suppress_groups(rows) for key, rows in tables.items()}, reasons
+
+
+ESCALATION_COUNTS = (
+    "raised",
+    "open",
+    "decision_changed",
+    "alternative_agreed",
+    "decision_upheld",
+    "withdrawn",
+)
+
+
+def publishable_escalations(levels: list[dict]) -> list[dict]:
+    hidden = suppressed_rows([[e.get(k, 0) for k in ESCALATION_COUNTS] for e in levels])
+    return [
+        {**e, **dict.fromkeys(k for k in e if k != "level"), "suppressed": True}
+        if h
+        else {**e, "suppressed": False}
+        for e, h in zip(levels, hidden, strict=True)
+    ]

@@ -15,6 +15,7 @@ from safeguard.core.forms import add_service_errors
 from safeguard.core.models import PDU, LocalAuthority, Region
 from safeguard.insights.charts import bar_chart
 from safeguard.insights.exports import csv_response, xlsx_response
+from safeguard.insights.suppression import SUPPRESSED
 from safeguard.people.selectors import person_get_for
 from safeguard.referrals import forms, insights, selectors, services
 from safeguard.referrals.catalogue import escalation_ladder
@@ -248,14 +249,16 @@ def _monitoring_data(request):
     qs = insights.filtered_referrals(
         user=user, date_from=date_from, date_to=date_to, kind=kind, **filters
     )
-    tables, reasons = insights.figures(qs, [key for key, _ in GROUPINGS], today)
+    tables, reasons = insights.publishable(
+        *insights.figures(qs, [key for key, _ in GROUPINGS], today)
+    )
     return {
         "form": form,
         "date_from": date_from,
         "date_to": date_to,
         "tables": tables,
         "rejection_reasons": reasons,
-        "escalations": insights.escalation_figures(qs),
+        "escalations": insights.publishable_escalations(insights.escalation_figures(qs)),
     }
 
 
@@ -272,9 +275,15 @@ GROUP_HEADERS = [
 ]
 
 
+def _shown(value):
+    return SUPPRESSED if value is None else value
+
+
 def _group_rows(rows):
     return [
-        [
+        [r["label"]] + [SUPPRESSED] * 4 + [None, None, None, SUPPRESSED]
+        if r["suppressed"]
+        else [
             r["label"],
             r["referrals"],
             r["accepted"],
@@ -296,7 +305,7 @@ def monitoring(request):
     sections = []
     for key, title in GROUPINGS:
         rows = data["tables"][key]
-        top = rows[:15]
+        top = [r for r in rows if not r["suppressed"]][:15]
         sections.append(
             {
                 "key": key,
@@ -312,7 +321,7 @@ def monitoring(request):
                 else "",
             }
         )
-    reasons = data["rejection_reasons"]
+    reasons = [r for r in data["rejection_reasons"] if not r["suppressed"]]
     access_log_record(
         actor=request.user,
         action=Action.LIST_PEOPLE,
@@ -349,7 +358,7 @@ def monitoring_export(request, fmt):
         (
             "Rejection reasons",
             ["Reason", "Referrals"],
-            [[r["label"], r["count"]] for r in data["rejection_reasons"]],
+            [[r["label"], _shown(r["count"])] for r in data["rejection_reasons"]],
         )
     )
     tables.append(
@@ -367,12 +376,17 @@ def monitoring_export(request, fmt):
             [
                 [
                     e["level"],
-                    e["raised"],
-                    e["open"],
-                    e["decision_changed"],
-                    e["alternative_agreed"],
-                    e["decision_upheld"],
-                    e["withdrawn"],
+                    *(
+                        _shown(e[k])
+                        for k in (
+                            "raised",
+                            "open",
+                            "decision_changed",
+                            "alternative_agreed",
+                            "decision_upheld",
+                            "withdrawn",
+                        )
+                    ),
                 ]
                 for e in data["escalations"]
             ],

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from safeguard.core.capabilities import Capability, has_capability
 from safeguard.engagement.models import Appointment
+from safeguard.insights.suppression import SUPPRESSED, is_small, suppress_values
 from safeguard.people.models import AccommodationStatus
 from safeguard.releases import catalogue
 from safeguard.releases.models import (
@@ -203,14 +204,25 @@ def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def release_figures(
-    *, user, group_by="pdu", date_from=None, date_to=None, region_id=None, pdu_id=None
+    *,
+    user,
+    group_by="pdu",
+    date_from=None,
+    date_to=None,
+    region_id=None,
+    pdu_id=None,
+    suppress_small=True,
 ) -> dict:
-    """Everything the measures page, its exports and the API show."""
+    """Everything the measures page, its exports and the API show, small numbers suppressed
+    (``suppress_small=False`` only for checking the arithmetic itself)."""
     if date_from is None and date_to is None:
         date_from, date_to = default_period(timezone.localdate())
     plans = released_plans(
         user=user, date_from=date_from, date_to=date_to, region_id=region_id, pdu_id=pdu_id
     )
+    overall_row, groups = overall(plans), grouped(plans, group_by)
+    if suppress_small:
+        overall_row, groups = suppress(overall_row, groups)
     return {
         "group_by": group_by,
         "from": date_from,
@@ -226,9 +238,50 @@ def release_figures(
             for m in measures()
         ],
         "left_out": measures_left_out(),
-        "overall": overall(plans),
-        "groups": grouped(plans, group_by),
+        "overall": overall_row,
+        "groups": groups,
     }
+
+
+def _hide(row: dict, key: str) -> None:
+    row[key] = None
+    if key not in row["suppressed"]:
+        row["suppressed"].append(key)
+
+
+def suppress(overall_row: dict, groups: list[dict]) -> tuple[dict, list[dict]]:
+    """The one small-number rule (safeguard.insights.suppression) on the measures: a count of
+    1 to 4 is null and named in the row's ``suppressed``; so is a count whose complement
+    (out of, less the count) is 1 to 4, which could be worked out from the two; within each
+    column of the groups, a lone hidden count takes the next smallest with it, since the
+    overall row is their total. A share worked out from a hidden count is hidden too."""
+    rows = [overall_row, *groups]
+    for row in rows:
+        row["suppressed"] = []
+    keys = list(_counts())
+    for m in measures():
+        for row in rows:
+            num, den = row[m.numerator], row[m.denominator]
+            if is_small(den - num):
+                _hide(row, m.numerator)
+    for key in keys:
+        if is_small(overall_row[key]):
+            _hide(overall_row, key)
+        values = [None if key in g["suppressed"] else g[key] for g in groups]
+        # A count already hidden stands in as 1 so that the rule sees it as hidden.
+        shown = suppress_values([1 if v is None else v for v in values], secondary=True)
+        for group, value in zip(groups, shown, strict=True):
+            if value == SUPPRESSED:
+                _hide(group, key)
+    for row in rows:
+        for m in measures():
+            if m.numerator in row["suppressed"] or m.denominator in row["suppressed"]:
+                row[f"{m.key}_share"] = None
+    return overall_row, groups
+
+
+def _cell(value):
+    return SUPPRESSED if value is None else value
 
 
 def export_tables(figures_by_grouping: dict[str, dict]) -> list:
@@ -239,9 +292,11 @@ def export_tables(figures_by_grouping: dict[str, dict]) -> list:
         headers += [f"{m.label}: count", f"{m.label}: out of", f"{m.label}: %"]
 
     def line(label, row):
-        cells = [label, row["released"]]
+        cells = [label, _cell(row["released"])]
         for m in ms:
-            cells += [row[m.numerator], row[m.denominator], row[f"{m.key}_share"]]
+            hidden = m.numerator in row["suppressed"] or m.denominator in row["suppressed"]
+            share = SUPPRESSED if hidden else row[f"{m.key}_share"]
+            cells += [_cell(row[m.numerator]), _cell(row[m.denominator]), share]
         return cells
 
     first = next(iter(figures_by_grouping.values()))

@@ -16,6 +16,7 @@ from safeguard.core.forms import add_service_errors
 from safeguard.core.models import PDU, Region, Role
 from safeguard.insights.charts import bar_chart
 from safeguard.insights.exports import csv_response, xlsx_response
+from safeguard.insights.suppression import SUPPRESSED
 from safeguard.people.models import CustodyStatus
 from safeguard.people.selectors import person_get_for, teams_visible_to
 from safeguard.releases import insights, selectors, services
@@ -309,6 +310,11 @@ def _measures_data(request):
     return form, by_grouping
 
 
+def _shown(count):
+    """A count as published: hidden ones (1 to 4, see releases.insights.suppress) as "<5"."""
+    return SUPPRESSED if count is None else count
+
+
 @require_GET
 @requires(Capability.SEE_RELEASE_INSIGHTS)
 def measures(request):
@@ -319,8 +325,8 @@ def measures(request):
     overall_rows = [
         {
             "measure": m,
-            "count": overall[m.numerator],
-            "out_of": overall[m.denominator],
+            "count": _shown(overall[m.numerator]),
+            "out_of": _shown(overall[m.denominator]),
             "share": overall[f"{m.key}_share"],
         }
         for m in ms
@@ -330,7 +336,11 @@ def measures(request):
         rows = by_grouping[key]["groups"]
         for r in rows:
             r["cells"] = [
-                {"share": r[f"{m.key}_share"], "count": r[m.numerator], "out_of": r[m.denominator]}
+                {
+                    "share": r[f"{m.key}_share"],
+                    "count": _shown(r[m.numerator]),
+                    "out_of": _shown(r[m.denominator]),
+                }
                 for m in ms
             ]
         top = rows[:15]
@@ -365,7 +375,7 @@ def measures(request):
             "measures": ms,
             "left_out": first["left_out"],
             "overall_rows": overall_rows,
-            "overall_released": overall["released"],
+            "overall_released": _shown(overall["released"]),
             "overall_chart": bar_chart(
                 [r["measure"].label for r in overall_rows],
                 [r["share"] or 0 for r in overall_rows],

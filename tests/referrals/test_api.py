@@ -214,16 +214,18 @@ def fixed_referrals(org):
     sent = dt.datetime(2026, 10, 5, 10, tzinfo=LONDON)  # Monday
 
     def make(person, agency, status, days=None, reason=""):
-        return SentReferralFactory(
-            person=person,
-            agency=agency,
-            status=status,
-            sent_at=sent,
-            due_by=dt.date(2026, 10, 5) + dt.timedelta(days=3),
-            decided_at=sent + dt.timedelta(days=days) if days is not None else None,
-            decision_working_days=days,
-            rejection_reason=reason,
-        )
+        # Five of each, so that no published count is 1 to 4 (those are suppressed).
+        for _ in range(5):
+            SentReferralFactory(
+                person=person,
+                agency=agency,
+                status=status,
+                sent_at=sent,
+                due_by=dt.date(2026, 10, 5) + dt.timedelta(days=3),
+                decided_at=sent + dt.timedelta(days=days) if days is not None else None,
+                decision_working_days=days,
+                rejection_reason=reason,
+            )
 
     make(man, kent, "accepted", 1)
     make(man, kent, "rejected", 2, "below_threshold")
@@ -243,15 +245,15 @@ def test_insights_by_local_authority_match_hand_computed_figures(client, org, fi
     assert response.status_code == 200
     groups = {g["key"]: g for g in response.json()["groups"]}
     kent = groups["Kent"]
-    assert (kent["referrals"], kent["accepted"], kent["rejected"]) == (4, 2, 2)
+    assert (kent["referrals"], kent["accepted"], kent["rejected"]) == (20, 10, 10)
     assert kent["acceptance_rate"] == 0.5
-    assert kent["median_working_days"] == 2.5  # of 1, 2, 3, 4
-    assert kent["p90_working_days"] == pytest.approx(3.7)
-    assert kent["past_target"] == 1
+    assert kent["median_working_days"] == 2.5  # of 1, 2, 3, 4, five times each
+    assert kent["p90_working_days"] == pytest.approx(4.0)
+    assert kent["past_target"] == 5
     medway = groups["Medway"]
-    assert (medway["referrals"], medway["acceptance_rate"], medway["past_target"]) == (2, 1.0, 1)
+    assert (medway["referrals"], medway["acceptance_rate"], medway["past_target"]) == (10, 1.0, 5)
     reasons = {r["reason"]: r["count"] for r in response.json()["rejection_reasons"]}
-    assert reasons["below_threshold"] == 2
+    assert reasons["below_threshold"] == 10
 
 
 @pytest.mark.django_db

@@ -193,6 +193,7 @@ def test_measures_match_the_hand_worked_figures(fixed_releases, org, home_team, 
         group_by="pdu",
         date_from=dt.date(2025, 1, 1),
         date_to=dt.date(2025, 6, 30),
+        suppress_small=False,  # the arithmetic; what is published is suppressed (below)
     )
     assert subset(figures["overall"], OVERALL) == OVERALL
     groups = {g["label"]: g for g in figures["groups"]}
@@ -206,6 +207,7 @@ def test_measures_match_the_hand_worked_figures(fixed_releases, org, home_team, 
         group_by="region",
         date_from=dt.date(2025, 1, 1),
         date_to=dt.date(2025, 6, 30),
+        suppress_small=False,
     )
     regions = {g["label"]: g["released"] for g in by_region["groups"]}
     assert regions == {home_team.pdu.region.name: 4, far_team.pdu.region.name: 2}
@@ -213,13 +215,19 @@ def test_measures_match_the_hand_worked_figures(fixed_releases, org, home_team, 
 
 def test_measures_are_scoped(fixed_releases, org, home_team):
     head = insights.release_figures(
-        user=org["staff"]["head"], date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 6, 30)
+        user=org["staff"]["head"],
+        date_from=dt.date(2025, 1, 1),
+        date_to=dt.date(2025, 6, 30),
+        suppress_small=False,
     )
     assert [g["label"] for g in head["groups"]] == [home_team.pdu.name]
     assert subset(head["overall"], PDU_A) == PDU_A
     # The restricted case is counted for the one member of staff allowed to see it only.
     everything = insights.release_figures(
-        user=org["staff"]["national"], date_from=dt.date(2024, 1, 1), date_to=dt.date(2025, 12, 31)
+        user=org["staff"]["national"],
+        date_from=dt.date(2024, 1, 1),
+        date_to=dt.date(2025, 12, 31),
+        suppress_small=False,
     )
     assert everything["overall"]["released"] == 7
 
@@ -232,9 +240,14 @@ def test_the_measures_api(client, fixed_releases, org, far_team):
     assert response.status_code == 200
     body = response.json()
     assert (body["group_by"], body["from"], body["to"]) == ("region", "2025-01-01", "2025-06-30")
-    assert subset(body["overall"], OVERALL) == OVERALL
+    # Published, small numbers are null and named: 6 releases, 3 with no fixed abode (<5).
+    overall = body["overall"]
+    assert overall["released"] == 6
+    assert overall["no_fixed_abode"] is None and "no_fixed_abode" in overall["suppressed"]
+    assert overall["released_no_fixed_abode_share"] is None
+    assert all(v is None or not 0 < v < 5 for k, v in overall.items() if isinstance(v, int))
     far = next(g for g in body["groups"] if g["label"] == far_team.pdu.region.name)
-    assert subset(far, PDU_B) == PDU_B
+    assert far["released"] is None and "released" in far["suppressed"]
     assert {m["key"] for m in body["measures"]} >= {
         "released_no_fixed_abode",
         "at_risk_released_no_fixed_abode",
@@ -256,15 +269,15 @@ def test_the_measures_page_has_charts_tables_and_filters(client, fixed_releases,
         'alt="Release measures, all releases in the period. The figures are in the table."' in html
     )
     assert "All releases in the period (6)" in html
-    assert "50.0%" in html and "75.0%" in html and "33.3%" in html
-    assert "2 of 4" in html and "1 of 2" in html  # PDU A and B: count of denominator
+    assert "&lt;5 of &lt;5" in html  # PDU A and B: every count is 1 to 4, so hidden
+    assert "2 of 4" not in html and "50.0%" not in html
     assert home_team.pdu.name in html
     assert AccessLogEntry.objects.filter(detail="release measures").exists()
     # Filtered to a PDU.
     html = client.get(
         f"/insights/releases/?date_from=01/01/2025&date_to=30/06/2025&pdu={home_team.pdu_id}"
     ).content.decode()
-    assert "All releases in the period (4)" in html
+    assert "All releases in the period (&lt;5)" in html  # 4 releases: hidden
 
 
 @pytest.mark.parametrize(
@@ -302,14 +315,13 @@ def test_the_exports_read_back(client, fixed_releases, org, home_team, far_team)
     headers = rows[1]
     overall = dict(zip(headers, rows[2], strict=True))
     assert overall["Group"] == "All releases" and overall["Releases"] == "6"
-    assert overall["Released with no fixed abode: count"] == "3"
-    assert overall["Released with no fixed abode: %"] == "50.0"
-    assert overall["Naloxone offered where opioid use was indicated: out of"] == "4"
-    assert overall["First appointment after release attended: %"] == "33.3"
+    assert overall["Released with no fixed abode: count"] == "<5"
+    assert overall["Released with no fixed abode: %"] == "<5"
+    assert overall["Naloxone offered where opioid use was indicated: out of"] == "<5"
     by_pdu = rows.index(["By PDU"])
     pdu_rows = {r[0]: dict(zip(headers, r, strict=True)) for r in rows[by_pdu + 2 : by_pdu + 4]}
-    assert pdu_rows[home_team.pdu.name]["In accommodation 12 weeks after release: %"] == "66.7"
-    assert pdu_rows[far_team.pdu.name]["Releases"] == "2"
+    assert pdu_rows[home_team.pdu.name]["In accommodation 12 weeks after release: %"] == "<5"
+    assert pdu_rows[far_team.pdu.name]["Releases"] == "<5"
 
     response = client.get(f"/insights/releases/export.xlsx?{query}")
     assert response.status_code == 200
@@ -318,7 +330,7 @@ def test_the_exports_read_back(client, fixed_releases, org, home_team, far_team)
     sheet = book["Overall"]
     values = dict(zip([c.value for c in sheet[1]], [c.value for c in sheet[2]], strict=True))
     assert values["Releases"] == 6
-    assert values["Met by the practitioner before release: %"] == 50.0
+    assert values["Met by the practitioner before release: %"] == "<5"
     region_rows = {r[0].value: r[1].value for r in book["By region"].iter_rows(min_row=2)}
-    assert region_rows == {home_team.pdu.region.name: 4, far_team.pdu.region.name: 2}
+    assert region_rows == {home_team.pdu.region.name: "<5", far_team.pdu.region.name: "<5"}
     assert AccessLogEntry.objects.filter(detail="release measures export xlsx").exists()
