@@ -30,14 +30,13 @@ def decided(person, agency, *, due_by, decided_on, status="accepted"):
 
 
 def past_target(org):
-    figures = insights.referral_figures(
-        user=org["staff"]["national"],
-        group_by="agency",
-        date_from=dt.date(2026, 10, 1),
-        date_to=dt.date(2026, 10, 31),
-        today=dt.date(2026, 11, 30),
+    # The figures before the small-number rule hides them (these tests use one or three
+    # referrals; tests/referrals/test_suppression.py covers what is published).
+    referrals = insights.filtered_referrals(
+        user=org["staff"]["national"], date_from=dt.date(2026, 10, 1), date_to=dt.date(2026, 10, 31)
     )
-    return {g["label"]: g["past_target"] for g in figures["groups"]}
+    tables, _ = insights.figures(referrals, ["agency"], dt.date(2026, 11, 30))
+    return {g["label"]: g["past_target"] for g in tables["agency"]}
 
 
 @pytest.mark.django_db
