@@ -3,7 +3,8 @@
 import json
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
@@ -46,6 +47,7 @@ ERRORS_EVERY_OPERATION = {
 }
 ERRORS_WITH_A_BODY = {
     "400": "The body is not JSON",
+    "413": "The body is larger than the service accepts (DATA_UPLOAD_MAX_MEMORY_SIZE)",
     "409": "A stale edit, an illegal transition or a closed record",
 }
 
@@ -194,6 +196,17 @@ api.add_router("", feedback.router)
 from safeguard.api import audits  # noqa: E402
 
 api.add_router("", audits.router)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return problem(
+        request,
+        status=413,
+        title="Request body too large",
+        detail=f"Send at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes in one request "
+        "(split a large load into several).",
+    )
 
 
 @api.exception_handler(OperationalError)

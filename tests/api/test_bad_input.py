@@ -230,3 +230,13 @@ def test_the_monitoring_page_on_a_leap_day(client, org, monkeypatch):
     client.force_login(org["staff"]["national"])
     assert client.get("/insights/referrals/").status_code == 200
     assert client.get("/learning/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_body_larger_than_the_service_accepts_is_a_413_problem(client, org, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = post_referral(client, org, reason="x" * 2000)
+    assert response.status_code == 413
+    assert response["Content-Type"] == PROBLEM
+    assert "1,000 bytes" in response.json()["detail"]
+    assert not Referral.objects.exists()
