@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "safeguard.learning",
     "safeguard.training",
     "safeguard.alerts",
+    "safeguard.integration",
     "safeguard.api",
     "safeguard.demo",
 ]
@@ -140,6 +141,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "safeguard.core.context_processors.navigation",
+                "safeguard.core.case_source.context",
             ],
         },
     }
@@ -339,3 +341,20 @@ SAFEGUARD_OUTBOX_KEYS = _outbox_keys()
 # Check-in links: how long they work, and the address people open them at.
 CHECK_IN_LINK_HOURS = int(os.environ.get("CHECK_IN_LINK_HOURS", "72"))
 SAFEGUARD_PUBLIC_URL = os.environ.get("SAFEGUARD_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# ---- nDelius: integrated mode, HMPPS domain events and the bulk load (safeguard.integration) --
+# "standalone" (the default and the demo): Safeguard is the record. "delius": people,
+# allocations, registrations and custody facts come from nDelius and are read-only here.
+SAFEGUARD_CASE_SOURCE = os.environ.get("SAFEGUARD_CASE_SOURCE", "standalone").strip().lower()
+if SAFEGUARD_CASE_SOURCE not in ("standalone", "delius"):
+    raise ImproperlyConfigured("SAFEGUARD_CASE_SOURCE must be 'standalone' or 'delius'.")
+# The SQS queue the HMPPS domain events arrive on (`manage.py consume_events`). The endpoint,
+# region and credentials are boto3's own variables: AWS_ENDPOINT_URL, AWS_REGION or
+# AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a role).
+HMPPS_EVENTS_QUEUE_URL = os.environ.get("HMPPS_EVENTS_QUEUE_URL", "").strip()
+HMPPS_EVENTS_WAIT_SECONDS = int(os.environ.get("HMPPS_EVENTS_WAIT_SECONDS", "20"))
+# Bearer token for the case summaries the events' detailUrl points at (optional).
+DELIUS_API_TOKEN = os.environ.get("DELIUS_API_TOKEN", "").strip()
+DELIUS_API_TIMEOUT_SECONDS = int(os.environ.get("DELIUS_API_TIMEOUT_SECONDS", "10"))
+# If set, a detailUrl must start with it (the token is never sent anywhere else).
+DELIUS_API_URL = os.environ.get("DELIUS_API_URL", "").strip()
