@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -91,7 +91,9 @@ class Consumer:
         )
         messages = answer.get("Messages", [])
         for message in messages:
-            close_old_connections()
+            if not connection.in_atomic_block:
+                # A long-running process: drop a connection the database has closed.
+                close_old_connections()
             self.handle(message)
         return len(messages)
 

@@ -570,6 +570,7 @@ def _load_orm(extract: Extract, report: ImportReport, account, today: date) -> N
 # ---- PostgreSQL: COPY into staging, then set-based upserts ---------------------------------
 
 STAGING = """
+DROP TABLE IF EXISTS stage_case, stage_alloc, stage_reg, moved;
 CREATE TEMP TABLE stage_case (
     crn text PRIMARY KEY, first_name text, last_name text, date_of_birth date, sex text,
     ethnicity text, custody_status text, expected_release_date date, sentence_type text,

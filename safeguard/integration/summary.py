@@ -137,7 +137,7 @@ def parse_code(value, field: str, *, required: bool = True) -> str | None:
 
 
 def parse_sex(value) -> str:
-    code = value.strip().upper() if isinstance(value, str) else value
+    code = value.strip().upper() if isinstance(value, str) else None
     if code not in SEX_CODES:
         raise SummaryError("sex must be M, F or N")
     return SEX_CODES[code]
