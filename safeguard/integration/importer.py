@@ -18,6 +18,7 @@ gets one entry for the run and ``ImportRun`` keeps its counts.
 """
 
 import csv
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,23 +27,26 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
+from safeguard.core import bounds
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.models import Staff, Team
 from safeguard.integration.audit import IntegrationEvent
 from safeguard.integration.models import ImportRun
 from safeguard.integration.reconcile import integration_account
 from safeguard.integration.summary import (
+    ID_PATTERN,
+    NOTES_MAX,
     SummaryError,
     parse_bool,
     parse_code,
     parse_crn,
     parse_date,
     parse_ethnicity,
-    parse_registration,
     parse_sex,
     parse_text,
 )
 from safeguard.people.models import (
+    CRN_PATTERN,
     Allocation,
     AllocationReason,
     CustodyStatus,
@@ -120,7 +124,7 @@ class ImportReport:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CaseRow:
     crn: str
     first_name: str
@@ -134,7 +138,7 @@ class CaseRow:
     supervision_start: date | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class AllocationRow:
     crn: str
     team_id: int
@@ -143,7 +147,7 @@ class AllocationRow:
     allocated_on: date
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RegistrationRow:
     delius_id: str
     crn: str
@@ -205,32 +209,63 @@ def _case(values: dict) -> CaseRow:
     )
 
 
+_CRN = re.compile(CRN_PATTERN)
+_TRUE, _FALSE = frozenset({"y", "yes", "true", "1"}), frozenset({"n", "no", "false", "0"})
+
+
+def _csv_date(value: str, field: str, *, required: bool = True) -> date | None:
+    """The contract's date rule for a CSV cell, without the JSON checks (1.5M rows a run)."""
+    value = value.strip()
+    if not value:
+        if required:
+            raise SummaryError(f"{field} is required")
+        return None
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise SummaryError(f"{field} must be a date like 2026-01-31") from None
+    if not bounds.ANY_EARLIEST <= parsed <= bounds.ANY_LATEST:
+        raise SummaryError(f"{field} is not a plausible date")
+    return parsed
+
+
 def _registration(values: dict, types: dict[str, int]) -> RegistrationRow:
-    fact = parse_registration(
-        {
-            "id": values["id"],
-            "typeCode": values["type_code"],
-            "startDate": values["start_date"],
-            "nextReviewDate": values["next_review_date"],
-            "notes": values["notes"],
-            "active": values["active"],
-            "endDate": values["end_date"],
-        }
-    )
-    type_id = types.get(fact.type_code)
+    """One row of registrations.csv, by the same rules as ``summary.parse_registration``."""
+    delius_id = values["id"].strip()
+    if not ID_PATTERN.match(delius_id):
+        raise SummaryError("id must be the nDelius registration id")
+    crn = values["crn"].strip().upper()
+    if not _CRN.match(crn):
+        raise SummaryError("crn must be a CRN (a letter and six digits)")
+    type_id = types.get(values["type_code"].strip().upper())
     if type_id is None:
         raise SummaryError("type_code is not a register type in Safeguard's catalogue")
+    flag = values["active"].strip().lower()
+    if flag not in _TRUE and flag not in _FALSE:
+        raise SummaryError("active must be true or false")
+    active = flag in _TRUE
+    start = _csv_date(values["start_date"], "start_date")
+    review = end = None
+    if active:
+        review = _csv_date(values["next_review_date"], "next_review_date", required=False)
+    else:
+        end = _csv_date(values["end_date"], "end_date")
+        if end < start:
+            raise SummaryError("end_date is before start_date")
+    notes = values["notes"].strip()
+    if len(notes) > NOTES_MAX:
+        raise SummaryError(f"notes is longer than {NOTES_MAX} characters")
     return RegistrationRow(
-        delius_id=fact.delius_id,
-        crn=parse_crn(values["crn"]),
-        register_type_id=type_id,
-        status=RegistrationStatus.ACTIVE if fact.active else RegistrationStatus.ENDED,
-        start_date=fact.start_date,
-        next_review_date=fact.next_review_date,
-        notes=fact.notes,
-        ended_on=fact.end_date,
-        end_reason="" if fact.active else EndReason.NO_LONGER_APPLIES,
-        end_notes="" if fact.active else "Deregistered in nDelius",
+        delius_id,
+        crn,
+        type_id,
+        RegistrationStatus.ACTIVE if active else RegistrationStatus.ENDED,
+        start,
+        review,
+        notes,
+        end,
+        "" if active else EndReason.NO_LONGER_APPLIES,
+        "" if active else "Deregistered in nDelius",
     )
 
 

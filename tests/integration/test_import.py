@@ -189,7 +189,7 @@ def test_every_bad_row_is_reported_with_file_line_and_reason(tmp_path, demo_code
     assert "team_code" in reasons[("allocations.csv", 4)]
     assert "staff_code" in reasons[("allocations.csv", 5)]
     assert "register type" in reasons[("registrations.csv", 3)]
-    assert "endDate" in reasons[("registrations.csv", 6)]
+    assert "end_date" in reasons[("registrations.csv", 6)]
     assert lines and all(
         line.startswith(("cases.csv line", "allocations.csv line", "registrations.csv line"))
         for line in lines
