@@ -241,3 +241,18 @@ def test_the_command_needs_a_queue(settings):
     settings.HMPPS_EVENTS_QUEUE_URL = ""
     with pytest.raises(CommandError):
         call_command("consume_events", "--until-empty")
+
+
+def test_an_event_that_changes_nothing_costs_a_few_queries_however_long_the_case(
+    demo_codes, django_assert_max_num_queries
+):
+    from safeguard.integration.reconcile import reconcile_case
+    from safeguard.integration.summary import parse_case_summary
+
+    many = [registration(f"47{n:08d}", "ALSH" if n % 2 else "RVLN") for n in range(30)]
+    parsed = parse_case_summary(summary(registrations=many))
+    first = reconcile_case(parsed)
+    assert first.created and first.registrations_added == 30
+    with django_assert_max_num_queries(10):
+        again = reconcile_case(parsed)
+    assert not again.anything
