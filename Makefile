@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_PEOPLE ?= 5000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run serve setup install assets migrate demo test test-fast lint format bench bench-load clean
+.PHONY: run serve setup install assets migrate demo test test-fast lint format bench bench-load bench-delius clean
 
 run: setup demo serve
 
@@ -78,6 +78,11 @@ format: $(VENV)/.installed-dev
 bench: setup $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run
 	$(MAKE) bench-load
+	$(MAKE) bench-delius
+
+# The nDelius bulk load (240,000 cases, 1.5M registrations): see bench/delius_import.py.
+bench-delius: setup $(VENV)/.installed-dev
+	$(BIN)/python -m bench.delius_import
 
 # Locust against gunicorn (production settings) on the same database: see bench/load.py.
 bench-load: setup $(VENV)/.installed-dev

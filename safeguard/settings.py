@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "safeguard.feedback",
     "safeguard.audits",
     "safeguard.pathways",
+    "safeguard.integration",
     "safeguard.api",
     "safeguard.demo",
     "django_otp",
@@ -154,6 +155,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "safeguard.core.context_processors.navigation",
+                "safeguard.core.case_source.context",
             ],
         },
     }
@@ -424,3 +426,19 @@ if PRODUCTION and _mfa in {"0", "false", "no", "off"}:
     )
 SAFEGUARD_REQUIRE_MFA = PRODUCTION or _mfa in {"1", "true", "yes", "on"}
 OTP_TOTP_ISSUER = "Safeguard"
+# ---- nDelius: integrated mode, HMPPS domain events and the bulk load (safeguard.integration) --
+# "standalone" (the default and the demo): Safeguard is the record. "delius": people,
+# allocations, registrations and custody facts come from nDelius and are read-only here.
+SAFEGUARD_CASE_SOURCE = os.environ.get("SAFEGUARD_CASE_SOURCE", "standalone").strip().lower()
+if SAFEGUARD_CASE_SOURCE not in ("standalone", "delius"):
+    raise ImproperlyConfigured("SAFEGUARD_CASE_SOURCE must be 'standalone' or 'delius'.")
+# The SQS queue the HMPPS domain events arrive on (`manage.py consume_events`). The endpoint,
+# region and credentials are boto3's own variables: AWS_ENDPOINT_URL, AWS_REGION or
+# AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a role).
+HMPPS_EVENTS_QUEUE_URL = os.environ.get("HMPPS_EVENTS_QUEUE_URL", "").strip()
+HMPPS_EVENTS_WAIT_SECONDS = int(os.environ.get("HMPPS_EVENTS_WAIT_SECONDS", "20"))
+# Bearer token for the case summaries the events' detailUrl points at (optional).
+DELIUS_API_TOKEN = os.environ.get("DELIUS_API_TOKEN", "").strip()
+DELIUS_API_TIMEOUT_SECONDS = int(os.environ.get("DELIUS_API_TIMEOUT_SECONDS", "10"))
+# If set, a detailUrl must start with it (the token is never sent anywhere else).
+DELIUS_API_URL = os.environ.get("DELIUS_API_URL", "").strip()

@@ -23,14 +23,17 @@ class StaffAdmin(UserAdmin):
     list_display = ("username", "first_name", "last_name", "role", "in_post", "is_active")
     list_filter = ("role", "in_post", "is_active")
     fieldsets = UserAdmin.fieldsets + (
-        ("Role and memberships", {"fields": ("role", "teams", "pdu", "region", "in_post")}),
+        (
+            "Role and memberships",
+            {"fields": ("role", "teams", "pdu", "region", "in_post", "staff_code")},
+        ),
     )
     filter_horizontal = ("teams", "groups", "user_permissions")
 
 
 admin.site.register(Region)
 admin.site.register(PDU, list_display=("code", "name", "region"), list_filter=("region",))
-admin.site.register(Team, list_display=("name", "pdu"), search_fields=("name",))
+admin.site.register(Team, list_display=("name", "code", "pdu"), search_fields=("name", "code"))
 admin.site.register(LocalAuthority, list_display=("name", "region", "pdu"))
 
 

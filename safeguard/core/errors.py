@@ -57,3 +57,15 @@ class NotPermitted(DomainError, PermissionDenied):
     status = 403
     title = "Forbidden"
     default_message = "Your role cannot make this change."
+
+
+class OwnedByDelius(DomainError):
+    """Integrated mode (``SAFEGUARD_CASE_SOURCE=delius``): the person, their allocation, their
+    registrations and their custody facts come from nDelius and are read-only here."""
+
+    status = 409
+    title = "Change it in nDelius"
+    default_message = (
+        "This comes from nDelius, the national case record, so it cannot be changed in "
+        "Safeguard. Change it in nDelius: Safeguard shows the change as soon as nDelius sends it."
+    )

@@ -45,11 +45,16 @@ class PDU(models.Model):
 class Team(models.Model):
     name = models.CharField(max_length=120)
     pdu = models.ForeignKey(PDU, on_delete=models.PROTECT, related_name="teams")
+    # The team's nDelius code: how events and the bulk load place a case (integrated mode).
+    code = models.CharField("nDelius team code", max_length=10, blank=True, default="")
 
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["pdu", "name"], name="team_unique_name_in_pdu")
+            models.UniqueConstraint(fields=["pdu", "name"], name="team_unique_name_in_pdu"),
+            models.UniqueConstraint(
+                fields=["code"], condition=~models.Q(code=""), name="team_unique_delius_code"
+            ),
         ]
 
     def __str__(self):
@@ -102,10 +107,19 @@ class Staff(AbstractUser):
     in_post = models.BooleanField(
         default=True, help_text="False once the person has left the post; kept for history."
     )
+    # The officer's nDelius staff code: how events and the bulk load allocate a case.
+    staff_code = models.CharField("nDelius staff code", max_length=10, blank=True, default="")
 
     class Meta:
         verbose_name = "member of staff"
         verbose_name_plural = "staff"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff_code"],
+                condition=~models.Q(staff_code=""),
+                name="staff_unique_delius_code",
+            ),
+        ]
 
     def __str__(self):
         return self.get_full_name() or self.username
@@ -228,6 +242,7 @@ class AccessLogEntry(models.Model):
         API = "api", "JSON API"
         ADMIN = "admin", "Admin site"
         COMMAND = "command", "Command line"
+        DELIUS = "delius", "nDelius (events and bulk load)"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

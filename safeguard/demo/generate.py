@@ -679,6 +679,7 @@ class StaffBuilder:
                 (info.in_post if s.in_post else info.left).append(s.pk)
         self.summary.staff.update(s.role for s in created)
         self.summary.staff.update(s.role for s in sign_ins.values())
+        _delius_codes(teams, demo_team, sign_ins["demo.practitioner"], created)
         return StaffLayout(infos, by_team[demo_team.pk], sign_ins)
 
     def _add(self, role, *, team=None, pdu=None, region=None, in_post=True):
@@ -748,6 +749,30 @@ class StaffBuilder:
         else:
             self.summary.password_note = "password: the value of SAFEGUARD_DEMO_PASSWORD"
         return sign_ins
+
+
+DEMO_TEAM_CODE = "N07DEM"
+DEMO_STAFF_CODE = "N07DEMP"
+
+
+def _delius_codes(teams, demo_team, demo_practitioner, created) -> None:
+    """nDelius codes, by which integrated mode places a case: demo.practitioner's team is
+    N07DEM and demo.practitioner N07DEMP; every other team and generated practitioner gets a
+    code of its own (``T`` or ``S`` and its id)."""
+    for team in teams:
+        code = DEMO_TEAM_CODE if team.pk == demo_team.pk else (team.code or f"T{team.pk:05d}")
+        if team.code != code:
+            team.code = code
+    Team.objects.filter(code=DEMO_TEAM_CODE).exclude(pk=demo_team.pk).update(code="")
+    Team.objects.bulk_update(teams, ["code"], batch_size=BATCH_SIZE)
+    practitioners = [s for s in created if s.role == Role.PRACTITIONER and s.pk]
+    for staff in practitioners:
+        staff.staff_code = f"S{staff.pk:06d}"
+    Staff.objects.filter(staff_code=DEMO_STAFF_CODE).exclude(pk=demo_practitioner.pk).update(
+        staff_code=""
+    )
+    Staff.objects.bulk_update(practitioners, ["staff_code"], batch_size=BATCH_SIZE)
+    Staff.objects.filter(pk=demo_practitioner.pk).update(staff_code=DEMO_STAFF_CODE)
 
 
 # ---- writing rows -----------------------------------------------------------------------------

@@ -15,8 +15,10 @@ In that order the gate: checks the actor's capability (``NotPermitted``, 403); f
 locks the person through the one scoping function (``Http404`` for missing and not visible
 alike, with the refusal logged); refuses any change once the person has died
 (``RecordClosed``, 409, unless the service is the one that records or reviews the death);
-then gives the service a ``CaseChange`` whose ``record`` writes a typed audit entry in the
-same transaction. When the block ends without error, the person's work items are refreshed
+refuses, in integrated mode (``SAFEGUARD_CASE_SOURCE=delius``), a change to a fact nDelius
+owns: the service says so with ``delius_owned=True`` (the person's details, allocation,
+registrations and custody; ``OwnedByDelius``, 409, "change it in nDelius"); then gives the
+service a ``CaseChange`` whose ``record`` writes a typed audit entry in the same transaction. When the block ends without error, the person's work items are refreshed
 after commit, along with any side effects the service queued with ``change.on_commit``.
 """
 
@@ -30,7 +32,7 @@ from django.db.models import Manager, Model, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from safeguard.core import registry, workitems
+from safeguard.core import case_source, registry, workitems
 from safeguard.core.audit import (
     Action,
     AuditEvent,
@@ -151,9 +153,11 @@ def people_change(
     allow_closed: bool = False,
     refresh_work: bool = True,
     what: str = "change",
+    delius_owned: bool = False,
 ) -> Iterator[CaseChange]:
     """The gate for a change about several people at once (a meeting discussing them): every
-    one must be visible, and none may have died."""
+    one must be visible, and none may have died. ``delius_owned``: the change is to a fact
+    nDelius owns in integrated mode, so there it is refused (``OwnedByDelius``)."""
     require_capability(actor, capability)
     wanted = sorted(set(person_ids))
     try:
@@ -167,6 +171,8 @@ def people_change(
             )
             if not wanted or len(people) != len(wanted):
                 raise _NotVisible
+            if delius_owned:
+                case_source.refuse_if_integrated()
             if not allow_closed and any(p.status == PersonStatus.DIED for p in people):
                 raise RecordClosed
             change = CaseChange(people=people, actor=actor, channel=channel)
@@ -195,6 +201,7 @@ def person_change(
     channel: str = Channel.WEB,
     allow_closed: bool = False,
     refresh_work: bool = True,
+    delius_owned: bool = False,
 ) -> Iterator[CaseChange]:
     """The gate for a change to one person, named by id or by CRN."""
     if person_id is None:
@@ -212,6 +219,7 @@ def person_change(
         channel=channel,
         allow_closed=allow_closed,
         refresh_work=refresh_work,
+        delius_owned=delius_owned,
     ) as change:
         yield change
 
@@ -227,6 +235,7 @@ def case_record_change(
     channel: str = Channel.WEB,
     allow_closed: bool = False,
     refresh_work: bool = True,
+    delius_owned: bool = False,
 ) -> Iterator[tuple[CaseChange, Model]]:
     """The gate for a change to one record about a person: the record is found only among
     records about people the actor may see, then the person and the record are locked."""
@@ -254,6 +263,7 @@ def case_record_change(
         channel=channel,
         allow_closed=allow_closed,
         refresh_work=refresh_work,
+        delius_owned=delius_owned,
     ) as change:
         record = queryset.select_for_update(of=("self",)).get(pk=pk)
         yield change, record

@@ -12,6 +12,8 @@ crn_validator = RegexValidator(CRN_PATTERN, "A CRN is one capital letter and six
 class Sex(models.TextChoices):
     MALE = "male", "Male"
     FEMALE = "female", "Female"
+    # nDelius "N": not specified (a case that arrives from nDelius without either).
+    NOT_KNOWN = "unknown", "Not known"
 
 
 class GenderIdentity(models.TextChoices):

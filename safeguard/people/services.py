@@ -27,7 +27,9 @@ def person_update_details(
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}")
-    with person_change(actor=actor, person_id=person_id, channel=channel) as change:
+    with person_change(
+        actor=actor, person_id=person_id, channel=channel, delius_owned=True
+    ) as change:
         person = change.person
         check_version(person.version, version)
         changed = [f for f, value in changes.items() if getattr(person, f) != value]
@@ -64,7 +66,9 @@ def person_allocate(
     on = on or timezone.localdate()
     # The new practitioner sees the case's work (and any handover item) straight away: the
     # gate refreshes the person's work items once this commits.
-    with person_change(actor=actor, person_id=person_id, channel=channel) as change:
+    with person_change(
+        actor=actor, person_id=person_id, channel=channel, delius_owned=True
+    ) as change:
         person = change.person
         old = values_of(person, ["practitioner", "team"])
         person.allocations.filter(ended_on__isnull=True).update(ended_on=on)

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from safeguard.core import registry
+from safeguard.core import case_source, registry
 from safeguard.core.audit import Action, Channel, access_log_record, access_log_refusal
 from safeguard.core.capabilities import Capability, requires
 from safeguard.core.forms import submit_form
@@ -185,6 +185,8 @@ def person_edit_details(request, crn):
     )
     if response:
         return response
+    if request.method == "GET":
+        case_source.add_notice(form)
     return render(request, "people/person_edit.html", {"person": person, "form": form})
 
 

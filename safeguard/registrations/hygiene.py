@@ -105,6 +105,15 @@ def violations(base: QuerySet[Registration], today: date, *, codes=None) -> Quer
     return first.union(*rest, all=True) if rest else first
 
 
+def person_problem_conditions(today: date, *, codes=None) -> dict[str, Exists]:
+    """For each rule, a condition on Person: the rule finds a problem on their registrations."""
+    return {
+        code: Exists(qs.filter(person=OuterRef("pk")).order_by())
+        for code, qs in _conditions(Registration.objects.all(), today).items()
+        if codes is None or code in codes
+    }
+
+
 def person_has_problem(today: date, *, codes=None):
     """A condition on Person: at least one of the rules finds a problem on their registrations."""
     condition = None

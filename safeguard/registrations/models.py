@@ -88,6 +88,10 @@ class Registration(models.Model):
     end_notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
+    # The registration's id in nDelius (integrated mode): how events and the bulk load match it.
+    delius_id = models.CharField(
+        "nDelius id", max_length=20, null=True, blank=True, unique=True, editable=False
+    )
 
     history = HistoricalRecords()
 

@@ -69,7 +69,9 @@ def registration_add(
     today = timezone.localdate()
     if start_date > today:
         raise ValidationError({"start_date": ["The start date must be today or in the past"]})
-    with person_change(actor=actor, person_id=person_id, channel=channel) as change:
+    with person_change(
+        actor=actor, person_id=person_id, channel=channel, delius_owned=True
+    ) as change:
         person = change.person
         if start_date < person.date_of_birth:
             raise ValidationError(
@@ -174,6 +176,7 @@ def registration_end(
         pk=registration_id,
         actor=actor,
         channel=channel,
+        delius_owned=True,
     ) as (change, registration):
         if registration.status != RegistrationStatus.ACTIVE:
             raise ValidationError({"registration": ["This registration has already ended"]})
@@ -211,6 +214,7 @@ def registration_review(
         pk=registration_id,
         actor=actor,
         channel=channel,
+        delius_owned=True,
     ) as (change, registration):
         if registration.status != RegistrationStatus.ACTIVE:
             raise ValidationError({"registration": ["An ended registration cannot be reviewed"]})

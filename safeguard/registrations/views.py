@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from safeguard.core import case_source
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, requires
 from safeguard.core.errors import DomainError
@@ -51,6 +52,8 @@ def registration_add(request, crn):
         else:
             messages.success(request, f"{registration.register_type.description} registered")
             return redirect("people:detail", crn=person.crn)
+    if request.method == "GET":
+        case_source.add_notice(form)
     return render(request, "registrations/add.html", {"person": person, "form": form})
 
 
@@ -71,6 +74,8 @@ def registration_review(request, crn, registration_id):
     )
     if response:
         return response
+    if request.method == "GET":
+        case_source.add_notice(form)
     return render(
         request,
         "registrations/review.html",
@@ -95,6 +100,8 @@ def registration_end(request, crn, registration_id):
     )
     if response:
         return response
+    if request.method == "GET":
+        case_source.add_notice(form)
     return render(
         request,
         "registrations/end.html",

@@ -178,7 +178,10 @@ def release_record(
     if errors:
         raise ValidationError(errors)
 
-    with person_change(actor=actor, person_id=person_id, channel=channel) as change:
+    # The release changes custody facts, which nDelius owns in integrated mode.
+    with person_change(
+        actor=actor, person_id=person_id, channel=channel, delius_owned=True
+    ) as change:
         person = change.person
         plan = (
             ReleasePlan.objects.select_for_update()

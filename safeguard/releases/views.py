@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from safeguard.core import case_source
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, requires
 from safeguard.core.errors import DomainError
@@ -253,6 +254,8 @@ def release_record(request, crn):
                 f"{ReleaseAccommodation(recorded.accommodation_type).label.lower()}",
             )
             return redirect("people:detail", crn=person.crn)
+    if request.method == "GET":
+        case_source.add_notice(form)
     return render(
         request,
         "releases/record_release.html",

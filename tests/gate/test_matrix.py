@@ -680,3 +680,96 @@ def test_public_page_route_for_every_role_and_for_nobody(
                 if location.startswith("/") and not location.startswith("/sign-"):
                     assert onward.status_code == 302, (role, url, location)
                     assert onward["Location"].startswith("/sign-in/two-factor/"), (role, url)
+
+
+# ---- integrated mode (SAFEGUARD_CASE_SOURCE=delius) ---------------------------------------------
+
+# What nDelius owns in integrated mode: the routes that change a person's details, allocation,
+# registrations or custody. Written here, not read from the code under test.
+DELIUS_OWNED_OPERATIONS = {
+    ("POST", "/people/{crn}/registrations"),
+    ("POST", "/registrations/{registration_id}/review"),
+    ("POST", "/registrations/{registration_id}/end"),
+    ("POST", "/people/{crn}/release"),
+}
+DELIUS_OWNED_PAGES = {
+    "people/<str:crn>/details/",
+    "people/<str:crn>/registrations/add/",
+    "people/<str:crn>/registrations/<int:registration_id>/review/",
+    "people/<str:crn>/registrations/<int:registration_id>/end/",
+    "people/<str:crn>/release/",
+}
+WRITE_OPERATIONS = [(m, p) for m, p in API_OPERATIONS if m != "GET"]
+
+
+def test_the_integrated_mode_tables_name_real_routes():
+    shorts = {(m, p.removeprefix("/api/v1")) for m, p in WRITE_OPERATIONS}
+    assert shorts >= DELIUS_OWNED_OPERATIONS
+    assert set(PAGE_ROUTES) >= DELIUS_OWNED_PAGES
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "path"), WRITE_OPERATIONS)
+def test_api_change_in_integrated_mode_for_every_role_and_case(
+    client, org, world, settings, method, path
+):
+    """In integrated mode the changes nDelius owns are 409 "change it in nDelius" for everyone
+    who could otherwise make them, and write nothing; scope and capability still come first
+    (403, 404), and every other change is answered as in standalone."""
+    settings.SAFEGUARD_CASE_SOURCE = "delius"
+    view = next(v for m, p, v in api_operations() if (m, p) == (method, path))
+    capability = _capability_of(view)
+    short = path.removeprefix("/api/v1")
+    body = _api_bodies(world)[(method, short)]
+    owned = (method, short) in DELIUS_OWNED_OPERATIONS
+    for case in _cases_for(short):
+        records = world[case] if case else world["own"]
+        url = _api_url(path, records)
+        for role in ROLES:
+            expected = _expected(org["staff"][role], role, capability, case)
+            before = _fingerprint(world)
+            response = client.generic(
+                method,
+                url,
+                data=json.dumps(body),
+                content_type="application/json",
+                **bearer(org["staff"][role]),
+            )
+            if expected is not None:
+                assert response.status_code == expected, (role, case, url, response.content)
+                assert _fingerprint(world) == before, (role, case, url)
+                continue
+            assert response.status_code < 500, (role, case, url, response.content)
+            refused_by_delius = (
+                response.status_code == 409
+                and response.json().get("title") == "Change it in nDelius"
+            )
+            if owned and capability == Capability.CHANGE_CASES:
+                assert refused_by_delius, (role, case, url, response.content)
+                assert response["Content-Type"] == "application/problem+json"
+                assert _fingerprint(world) == before, (role, case, url)
+            else:
+                assert not refused_by_delius, (role, case, url)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", sorted(DELIUS_OWNED_PAGES))
+def test_page_for_an_ndelius_fact_in_integrated_mode(client, org, world, settings, route):
+    """The page says, as a GOV.UK error, to change it in nDelius; a POST writes nothing."""
+    settings.SAFEGUARD_CASE_SOURCE = "delius"
+    capability = _capability_of(dict(page_routes())[route])
+    for case in _cases_for(route):
+        url = _url(route, world[case])
+        for role in ROLES:
+            client.force_login(org["staff"][role])
+            expected = _expected(org["staff"][role], role, capability, case)
+            response = client.get(url)
+            if expected is not None:
+                assert response.status_code == expected, (role, case, url)
+                continue
+            html = response.content.decode()
+            assert response.status_code == 200, (role, case, url, response.status_code)
+            assert "govuk-error-summary" in html and "Change it in nDelius" in html, (role, url)
+            before = _fingerprint(world)
+            client.post(url, {})
+            assert _fingerprint(world) == before, (role, case, url)
