@@ -141,6 +141,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "safeguard.core.context_processors.navigation",
             ],
+            # The govuk_time filter (and the other safeguard filters) on every page.
+            "builtins": ["safeguard.core.templatetags.safeguard"],
         },
     }
 ]
@@ -173,7 +175,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "people:caseload"
+LOGIN_REDIRECT_URL = "my_work"
 LOGOUT_REDIRECT_URL = "login"
 
 # Failed sign-ins are throttled per account (AXES_FAILURE_LIMIT, 5) and per address (across any

@@ -4,21 +4,69 @@ from safeguard.core.capabilities import Capability, has_capability
 from safeguard.core.models import WorkItem, WorkItemPriority, WorkItemStatus
 
 # The service navigation, in order: (text, url name, capability needed or None for everyone
-# signed in). Each page checks the same capability, so a link is shown exactly when it works.
+# signed in, other paths that count as this item). Each page checks the same capability, so a
+# link is shown exactly when it works. Reports are grouped behind one item (the "Reports" page
+# lists those the user may see) so that the navigation fits one row at 1280 px for every role.
 NAVIGATION = (
-    ("My work", "my_work", None),
-    ("Team work", "team_work", Capability.SEE_TEAM_WORK),
-    ("Caseload", "people:caseload", None),
-    ("Search", "people:search", None),
-    ("Registration problems", "registrations:hygiene", None),
-    ("Meetings", "meetings:meetings", None),
-    ("Appointments", "engagement:overview", None),
-    ("Release board", "releases:board", Capability.SEE_RELEASE_BOARD),
-    ("Referral monitoring", "referrals:monitoring", Capability.SEE_REFERRAL_MONITORING),
-    ("Learning from deaths", "learning:learning", Capability.SEE_LEARNING_FROM_DEATHS),
-    ("Training", "training:training", Capability.SEE_TRAINING_COMPLIANCE),
-    ("Duty rota", "alerts:rota", Capability.MANAGE_DUTY_ROTA),
+    ("My work", "my_work", None, ()),
+    ("Team work", "team_work", Capability.SEE_TEAM_WORK, ()),
+    ("Caseload", "people:caseload", None, ("/people/",)),
+    ("Search", "people:search", None, ()),
+    ("Meetings", "meetings:meetings", None, ()),
+    ("Appointments", "engagement:overview", None, ()),
+    ("Releases", "releases:board", Capability.SEE_RELEASE_BOARD, ("/releases/",)),
+    ("Reports", "reports", None, ()),
+    ("Duty rota", "alerts:rota", Capability.MANAGE_DUTY_ROTA, ()),
 )
+
+# The reports behind "Reports": (text, url name, capability or None, what it answers).
+REPORTS = (
+    (
+        "Registration problems",
+        "registrations:hygiene",
+        None,
+        "Registrations that break a hygiene rule across the cases you can see.",
+    ),
+    (
+        "Meeting attendance",
+        "meetings:meeting_attendance",
+        None,
+        "Which agencies attend multi-agency meetings, by type of meeting.",
+    ),
+    (
+        "Referral monitoring",
+        "referrals:monitoring",
+        Capability.SEE_REFERRAL_MONITORING,
+        "Referrals by kind, local authority, agency, sex, age and ethnicity, with escalations.",
+    ),
+    (
+        "Release measures",
+        "releases:measures",
+        Capability.SEE_RELEASE_INSIGHTS,
+        "Accommodation and first appointments after release from custody.",
+    ),
+    (
+        "Learning from deaths",
+        "learning:learning",
+        Capability.SEE_LEARNING_FROM_DEATHS,
+        "Deaths under supervision, reviews, themes and the board pack.",
+    ),
+    (
+        "Training",
+        "training:training",
+        Capability.SEE_TRAINING_COMPLIANCE,
+        "Suicide-prevention and mandatory training compliance.",
+    ),
+)
+
+
+def reports_for(user) -> list[dict]:
+    """The reports ``user`` may open, for the Reports page."""
+    return [
+        {"text": text, "href": reverse(name), "description": description}
+        for text, name, capability, description in REPORTS
+        if capability is None or has_capability(user, capability)
+    ]
 
 
 def urgent_work_count(user) -> int:
@@ -34,11 +82,13 @@ def navigation(request):
         return {"service_navigation": []}
     path = request.path
     items = []
-    for text, name, capability in NAVIGATION:
+    report_paths = [r["href"] for r in reports_for(user)] if path != "/" else []
+    for text, name, capability, also in NAVIGATION:
         if capability is not None and not has_capability(user, capability):
             continue
         href = reverse(name)
-        entry = {"text": text, "href": href, "current": path.startswith(href)}
+        prefixes = (href, *also, *(report_paths if name == "reports" else ()))
+        entry = {"text": text, "href": href, "current": path.startswith(prefixes)}
         if name == "my_work":
             entry["urgent"] = urgent_work_count(user)
         items.append(entry)

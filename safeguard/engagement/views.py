@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, has_capability, requires
+from safeguard.core.dates import govuk_time
 from safeguard.core.errors import DomainError
 from safeguard.core.forms import add_service_errors, posted, submit_form
 from safeguard.core.models import Role, Team
@@ -345,8 +346,9 @@ def person_check_ins(request, crn):
         form,
         lambda data: checkins.check_in_create(person_id=person.pk, actor=request.user, **data),
         success=lambda check_in: (
-            "Check-in link sent. It works until "
-            f"{timezone.localtime(check_in.expires_at):%H:%M on %d %B}."
+            "Check-in link queued to send: the Messages page shows when it is sent and "
+            f"delivered. It works until {govuk_time(check_in.expires_at)} on "
+            f"{timezone.localtime(check_in.expires_at):%-d %B}."
         ),
         next_url=reverse("engagement:check_ins", kwargs={"crn": person.crn}),
     )

@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from safeguard.core.dates import govuk_time
 from safeguard.engagement.models import AppointmentKind
 
 
@@ -11,15 +12,8 @@ def day_text(moment) -> str:
 
 
 def time_text(moment) -> str:
-    """GOV.UK style: 10am, 2:30pm, midday, midnight."""
-    local = timezone.localtime(moment)
-    if local.hour == 12 and local.minute == 0:
-        return "midday"
-    if local.hour == 0 and local.minute == 0:
-        return "midnight"
-    hour = local.hour % 12 or 12
-    suffix = "am" if local.hour < 12 else "pm"
-    return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
+    """GOV.UK style: 10am, 2:30pm, midday, midnight (``safeguard.core.dates.govuk_time``)."""
+    return govuk_time(moment)
 
 
 def where_text(appointment) -> str:
