@@ -10,6 +10,7 @@ from safeguard.engagement.models import (
     ATTENDANCE_OUTCOMES,
     AppointmentKind,
     CheckInFrequency,
+    MessageWording,
     MovedBy,
     Outcome,
     ReminderChannel,
@@ -174,6 +175,13 @@ class ReminderPreferencesForm(Form):
         coerce=int,
         required=False,
         error_messages={"invalid_choice": "Choose from the reminder times listed"},
+    )
+    wording = forms.ChoiceField(
+        label="How the messages are worded",
+        choices=MessageWording.choices,
+        required=False,
+        help_text="Discreet messages never say probation or name their practitioner: for "
+        "someone who may not be safe if another person reads them",
     )
     summary = forms.ChoiceField(
         label="A list of upcoming appointments",
