@@ -120,3 +120,26 @@ def test_a_wide_table_scrolls_in_its_own_focusable_region(page, live_server, wor
         )
         assert loose == 0, href
         _no_sideways_scroll(page, href)
+
+
+def test_the_pages_people_on_probation_open_reflow_and_pass_axe(page, live_server, world):
+    from django.core.cache import cache
+
+    from safeguard.engagement.checkins import check_in_create
+    from tests.factories import PersonFactory
+
+    cache.clear()
+    pp = world["practitioner"]
+    person = PersonFactory(
+        crn="W000099", team=pp.teams.first(), practitioner=pp, mobile="07700 900123"
+    )
+    token = check_in_create(person_id=person.pk, channel="sms", actor=pp).token
+    base = live_server.url
+    for width in (320, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        for href in (f"/check-in/{token}", "/check-in/privacy", "/check-in/accessibility"):
+            assert page.goto(f"{base}{href}").status == 200
+            _no_sideways_scroll(page, f"{href} at {width} px")
+            assert_accessible(page)
+    page.goto(f"{base}/check-in/{token}")
+    assert "Who to contact" in page.inner_text("#your-contact")
