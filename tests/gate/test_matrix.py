@@ -242,6 +242,7 @@ def _values(records: dict, param: str, route: str):
         "key": lambda r: "gp_registration",
         "action": lambda r: "outcome",
         "fmt": lambda r: "csv",
+        "domain": lambda r: "suicide_self_harm",  # a section of the screen in steps
     }
     if param not in simple:
         raise AssertionError(f"{route}: teach the matrix the parameter {param!r}")
