@@ -143,3 +143,20 @@ def test_the_pages_people_on_probation_open_reflow_and_pass_axe(page, live_serve
             assert_accessible(page)
     page.goto(f"{base}/check-in/{token}")
     assert "Who to contact" in page.inner_text("#your-contact")
+
+
+def test_records_print_without_the_service_around_them(page, live_server, world):
+    base = live_server.url
+    sign_in(page, base, "layout.practitioner", PASSWORD)
+    page.wait_for_url(f"{base}/my-work/")
+    page.emulate_media(media="print")
+    for href in ("/people/W000001/", "/people/W000001/vulnerability-screens/"):
+        page.goto(f"{base}{href}")
+        assert not page.locator(".govuk-service-navigation").is_visible()
+        assert not page.locator(".govuk-footer").is_visible()
+        assert page.locator("main h1").is_visible()
+        hidden = page.evaluate(
+            "[...document.querySelectorAll('.app-table-scroll')]"
+            ".every(e => getComputedStyle(e).overflowX === 'visible')"
+        )
+        assert hidden, href
