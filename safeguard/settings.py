@@ -157,6 +157,8 @@ TEMPLATES = [
                 "safeguard.core.context_processors.navigation",
                 "safeguard.core.case_source.context",
             ],
+            # The govuk_time filter (and the other safeguard filters) on every page.
+            "builtins": ["safeguard.core.templatetags.safeguard"],
         },
     }
 ]
@@ -191,7 +193,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "people:caseload"
+LOGIN_REDIRECT_URL = "my_work"
 LOGOUT_REDIRECT_URL = "login"
 
 # Failed sign-ins are throttled per account (AXES_FAILURE_LIMIT, 5) and per address (across any

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("my-work/", work.my_work, name="my_work"),
+    path("reports/", core_views.reports, name="reports"),
     path("team-work/", work.team_work, name="team_work"),
     path("team-work/<int:item_id>/reassign/", work.work_reassign, name="work_reassign"),
     path("sign-in/", identity_views.sign_in, name="login"),

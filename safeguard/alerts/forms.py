@@ -19,7 +19,7 @@ class DutyRotaEntryForm(Form):
     starts_on = GovDateField(
         kind="event",
         label="Start date",
-        help_text="For example, 27/11/2026",
+        help_text="For example, 27 11 2026",
         error_messages={"required": "Enter the start date"},
     )
     starts_time = TimeOfDayField(
@@ -30,7 +30,7 @@ class DutyRotaEntryForm(Form):
     ends_on = GovDateField(
         kind="event",
         label="End date",
-        help_text="For example, 28/11/2026",
+        help_text="For example, 28 11 2026",
         error_messages={"required": "Enter the end date"},
     )
     ends_time = TimeOfDayField(

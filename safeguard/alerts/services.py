@@ -27,6 +27,7 @@ from safeguard.alerts.models import (
 )
 from safeguard.core.audit import Action, Channel, access_log_record, access_log_refusal
 from safeguard.core.capabilities import Capability, require_capability
+from safeguard.core.dates import govuk_time
 from safeguard.core.errors import IllegalTransition
 from safeguard.core.models import (
     PDU,
@@ -113,7 +114,8 @@ def duty_rota_entry_add(
                 {
                     "starts_on": [
                         f"{clash.staff.display_name} is already on duty from "
-                        f"{s:%-d %B %Y %H:%M} to {e:%-d %B %Y %H:%M}. Change or remove that "
+                        f"{s:%-d %B %Y} at {govuk_time(s)} to {e:%-d %B %Y} at {govuk_time(e)}. "
+                        "Change or remove that "
                         "entry first: entries on one rota cannot overlap"
                     ]
                 }

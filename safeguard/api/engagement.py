@@ -98,6 +98,11 @@ class MessageOut(Schema):
     completed_at: datetime | None
     attempts: int
 
+    @staticmethod
+    def resolve_status_reason(obj) -> str:
+        # Staff read this: a reason naming settings or commands is for administrators only.
+        return obj.staff_reason
+
 
 class MessageQuery(Schema):
     status: str | None = Field(None, max_length=24)

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from safeguard.assessments.models import FollowUpOutcome, RiskToSelf
 from safeguard.assessments.selectors import risk_summary_for_page
+from safeguard.core.dates import govuk_time
 from safeguard.core.models import WorkItemPriority, WorkItemStatus
 from safeguard.core.workitems import rules_by_code
 from safeguard.people.sections import Section
@@ -56,7 +57,7 @@ def live_risks(person, *, summary, now: dt.datetime | None = None) -> list[LiveR
             LiveRisk(
                 "disclosure",
                 f"Said yes to thoughts of harming themselves on a check-in on "
-                f"{when:%-d %B} at {when:%H:%M}.{followed}",
+                f"{when:%-d %B} at {govuk_time(when)}.{followed}",
                 reverse(
                     "engagement:check_in",
                     kwargs={"crn": person.crn, "check_in_id": disclosure.check_in_id},

@@ -86,6 +86,34 @@ class FollowUpOutcome(models.TextChoices):
 FOLLOW_UP_LEVELS = ("very_high", "not_known")
 
 
+class ScreenDraft(models.Model):
+    """A screen being answered one domain a page, saved as the practitioner goes.
+
+    A draft is not a screen: nothing reads it but the screen's own pages. It has no levels and
+    no outcome, so no rule, report or risk picture can count it; it becomes a
+    ``VulnerabilityScreen`` only when submitted from "Check your answers" (and is then
+    deleted). One draft per person."""
+
+    person = models.OneToOneField(
+        "people.Person", on_delete=models.CASCADE, related_name="screen_draft"
+    )
+    questionnaire_version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.PROTECT, related_name="drafts"
+    )
+    answers = models.JSONField(default=dict)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Draft screen of person {self.person_id}"
+
+
 class VulnerabilityScreen(models.Model):
     """A completed screen. Its outcome is worked out once, when it is recorded, by
     ``scoring.evaluate`` from its own questionnaire version, and never changes afterwards."""

@@ -101,7 +101,7 @@ SCREEN_DUE = WorkItemRule(
     subject_type="person",
     candidates=screen_due_candidates,
     priority=WorkItemPriority.SOON,
-    link=link_to("assessments:screen_new"),
+    link=link_to("assessments:screen_steps"),
     action="Complete the vulnerability and risk-to-self screen with the person.",
 )
 

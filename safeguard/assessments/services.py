@@ -17,6 +17,7 @@ from safeguard.assessments.models import (
     QuestionnaireVersion,
     SafetyPlan,
     SafetyPlanStatus,
+    ScreenDraft,
     VulnerabilityScreen,
 )
 from safeguard.assessments.selectors import active_registration_codes
@@ -25,7 +26,14 @@ from safeguard.core.bounds import months_after
 from safeguard.core.errors import StaleEdit
 from safeguard.people.gate import case_record_change, check_version, person_change
 
-__all__ = ["StaleEdit", "safety_plan_save", "screen_follow_up_record", "screen_record"]
+__all__ = [
+    "StaleEdit",
+    "safety_plan_save",
+    "screen_draft_save",
+    "screen_draft_submit",
+    "screen_follow_up_record",
+    "screen_record",
+]
 FOLLOW_UP_NOTE_MAX = 4000
 
 SAFETY_PLAN_TEXT_MAX = 4000
@@ -246,3 +254,58 @@ def safety_plan_save(
             detail=f"safety plan saved (version {plan.version})",
         )
     return plan
+
+
+# ---- a screen answered one domain a page -------------------------------------------------
+
+
+def screen_draft_save(
+    *, person_id: int, domain: str, answers: dict, actor, channel=Channel.WEB
+) -> ScreenDraft:
+    """Keep the answers to one domain's questions in the person's draft screen (made on the
+    current questionnaire version if there is none). Only that domain's questions are kept;
+    they are checked when the screen is submitted, not now, so a half-answered page is saved
+    too. A draft is never a screen (see ``ScreenDraft``)."""
+    with person_change(actor=actor, person_id=person_id, channel=channel) as change:
+        person = change.person
+        draft = ScreenDraft.objects.select_for_update().filter(person=person).first()
+        if draft is None:
+            draft = ScreenDraft(
+                person=person,
+                questionnaire_version=QuestionnaireVersion.objects.order_by("-version").first(),
+                started_by=actor,
+            )
+        questionnaire = draft.questionnaire_version.questionnaire
+        ids = {q.id for q in questionnaire.questions if q.domain == domain}
+        if not ids:
+            raise ValidationError({"domain": [f"There is no domain {domain[:60]!r}"]})
+        kept = {k: v for k, v in (draft.answers or {}).items() if k not in ids}
+        kept.update({k: v for k, v in (answers or {}).items() if k in ids})
+        draft.answers = kept
+        draft.updated_by = actor
+        draft.save()
+        change.record(
+            AssessmentEvent.SCREEN_DRAFT_SAVED,
+            record=draft,
+            new={"domain": domain, "answered": sorted(k for k in kept if k in ids)},
+            detail=f"draft screen: {domain} saved",
+        )
+    return draft
+
+
+def screen_draft_submit(*, person_id: int, actor, channel=Channel.WEB) -> VulnerabilityScreen:
+    """Record the person's draft as a screen (``screen_record``: every answer checked), then
+    delete the draft. A missing or wrong answer raises ``ValidationError`` and keeps it."""
+    with person_change(actor=actor, person_id=person_id, channel=channel) as change:
+        draft = ScreenDraft.objects.select_for_update().filter(person=change.person).first()
+        if draft is None:
+            raise ValidationError({"draft": ["There is no draft screen to submit"]})
+        screen = screen_record(
+            person_id=person_id,
+            version=draft.questionnaire_version.version,
+            answers=draft.answers,
+            actor=actor,
+            channel=channel,
+        )
+        draft.delete()
+    return screen

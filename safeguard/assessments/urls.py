@@ -5,6 +5,17 @@ from safeguard.assessments import views
 app_name = "assessments"
 urlpatterns = [
     path("people/<str:crn>/vulnerability-screen/", views.screen_new, name="screen_new"),
+    path("people/<str:crn>/vulnerability-screen/steps/", views.screen_steps, name="screen_steps"),
+    path(
+        "people/<str:crn>/vulnerability-screen/steps/check/",
+        views.screen_check,
+        name="screen_check",
+    ),
+    path(
+        "people/<str:crn>/vulnerability-screen/steps/<slug:domain>/",
+        views.screen_step,
+        name="screen_step",
+    ),
     path("people/<str:crn>/vulnerability-screens/", views.screen_list, name="screen_list"),
     path(
         "people/<str:crn>/vulnerability-screens/<int:pk>/",

@@ -1,6 +1,9 @@
 """Screen and safety plan pages. Thin: reads go through selectors, writes through services."""
 
 import datetime as dt
+import tomllib
+from functools import cache
+from pathlib import Path
 
 from django.apps import apps
 from django.contrib import messages
@@ -33,15 +36,31 @@ def registration_add_url(crn: str, code: str) -> str:
     return f"/people/{crn}/registrations/add/?code={code}"
 
 
+@cache
+def referral_links() -> dict[str, str]:
+    """Recommendation code -> referral kind (``data/referral_links.toml``)."""
+    path = Path(__file__).with_name("data") / "referral_links.toml"
+    with path.open("rb") as handle:
+        return tomllib.load(handle)["recommendations"]
+
+
 def recommendations_with_links(*, crn: str, recommendations: list[dict]) -> list[dict]:
+    """Each recommendation with its one-click action: the registration add page with the
+    register chosen, the safety plan, or the referral form started on the right kind."""
     linked = []
     for rec in recommendations:
-        href = ""
+        href, action = "", ""
         if rec.get("register"):
             href = registration_add_url(crn, rec["register"])
+            action = "register"
         elif rec.get("link") == "safety_plan":
             href = reverse("assessments:safety_plan", args=[crn])
-        linked.append({**rec, "href": href})
+            action = "safety_plan"
+        elif rec.get("code") in referral_links():
+            kind = referral_links()[rec["code"]]
+            href = f"{reverse('referrals:new', args=[crn])}?kind={kind}"
+            action = "referral"
+        linked.append({**rec, "href": href, "action": action})
     return linked
 
 
@@ -346,3 +365,168 @@ def safety_plan_edit(request, crn):
             "review_example": timezone.localdate() + dt.timedelta(days=90),
         },
     )
+
+
+# ---- the screen one domain a page, saved as a draft as the practitioner goes --------------
+
+
+def _draft_for(person):
+    from safeguard.assessments.models import ScreenDraft
+
+    return ScreenDraft.objects.select_related("questionnaire_version").filter(person=person).first()
+
+
+def _domain_status(questions, answers) -> str:
+    answered = [q for q in questions if q.id in answers]
+    if not answered:
+        return "Not started"
+    required = [q for q in questions if q.required]
+    return "Completed" if all(q.id in answers for q in required) else "In progress"
+
+
+def _steps(questionnaire, answers, crn) -> list[dict]:
+    return [
+        {
+            "domain": domain,
+            "status": _domain_status(questions, answers),
+            "href": reverse("assessments:screen_step", kwargs={"crn": crn, "domain": domain.id}),
+        }
+        for domain, questions in questionnaire.grouped()
+    ]
+
+
+@require_http_methods(["GET"])
+@requires(Capability.CHANGE_CASES)
+def screen_steps(request, crn):
+    """The task list: each domain with its status, then "Check your answers"."""
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
+    draft = _draft_for(person)
+    version = draft.questionnaire_version if draft else selectors.questionnaire_current()
+    answers = draft.answers if draft else {}
+    steps = _steps(version.questionnaire, answers, person.crn)
+    return render(
+        request,
+        "assessments/screen_steps.html",
+        {
+            "person": person,
+            "questionnaire": version.questionnaire,
+            "steps": steps,
+            "draft": draft,
+            "completed": sum(1 for step in steps if step["status"] == "Completed"),
+            "ready": all(step["status"] == "Completed" for step in steps),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
+def screen_step(request, crn, domain):
+    """One domain's questions. Saving keeps them in the draft, answered or not; the answers
+    are checked on "Check your answers"."""
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
+    draft = _draft_for(person)
+    version = draft.questionnaire_version if draft else selectors.questionnaire_current()
+    questionnaire = version.questionnaire
+    order = [d.id for d in questionnaire.domains]
+    if domain not in order:
+        raise Http404
+    answers = dict(draft.answers) if draft else {}
+    errors = {}
+    if request.method == "POST":
+        given = answers_from_post(questionnaire, request.POST)
+        try:
+            services.screen_draft_save(
+                person_id=person.pk, domain=domain, answers=given, actor=request.user
+            )
+        except DomainError as exc:
+            add_error = exc.message
+            errors["__all__"] = [add_error]
+        else:
+            if request.POST.get("then") == "later":
+                messages.success(request, "Draft saved. It is not a screen until you submit it.")
+                return redirect("assessments:screen_steps", crn=person.crn)
+            following = order.index(domain) + 1
+            if following < len(order):
+                return redirect("assessments:screen_step", crn=person.crn, domain=order[following])
+            return redirect("assessments:screen_check", crn=person.crn)
+    block = next(
+        b for b in _question_blocks(questionnaire, answers, errors) if b["domain"].id == domain
+    )
+    return render(
+        request,
+        "assessments/screen_step.html",
+        {
+            "person": person,
+            "questionnaire": questionnaire,
+            "section": block,  # not "block": inside {% block %} that name is Django's
+            "number": order.index(domain) + 1,
+            "count": len(order),
+            "errors": errors.get("__all__", []),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
+def screen_check(request, crn):
+    """Check your answers, then submit: only now is the draft checked and made a screen."""
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
+    draft = _draft_for(person)
+    if draft is None:
+        return redirect("assessments:screen_steps", crn=person.crn)
+    questionnaire = draft.questionnaire_version.questionnaire
+    errors = {}
+    if request.method == "POST":
+        try:
+            screen = services.screen_draft_submit(person_id=person.pk, actor=request.user)
+        except ValidationError as exc:
+            errors = exc.message_dict
+        except DomainError as exc:
+            errors = {"__all__": [exc.message]}
+        else:
+            messages.success(request, "Vulnerability screen recorded")
+            return redirect("assessments:screen_detail", crn=person.crn, pk=screen.pk)
+    sections = []
+    error_list = []
+    for domain, questions in questionnaire.grouped():
+        rows = []
+        href = reverse("assessments:screen_step", kwargs={"crn": person.crn, "domain": domain.id})
+        for q in questions:
+            error = (errors.get(q.id) or [""])[0]
+            if error:
+                error_list.append({"text": error, "href": f"{href}#{q.id}"})
+            rows.append(
+                {
+                    "q": q,
+                    "answer": _answer_text(q, draft.answers.get(q.id)),
+                    "error": error,
+                    "href": f"{href}#{q.id}",
+                }
+            )
+        sections.append({"domain": domain, "rows": rows})
+    error_list += [
+        {"text": m[0], "href": "#main-content"}
+        for k, m in errors.items()
+        if k not in questionnaire.by_id
+    ]
+    return render(
+        request,
+        "assessments/screen_check.html",
+        {
+            "person": person,
+            "questionnaire": questionnaire,
+            "sections": sections,
+            "error_list": error_list,
+        },
+    )
+
+
+def _answer_text(question, value) -> str:
+    if value is None or value == "" or value == []:
+        return ""
+    labels = {o.value: o.label for o in getattr(question, "options", ()) or ()}
+    if isinstance(value, list):
+        return ", ".join(labels.get(v, str(v)) for v in value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return labels.get(value, str(value))

@@ -1,3 +1,4 @@
+import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -17,19 +18,87 @@ T = TypeVar("T")
 DATE_INPUT_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %m %Y")
 
 
-class GovDateField(forms.DateField):
-    """The one GOV.UK date field of the service: a date typed in any of ``DATE_INPUT_FORMATS``,
-    with the Design System's message for one that is not real, held to the window of its
-    ``kind`` in ``safeguard.core.bounds`` ("event", "filter", "birth"; "any" by default, which
-    keeps out only dates that no one means, such as 01/01/0001 or 31/12/9999)."""
+class GovDateInput(forms.Widget):
+    """The GOV.UK date input: day, month and year boxes named ``<name>-day``, ``<name>-month``
+    and ``<name>-year`` (the day box has the field's id, so the error summary's link lands on
+    it). A single ``<name>`` value ("27/11/2026") is still read, for a client that sends one."""
 
+    input_type = "gov_date"
+    PARTS = ("day", "month", "year")
+
+    def value_from_datadict(self, data, files, name):
+        parts = tuple((data.get(f"{name}-{part}") or "").strip() for part in self.PARTS)
+        if any(parts):
+            return parts
+        return data.get(name)
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and not any(f"{name}-{part}" in data for part in self.PARTS)
+
+
+def date_parts(value) -> tuple[str, str, str]:
+    """(day, month, year) to show in the three boxes, from what was typed or a date."""
+    if isinstance(value, tuple | list) and len(value) == 3:
+        return tuple(str(v or "") for v in value)
+    if hasattr(value, "year") and hasattr(value, "day"):
+        return str(value.day), str(value.month), str(value.year)
+    if isinstance(value, str) and value.strip():
+        for fmt in DATE_INPUT_FORMATS:
+            try:
+                parsed = dt.datetime.strptime(value.strip(), fmt).date()
+            except ValueError:
+                continue
+            return str(parsed.day), str(parsed.month), str(parsed.year)
+    return "", "", ""
+
+
+class GovDateField(forms.DateField):
+    """The one GOV.UK date field of the service: the Design System's date input (day, month and
+    year boxes, ``GovDateInput``) with its error messages ("Date of death must include a month",
+    "must be a real date"), held to the window of its ``kind`` in ``safeguard.core.bounds``
+    ("event", "filter", "birth"; "any" by default, which keeps out only dates that no one
+    means, such as 01/01/0001 or 31/12/9999: a plausible year)."""
+
+    widget = GovDateInput
     input_formats = list(DATE_INPUT_FORMATS)
-    default_error_messages = {"invalid": "Enter a real date, like 27/11/2026"}
+    default_error_messages = {"invalid": "Enter a real date, like 27 11 2026"}
 
     def __init__(self, *args, kind: str = "any", **kwargs):
         bounds.window(kind)  # an unknown kind fails at import, not on a request
         self.kind = kind
         super().__init__(*args, **kwargs)
+        if "required" not in (kwargs.get("error_messages") or {}) and self.label:
+            label = str(self.label)
+            self.error_messages["required"] = f"Enter {label[:1].lower()}{label[1:]}"
+
+    def _label(self) -> str:
+        return str(self.label or "The date").removesuffix(" (optional)")
+
+    def to_python(self, value):
+        if isinstance(value, tuple | list):
+            day, month, year = (str(v).strip() for v in value)
+            if not (day or month or year):
+                return None
+            missing = [
+                name
+                for name, part in zip(("day", "month", "year"), (day, month, year), strict=True)
+                if not part
+            ]
+            if missing:
+                raise ValidationError(
+                    f"{self._label()} must include a {' and a '.join(missing)}", code="incomplete"
+                )
+            if not (day.isdigit() and month.isdigit() and year.isdigit()):
+                raise ValidationError(f"{self._label()} must be a real date", code="invalid")
+            if len(year) != 4:
+                raise ValidationError("Year must include 4 numbers", code="invalid")
+            try:
+                return dt.date(int(year), int(month), int(day))
+            except ValueError:
+                raise ValidationError(
+                    f"{self._label()} must be a real date", code="invalid"
+                ) from None
+        return super().to_python(value)
 
     def validate(self, value):
         super().validate(value)
@@ -37,8 +106,7 @@ class GovDateField(forms.DateField):
             return
         problem = bounds.date_error(value, self.kind)
         if problem:
-            label = str(self.label or "The date").removesuffix(" (optional)")
-            raise ValidationError(f"{label} {problem}", code="out_of_range")
+            raise ValidationError(f"{self._label()} {problem}", code="out_of_range")
 
 
 def refuse_unsafe_text(value):

@@ -3,18 +3,27 @@ import sys
 from django.contrib.auth.decorators import login_not_required
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from safeguard.core.capabilities import public
+from safeguard.core.capabilities import Capability, public, requires
+from safeguard.core.context_processors import reports_for
 
 
 @require_GET
 @public
 def home(request):
-    return redirect("people:caseload")
+    """Signing in, or opening the service's address, lands on My work: what needs doing first."""
+    return redirect("my_work")
+
+
+@require_GET
+@requires(Capability.READ_CASES)
+def reports(request):
+    """The reports the user may open, grouped behind one navigation item."""
+    return render(request, "core/reports.html", {"reports": reports_for(request.user)})
 
 
 @login_not_required

@@ -24,6 +24,7 @@ from safeguard.core.capabilities import public
 from safeguard.core.clients import client_address, limit_key
 from safeguard.core.ratelimit import Window
 from safeguard.engagement import checkins, plan_links
+from safeguard.engagement.contact import contact_for
 from safeguard.engagement.models import HELP_TOPICS, SelfHarmAnswer
 
 RATE_WINDOW_SECONDS = 600
@@ -103,6 +104,7 @@ def _open(request, token):
     check_in = checkins.check_in_by_token(token)
     if check_in is None:
         return None, _not_found(request, token)
+    request.checkin_contact = contact_for(check_in.person)  # the pages' "who to call"
     return check_in, None
 
 
@@ -269,8 +271,26 @@ def safety_plan(request, token):
     plan = plan_links.safety_plan_open(token)
     if plan is None:
         return _not_found(request, token)
+    request.checkin_contact = contact_for(plan.person)
     return render(
         request,
         "checkin/safety_plan.html",
         {"plan": plan, "first_name": plan.person.first_name},
     )
+
+
+# ---- notices for people on probation ------------------------------------------------------
+
+
+@_public
+@require_http_methods(["GET"])
+@public
+def privacy(request):
+    return render(request, "checkin/privacy.html")
+
+
+@_public
+@require_http_methods(["GET"])
+@public
+def accessibility(request):
+    return render(request, "checkin/accessibility.html")

@@ -31,6 +31,7 @@ from safeguard.engagement.models import (
     CheckInSchedule,
     SelfHarmAnswer,
 )
+from safeguard.notify import catalogue
 from safeguard.notify.models import MessageKind
 from safeguard.notify.services import message_enqueue, messages_withdraw
 from safeguard.notify.timing import plan_send_time
@@ -96,10 +97,13 @@ def link_message_enqueue(
     """Queue the message that carries a single-use link (a check-in, a safety plan) to the
     person, sent by the time the link expires, and attach it to ``record``."""
     expires_at = record.expires_at
+    from safeguard.engagement.models import ReminderPreferences
+
+    style = wording.message_style(person, ReminderPreferences.objects.filter(person=person).first())
     record.message = message_enqueue(
         person=person,
         kind=kind,
-        template_key=f"{template_prefix}_{channel}",
+        template_key=catalogue.styled_key(template_prefix, channel, style),
         recipient=recipient,
         personalisation={
             "first_name": person.first_name,

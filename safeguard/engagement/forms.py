@@ -4,11 +4,13 @@ import re
 from django import forms
 from django.utils import timezone
 
+from safeguard.core.dates import govuk_time
 from safeguard.core.forms import Form, GovDateField
 from safeguard.engagement.models import (
     ATTENDANCE_OUTCOMES,
     AppointmentKind,
     CheckInFrequency,
+    MessageWording,
     MovedBy,
     Outcome,
     ReminderChannel,
@@ -68,7 +70,7 @@ class AppointmentForm(WhenMixin, forms.Form):
     date = GovDateField(
         kind="event",
         label="Date",
-        help_text="For example, 27/11/2026",
+        help_text="For example, 27 11 2026",
         error_messages={"required": "Enter the date"},
     )
     time = TimeOfDayField(
@@ -100,7 +102,7 @@ class RescheduleForm(WhenMixin, forms.Form):
     date = GovDateField(
         kind="event",
         label="New date",
-        help_text="For example, 27/11/2026",
+        help_text="For example, 27 11 2026",
         error_messages={"required": "Enter the new date"},
     )
     time = TimeOfDayField(
@@ -173,6 +175,13 @@ class ReminderPreferencesForm(Form):
         coerce=int,
         required=False,
         error_messages={"invalid_choice": "Choose from the reminder times listed"},
+    )
+    wording = forms.ChoiceField(
+        label="How the messages are worded",
+        choices=MessageWording.choices,
+        required=False,
+        help_text="Discreet messages never say probation or name their practitioner: for "
+        "someone who may not be safe if another person reads them",
     )
     summary = forms.ChoiceField(
         label="A list of upcoming appointments",
@@ -265,7 +274,11 @@ class TravelRequestForm(Form):
     def __init__(self, *args, appointments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["appointment"].choices = [("", "Not for one appointment")] + [
-            (a.pk, f"{timezone.localtime(a.starts_at):%d %b %Y %H:%M}, {a.get_kind_display()}")
+            (
+                a.pk,
+                f"{timezone.localtime(a.starts_at):%-d %b %Y} at {govuk_time(a.starts_at)}, "
+                f"{a.get_kind_display()}",
+            )
             for a in appointments
         ]
 

@@ -146,6 +146,18 @@ class SummaryFrequency(models.TextChoices):
 DEFAULT_LEAD_TIMES = [48, 2]
 
 
+class MessageWording(models.TextChoices):
+    """How the messages to the person are worded (templates in ``safeguard.notify.catalogue``).
+    Automatic: discreet for someone registered as a domestic abuse victim (ADVV), easy read
+    when their communication needs ask for it (a learning disability or help with reading),
+    otherwise standard."""
+
+    AUTOMATIC = "automatic", "Decide from their record"
+    STANDARD = "standard", "Standard"
+    EASY_READ = "easy_read", "Easy read: short sentences, one idea each"
+    DISCREET = "discreet", "Discreet: no mention of probation or of their practitioner's name"
+
+
 class ReminderPreferences(models.Model):
     """How a person wants to be reminded, recorded with their consent. Their mobile number and
     email address live on the person's record."""
@@ -157,6 +169,9 @@ class ReminderPreferences(models.Model):
         max_length=8, choices=ReminderChannel.choices, default=ReminderChannel.NONE
     )
     lead_times_hours = models.JSONField(default=list)
+    wording = models.CharField(
+        max_length=12, choices=MessageWording.choices, default=MessageWording.AUTOMATIC
+    )
     summary = models.CharField(
         max_length=12, choices=SummaryFrequency.choices, default=SummaryFrequency.NONE
     )

@@ -10,6 +10,7 @@ from safeguard.engagement.models import (
     ReminderPreferences,
     SummaryFrequency,
 )
+from safeguard.notify import catalogue
 from safeguard.notify.models import MessageKind
 from safeguard.notify.services import message_enqueue
 from safeguard.notify.timing import plan_send_time
@@ -18,7 +19,7 @@ MAX_AHEAD_DAYS = 366
 MIN_GAP_BETWEEN_REMINDERS = timedelta(minutes=60)
 MAX_LEAD_TIME_HOURS = 14 * 24
 MAX_LEAD_TIMES = 4
-PREFERENCE_FIELDS = ("channel", "lead_times_hours", "summary", "consent")
+PREFERENCE_FIELDS = ("channel", "lead_times_hours", "summary", "wording", "consent")
 SUMMARY_PERIOD = {SummaryFrequency.WEEKLY: 7, SummaryFrequency.FORTNIGHTLY: 14}
 
 
@@ -69,7 +70,9 @@ def _write_reminders(appointment, person, preferences, *, now, told_at=None) -> 
     count = 0
     if appointment.starts_at <= now:
         return 0
-    for channel in _channels_for(person, preferences):
+    channels = _channels_for(person, preferences)
+    style = wording.message_style(person, preferences) if channels else catalogue.STANDARD
+    for channel in channels:
         for when in plan_reminder_times(
             starts_at=appointment.starts_at,
             lead_times_hours=preferences.lead_times_hours,
@@ -80,9 +83,9 @@ def _write_reminders(appointment, person, preferences, *, now, told_at=None) -> 
             message_enqueue(
                 person=person,
                 kind=MessageKind.REMINDER,
-                template_key=f"appointment_reminder_{channel}",
+                template_key=catalogue.styled_key("appointment_reminder", channel, style),
                 recipient=_recipient(person, channel),
-                personalisation=wording.appointment_personalisation(appointment, person),
+                personalisation=wording.appointment_personalisation(appointment, person, style),
                 send_after=when,
                 scheduled_for=when,
                 send_by=appointment.starts_at,
@@ -96,17 +99,19 @@ def _send_notice(appointment, person, preferences, purpose: str, *, now) -> date
     """Tell the person at once (outside quiet hours) that an appointment moved or was cancelled.
     Returns when the notice goes, or None if none is sent."""
     sent_at = None
-    for channel in _channels_for(person, preferences):
+    channels = _channels_for(person, preferences)
+    style = wording.message_style(person, preferences) if channels else catalogue.STANDARD
+    for channel in channels:
         when = plan_send_time(now, channel=channel, now=now, deadline=appointment.starts_at)
         if when is None:
             continue
-        personalisation = wording.appointment_personalisation(appointment, person)
+        personalisation = wording.appointment_personalisation(appointment, person, style)
         if purpose == "appointment_cancelled":
             personalisation.pop("where")
         message_enqueue(
             person=person,
             kind=MessageKind.CHANGE,
-            template_key=f"{purpose}_{channel}",
+            template_key=catalogue.styled_key(purpose, channel, style),
             recipient=_recipient(person, channel),
             personalisation=personalisation,
             send_after=when,

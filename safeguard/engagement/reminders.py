@@ -16,6 +16,7 @@ from safeguard.engagement import wording
 from safeguard.engagement.audit import ReminderEvent
 from safeguard.engagement.models import (
     Appointment,
+    MessageWording,
     ReminderChannel,
     ReminderPreferences,
     SummaryFrequency,
@@ -30,6 +31,7 @@ from safeguard.engagement.outbox import (
     _topic,
     _write_reminders,
 )
+from safeguard.notify import catalogue
 from safeguard.notify.models import MessageKind
 from safeguard.notify.services import message_enqueue, messages_withdraw
 from safeguard.notify.timing import plan_send_time
@@ -69,6 +71,7 @@ def reminder_preferences_save(
     email: str | None = None,
     version: int | None = None,
     person_version: int | None = None,
+    wording_style: str | None = None,
     actor,
     audit_channel: str = Channel.WEB,
     now=None,
@@ -84,6 +87,8 @@ def reminder_preferences_save(
     errors = {}
     if channel not in ReminderChannel.values:
         errors["channel"] = ["Choose text message, email, both or no reminders"]
+    if wording_style is not None and wording_style not in MessageWording.values:
+        errors["wording"] = ["Choose how the messages are worded"]
     if summary not in SummaryFrequency.values:
         errors["summary"] = ["Choose weekly, every 2 weeks or no summary"]
     wants_messages = channel != ReminderChannel.NONE or summary != SummaryFrequency.NONE
@@ -151,6 +156,8 @@ def reminder_preferences_save(
         preferences.channel = channel
         preferences.lead_times_hours = lead_times
         preferences.summary = summary
+        if wording_style is not None:
+            preferences.wording = wording_style
         preferences.consent = consent_now
         preferences.recorded_by = actor
         preferences.save()
@@ -218,13 +225,14 @@ def summaries_send_due(*, now=None, limit=5000) -> int:
                 locked.save(update_fields=["last_summary_at", "updated_at"])
                 if not appointments:
                     continue
-                lines = "\n".join(wording.summary_line(a) for a in appointments)
+                style = wording.message_style(person, locked)
+                lines = "\n".join(wording.summary_line(a, style) for a in appointments)
                 for channel in _channels_for(person, locked):
                     when = plan_send_time(now, channel=channel, now=now)
                     message_enqueue(
                         person=person,
                         kind=MessageKind.SUMMARY,
-                        template_key=f"appointments_summary_{channel}",
+                        template_key=catalogue.styled_key("appointments_summary", channel, style),
                         recipient=_recipient(person, channel),
                         personalisation={
                             "first_name": person.first_name,

@@ -51,6 +51,8 @@ urlpatterns = [
 # short in templates that have no staff context.
 public_urlpatterns = [
     path("check-in/sent", checkin_views.sent, name="check_in_sent"),
+    path("check-in/privacy", checkin_views.privacy, name="check_in_privacy"),
+    path("check-in/accessibility", checkin_views.accessibility, name="check_in_accessibility"),
     path("safety-plan/<str:token>", checkin_views.safety_plan, name="safety_plan_public"),
     path("check-in/<str:token>", checkin_views.start, name="check_in_start"),
     path("check-in/<str:token>/support", checkin_views.support, name="check_in_support"),

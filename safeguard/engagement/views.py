@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from safeguard.core import registry
 from safeguard.core.audit import Action, Channel, access_log_record
 from safeguard.core.capabilities import Capability, has_capability, requires
+from safeguard.core.dates import govuk_time
 from safeguard.core.errors import DomainError
 from safeguard.core.forms import add_service_errors, posted, submit_form
 from safeguard.core.models import Role, Team
@@ -278,6 +279,7 @@ def reminder_preferences(request, crn):
         "channel": current.channel if current else "none",
         "lead_times_hours": current.lead_times_hours if current else DEFAULT_LEAD_TIMES,
         "summary": current.summary if current else "none",
+        "wording": current.wording if current else "automatic",
         "consent": current.consent if current else False,
         "mobile": person.mobile,
         "email": person.email,
@@ -293,6 +295,7 @@ def reminder_preferences(request, crn):
             channel=data["channel"],
             lead_times_hours=data["lead_times_hours"],
             summary=data["summary"],
+            wording_style=data["wording"] or None,
             consent=data["consent"],
             mobile=data["mobile"],
             email=data["email"],
@@ -360,8 +363,9 @@ def person_check_ins(request, crn):
         form,
         lambda data: checkins.check_in_create(person_id=person.pk, actor=request.user, **data),
         success=lambda check_in: (
-            "Check-in link sent. It works until "
-            f"{timezone.localtime(check_in.expires_at):%H:%M on %d %B}."
+            "Check-in link queued to send: the Messages page shows when it is sent and "
+            f"delivered. It works until {govuk_time(check_in.expires_at)} on "
+            f"{timezone.localtime(check_in.expires_at):%-d %B}."
         ),
         next_url=reverse("engagement:check_ins", kwargs={"crn": person.crn}),
     )

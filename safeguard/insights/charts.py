@@ -20,11 +20,15 @@ GOVUK_MID_GREY = "#b1b4b6"
 FONT = "arial, sans-serif"
 
 WIDTH = 640
-LABEL_WIDTH = 250  # labels are cut to 40 characters
+LABEL_WIDTH = 250
+LABEL_CHARS = 34  # characters of 13px Arial that fit in LABEL_WIDTH with room to spare
+LABEL_LINES = 2  # a longer label is wrapped onto two lines, and only then shortened with "…"
 VALUE_ROOM = 60  # right of the longest bar, for its figure
 ROW = 24
+LINE = 15  # each extra line of a wrapped label adds this to its row
 TOP = 8
 AXIS = 44  # below the bars: tick figures and the unit
+MAX_TICKS = 5  # intervals on the axis, at most
 
 
 def nice_ceiling(value: float) -> float:
@@ -36,6 +40,30 @@ def nice_ceiling(value: float) -> float:
         if step * power >= value:
             return step * power
     return max(10 * power, value)  # rounding at the edges of floating point
+
+
+def axis_scale(values: list[float]) -> tuple[float, float]:
+    """(end of the axis, tick step): the step is 1, 2 or 5 times a power of ten, with at most
+    five intervals, and a whole number whenever every figure is (counts never read 12.5)."""
+    largest = max(values, default=0.0)
+    whole = all(float(v).is_integer() for v in values)
+    if largest < 1e-9:  # nothing (or next to nothing) to show
+        return 1.0, 1.0 if whole else 0.25
+    power = 10 ** math.floor(math.log10(largest / MAX_TICKS))
+    step = None
+    for factor in (1, 2, 5, 10, 20, 50):
+        candidate = factor * power
+        if whole and candidate < 1:
+            continue
+        if math.ceil(largest / candidate - 1e-9) <= MAX_TICKS:
+            step = candidate
+            break
+    if step is None:  # floating point at the edges
+        step = 10 * power
+    if step >= 1:
+        step = float(round(step))
+    intervals = max(1, math.ceil(largest / step - 1e-9))
+    return step * intervals, step
 
 
 # Characters XML 1.0 does not allow: a label holding one would break the whole chart.
@@ -50,44 +78,79 @@ def _figure(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
+def label_lines(label: str) -> list[str]:
+    """A label as at most two lines that fit beside the bars, split between words where it can;
+    only a label too long for two lines is shortened, ending "…"."""
+    words = " ".join(str(label).split()).split(" ")
+    lines: list[str] = []
+    current = ""
+    for word in words:
+        while len(word) > LABEL_CHARS:  # a single very long word is split
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:LABEL_CHARS])
+            word = word[LABEL_CHARS:]
+        if not current:
+            current = word
+        elif len(current) + 1 + len(word) <= LABEL_CHARS:
+            current = f"{current} {word}"
+        else:
+            lines.append(current)
+            current = word
+    if current or not lines:
+        lines.append(current)
+    if len(lines) > LABEL_LINES:
+        last = lines[LABEL_LINES - 1]
+        lines = lines[: LABEL_LINES - 1] + [last[: LABEL_CHARS - 1].rstrip() + "…"]
+    return lines
+
+
 def bar_chart_svg(labels: list[str], values: list[float], *, title: str, unit: str = "") -> str:
-    """A horizontal bar chart as SVG markup, largest scale value a round number."""
-    labels = [str(label)[:40] for label in labels]
+    """A horizontal bar chart as SVG markup: labels wrapped to fit, ticks at round steps."""
+    wrapped = [label_lines(label) for label in labels]
     values = [max(float(v or 0), 0.0) for v in values]
-    scale = nice_ceiling(max(values, default=0))
+    scale, step = axis_scale(values)
     plot = WIDTH - LABEL_WIDTH - VALUE_ROOM
-    height = TOP + ROW * max(len(labels), 1) + AXIS
-    bottom = TOP + ROW * max(len(labels), 1)
+    heights = [ROW + LINE * (len(lines) - 1) for lines in wrapped] or [ROW]
+    bottom = TOP + sum(heights)
+    height = bottom + AXIS
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
         f'viewBox="0 0 {WIDTH} {height}" font-family="{FONT}" font-size="13" '
         f'fill="{GOVUK_TEXT}">',
         f"<title>{_text(title)}</title>",
     ]
-    for i in range(5):
-        tick = scale * i / 4
-        x = LABEL_WIDTH + plot * i / 4
+    intervals = round(scale / step)
+    for i in range(intervals + 1):
+        tick = step * i
+        x = LABEL_WIDTH + plot * tick / scale
         parts.append(
             f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{bottom}" stroke="{GOVUK_MID_GREY}" '
             'stroke-width="1"/>'
         )
         parts.append(
             f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle" '
-            f'fill="{GOVUK_DARK_GREY}">{_figure(tick)}</text>'
+            f'fill="{GOVUK_DARK_GREY}">{_figure(round(tick, 9))}</text>'
         )
-    for row, (label, value) in enumerate(zip(labels, values, strict=True)):
-        y = TOP + ROW * row
+    y = TOP
+    for lines, value, row_height in zip(wrapped, values, heights, strict=False):
         width = min(plot * value / scale, plot)
+        middle = y + row_height / 2
+        first = middle + 5 - LINE * (len(lines) - 1) / 2
+        spans = "".join(
+            f'<tspan x="{LABEL_WIDTH - 8}" y="{first + LINE * n:.1f}">{_text(line)}</tspan>'
+            for n, line in enumerate(lines)
+        )
+        parts.append(f'<text text-anchor="end">{spans}</text>')
         parts.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{y + 16}" text-anchor="end">{_text(label)}</text>'
+            f'<rect x="{LABEL_WIDTH}" y="{middle - (ROW - 8) / 2:.1f}" width="{width:.1f}" '
+            f'height="{ROW - 8}" fill="{GOVUK_BLUE}"/>'
         )
         parts.append(
-            f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{width:.1f}" height="{ROW - 8}" '
-            f'fill="{GOVUK_BLUE}"/>'
+            f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{middle + 5:.1f}">{_figure(value)}</text>'
         )
-        parts.append(
-            f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{y + 16}">{_figure(value)}</text>'
-        )
+        y += row_height
     parts.append(
         f'<line x1="{LABEL_WIDTH}" y1="{TOP}" x2="{LABEL_WIDTH}" y2="{bottom}" '
         f'stroke="{GOVUK_TEXT}" stroke-width="1"/>'

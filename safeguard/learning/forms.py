@@ -10,7 +10,7 @@ from safeguard.learning.models import (
     SupervisionType,
 )
 
-DATE_HINT = "For example, 27/11/2026"
+DATE_HINT = "For example, 27 11 2026"
 
 
 def _today_text():

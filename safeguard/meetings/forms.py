@@ -46,7 +46,7 @@ class MeetingForm(Form):
     held_on = GovDateField(
         kind="event",
         label="Date of the meeting",
-        help_text="For example, 27/11/2026. It can be in the past or planned ahead.",
+        help_text="For example, 27 11 2026. It can be in the past or planned ahead.",
         error_messages={"required": "Enter the date of the meeting"},
     )
     pdu = forms.TypedChoiceField(
@@ -173,7 +173,7 @@ class ActionForm(Form):
     due_on = GovDateField(
         kind="event",
         label="Due date",
-        help_text="For example, 27/11/2026",
+        help_text="For example, 27 11 2026",
         error_messages={"required": "Enter the date the action is due"},
     )
 
@@ -200,10 +200,10 @@ class MeetingFilterForm(Form):
     meeting_type = forms.ChoiceField(label="Type of meeting", required=False)
     pdu = forms.TypedChoiceField(label="PDU", coerce=int, required=False, empty_value=None)
     date_from = GovDateField(
-        kind="filter", label="From", required=False, help_text="For example, 01/04/2026"
+        kind="filter", label="From", required=False, help_text="For example, 1 4 2026"
     )
     date_to = GovDateField(
-        kind="filter", label="To", required=False, help_text="For example, 31/03/2027"
+        kind="filter", label="To", required=False, help_text="For example, 31 03 2027"
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -30,6 +30,26 @@ class MessageStatus(models.TextChoices):
     SKIPPED = "skipped", "Not sent: too late to be useful"
 
 
+# The status in one honest word or two, for staff pages: "Queued" until Notify has it, "Sent"
+# once Notify has accepted it, "Delivered" only on Notify's receipt.
+STAFF_STATUS = {
+    MessageStatus.QUEUED: "Queued",
+    MessageStatus.SENDING: "Sending",
+    MessageStatus.SENT: "Sent",
+    MessageStatus.DELIVERED: "Delivered",
+    MessageStatus.PERMANENT_FAILURE: "Not delivered",
+    MessageStatus.FAILED: "Not sent",
+    MessageStatus.WITHDRAWN: "Withdrawn",
+    MessageStatus.SKIPPED: "Not sent",
+}
+# Reasons that speak to whoever runs the service (keys, commands, settings): staff pages say
+# this instead, and the admin site keeps the reason itself.
+FOR_ADMINISTRATORS = (
+    "Waiting: texts and emails cannot be sent at the moment. An administrator can see why on "
+    "the admin site and put it right."
+)
+_DEVELOPER_WORDS = ("NOTIFY_", "manage.py", "API key", "restart", "dispatch_messages", "_KEY")
+
 FINAL_STATUSES = frozenset(
     {
         MessageStatus.DELIVERED,
@@ -128,6 +148,16 @@ class Message(models.Model):
     def is_final(self):
         return self.status in FINAL_STATUSES
 
+    @property
+    def staff_status(self) -> str:
+        """ "Queued", "Sent", "Delivered"...: what a practitioner is told."""
+        return STAFF_STATUS.get(self.status, self.get_status_display())
+
+    @property
+    def staff_reason(self) -> str:
+        """Why it is in that status, for practitioners: never a setting, key or command."""
+        return staff_reason(self.status_reason)
+
 
 class SendBudget(models.Model):
     """The one sending budget of a Notify key, shared by every dispatcher process and thread:
@@ -140,3 +170,11 @@ class SendBudget(models.Model):
 
     def __str__(self):
         return f"Send budget {self.key}: next at {self.next_at:%H:%M:%S.%f}"
+
+
+def staff_reason(reason: str) -> str:
+    """``reason`` as a practitioner may read it: one that names settings, keys or commands is
+    replaced by a plain sentence (the admin site shows the original)."""
+    if any(word in (reason or "") for word in _DEVELOPER_WORDS):
+        return FOR_ADMINISTRATORS
+    return reason or ""

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from safeguard.core.dates import govuk_time
 from safeguard.core.workitems import refresh_for_person_on_commit
 from safeguard.notify import catalogue, sealing
 from safeguard.notify.gateway import not_configured_reason
@@ -143,7 +144,7 @@ def retry_or_fail(message: Message, *, now, why: str, base_seconds: int) -> list
     message.status = MessageStatus.QUEUED
     message.send_after = retry_at
     local = timezone.localtime(retry_at)
-    message.status_reason = f"{why}; trying again at {local:%H:%M on %d %b}"[:300]
+    message.status_reason = f"{why}; trying again at {govuk_time(local)} on {local:%-d %b}"[:300]
     enqueue_send_task_on_commit(message.pk, retry_at)
     return ["status", "send_after", "status_reason"]
 

@@ -185,7 +185,8 @@ def escalation_resolve(request, crn, referral_id, escalation_id):
         except (ValidationError, DomainError) as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Level {escalation.level} escalation resolved")
+            holder = escalation_ladder()[escalation.level]["label"]
+            messages.success(request, f"Escalation to {holder} resolved")
             return redirect("referrals:detail", crn=person.crn, referral_id=referral.pk)
     return render(
         request,

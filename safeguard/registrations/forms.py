@@ -17,7 +17,7 @@ class RegistrationAddForm(Form):
     start_date = GovDateField(
         kind="event",
         label="Start date",
-        help_text="For example, 27/11/2026",
+        help_text="For example, 27 11 2026",
         error_messages={"required": "Enter the start date"},
     )
     category = forms.TypedChoiceField(
@@ -51,7 +51,7 @@ class RegistrationReviewForm(Form):
     reviewed_on = GovDateField(
         kind="event",
         label="Date of review",
-        help_text="For example, 27/11/2026",
+        help_text="For example, 27 11 2026",
         error_messages={"required": "Enter the date of the review"},
     )
     outcome = forms.ChoiceField(
@@ -70,7 +70,7 @@ class RegistrationEndForm(Form):
     ended_on = GovDateField(
         kind="event",
         label="End date",
-        help_text="For example, 27/11/2026",
+        help_text="For example, 27 11 2026",
         error_messages={"required": "Enter the end date"},
     )
     reason = forms.ChoiceField(

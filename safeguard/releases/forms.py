@@ -39,7 +39,7 @@ class ReleaseForm(Form):
     released_on = GovDateField(
         kind="event",
         label="Date of release",
-        help_text="For example, 27/11/2026",
+        help_text="For example, 27 11 2026",
         error_messages={"required": "Enter the date of release"},
     )
     accommodation_type = forms.ChoiceField(
@@ -66,10 +66,10 @@ class ReleaseForm(Form):
 
 class MeasuresFilterForm(Form):
     date_from = GovDateField(
-        kind="filter", label="Released from", required=False, help_text="For example, 1/4/2025"
+        kind="filter", label="Released from", required=False, help_text="For example, 1 4 2025"
     )
     date_to = GovDateField(
-        kind="filter", label="Released to", required=False, help_text="For example, 31/3/2026"
+        kind="filter", label="Released to", required=False, help_text="For example, 31 3 2026"
     )
     region = forms.TypedChoiceField(
         label="Region",

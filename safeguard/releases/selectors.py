@@ -36,6 +36,7 @@ from safeguard.assessments.models import SafetyPlan, VulnerabilityScreen
 from safeguard.assessments.risk import at_risk_to_self, latest_screens
 from safeguard.core.calendar import add_working_days
 from safeguard.core.capabilities import Capability, has_capability
+from safeguard.core.dates import govuk_time
 from safeguard.engagement.models import Appointment, CheckIn, ReminderPreferences
 from safeguard.people.selectors import case_record_get_for, visible_people
 from safeguard.referrals.models import Referral, ReferralKind, ReferralStatus
@@ -501,7 +502,8 @@ def plan_facts(*, plan: ReleasePlan, person, today: dt.date) -> dict[str, list[s
     if appointment is not None:
         add(
             catalogue.FIRST_APPOINTMENT,
-            f"Appointment booked {timezone.localtime(appointment.starts_at):%-d %B %Y at %H:%M}"
+            f"Appointment booked {timezone.localtime(appointment.starts_at):%-d %B %Y} at "
+            f"{govuk_time(appointment.starts_at)}"
             f" ({appointment.get_kind_display().lower()}).",
         )
     else:

@@ -4,7 +4,7 @@ from django import forms
 
 from safeguard.core.forms import Form, GovDateField
 
-DATE_HINT = "For example, 27/11/2026"
+DATE_HINT = "For example, 27 11 2026"
 
 
 class TrainingEntryForm(Form):

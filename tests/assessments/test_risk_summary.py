@@ -70,7 +70,7 @@ def test_the_include_renders_both_sides_of_the_picture(org, rf):
     assert f'href="/people/{person.crn}/vulnerability-screens/{screen.pk}/"' in html
     assert "Suicide and self-harm" in html
     assert "Needed" in html  # high risk to self and no safety plan
-    assert f'href="/people/{person.crn}/vulnerability-screen/"' in html
+    assert f'href="/people/{person.crn}/vulnerability-screen/steps/"' in html  # in steps
 
     unscreened = selectors.risk_summary(
         person=org["people"]["colleagues"], today=timezone.localdate()

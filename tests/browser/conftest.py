@@ -78,3 +78,16 @@ def sign_in(page, base_url, username, password):
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+
+
+def fill_date(page, field, value):
+    """Type a date into a GOV.UK date input (``#id_<field>``, ``-month``, ``-year``): ``value`` a
+    date or "dd/mm/yyyy"."""
+    day, month, year = (
+        (str(value.day), str(value.month), str(value.year))
+        if hasattr(value, "year")
+        else tuple(value.split("/"))
+    )
+    page.fill(f"#id_{field}", day)
+    page.fill(f"#id_{field}-month", month)
+    page.fill(f"#id_{field}-year", year)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from safeguard.core.models import Role
 from safeguard.engagement.models import Appointment, ReminderPreferences
 from safeguard.notify.models import Message
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, fill_date, sign_in
 from tests.factories import PASSWORD, PersonFactory, StaffFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,7 +43,7 @@ def test_book_remind_move_and_record(page, live_server, home_team):
     day = (timezone.localdate() + dt.timedelta(days=6)).strftime("%d/%m/%Y")
     page.click("text=Book an appointment")
     page.select_option("#id_kind", "office")
-    page.fill("#id_date", day)
+    fill_date(page, "date", day)
     page.fill("#id_time", "2:30pm")
     page.click("button:text('Book appointment')")  # no place for an office appointment
     page.wait_for_selector(".govuk-error-summary")
@@ -58,7 +58,7 @@ def test_book_remind_move_and_record(page, live_server, home_team):
     )
 
     page.click("a:text('Move')")
-    page.fill("#id_date", day)
+    fill_date(page, "date", day)
     page.fill("#id_time", "10:00")
     page.select_option("#id_moved_by", "person")
     page.fill("#id_reason", "Hospital appointment that afternoon")

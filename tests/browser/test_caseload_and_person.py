@@ -27,6 +27,8 @@ def practitioner(home_team):
 
 def test_sign_in_caseload_and_person_pass_axe(page, live_server, practitioner):
     sign_in(page, live_server.url, "browser.pp", PASSWORD)
+    page.wait_for_url(f"{live_server.url}/my-work/")  # signing in lands on My work
+    page.click("nav >> text=Caseload")
     page.wait_for_url(f"{live_server.url}/caseload/")
     assert page.locator("h1").inner_text() == "My cases"
     assert page.locator("table.govuk-table tbody tr").count() >= 2
@@ -57,7 +59,8 @@ def test_sign_in_page_passes_axe(page, live_server, db):
 def test_everything_works_without_javascript(no_js_page, live_server, practitioner):
     page = no_js_page
     sign_in(page, live_server.url, "browser.pp", PASSWORD)
-    page.wait_for_url(f"{live_server.url}/caseload/")
+    page.wait_for_url(f"{live_server.url}/my-work/")
+    page.click("nav >> text=Caseload")
     page.check("#flag-in_custody")
     page.click("button:text('Apply filters')")
     rows = page.locator("table.govuk-table tbody tr")

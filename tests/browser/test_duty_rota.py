@@ -11,7 +11,7 @@ from safeguard.alerts import services
 from safeguard.alerts.models import Alert, AlertStatus, DutyRotaEntry
 from safeguard.core.models import Role
 from tests.alerts.helpers import urgent_item
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, fill_date, sign_in
 from tests.factories import PASSWORD, PersonFactory, StaffFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,23 +33,23 @@ def test_the_duty_rota_and_an_alert_pass_axe(page, live_server, home_team):
         teams=[home_team],
     )
     sign_in(page, base, "rota.spo", PASSWORD)
-    page.wait_for_url(f"{base}/caseload/")
+    page.wait_for_url(f"{base}/my-work/")
     page.click("nav >> text=Duty rota")
     page.wait_for_url(f"{base}/duty-rota/teams/{home_team.pk}/")
     assert_accessible(page)
 
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     page.select_option("#id_staff", label="Robin Duty (Probation practitioner)")
-    page.fill("#id_starts_on", tomorrow.strftime("%d/%m/%Y"))
+    fill_date(page, "starts_on", tomorrow)
     page.fill("#id_starts_time", "17:00")
-    page.fill("#id_ends_on", tomorrow.strftime("%d/%m/%Y"))
+    fill_date(page, "ends_on", tomorrow)
     page.fill("#id_ends_time", "9am")
     page.click("button:text('Add to rota')")
     page.wait_for_selector(".govuk-error-summary")
     assert "The end must be after the start" in page.inner_text(".govuk-error-summary")
     assert_accessible(page)
 
-    page.fill("#id_ends_on", (tomorrow + dt.timedelta(days=1)).strftime("%d/%m/%Y"))
+    fill_date(page, "ends_on", tomorrow + dt.timedelta(days=1))
     page.click("button:text('Add to rota')")
     page.wait_for_selector("text=Robin Duty added to the duty rota")
     assert DutyRotaEntry.objects.count() == 1

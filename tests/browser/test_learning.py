@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from safeguard.core.models import Role
 from safeguard.learning.models import DeathReview, ReviewFactor
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, fill_date, sign_in
 from tests.factories import PASSWORD, PersonFactory, StaffFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,13 +38,13 @@ def test_record_review_and_learn_from_a_death(chromium, live_server, home_team):
     context, page = fresh_page("dl.pp")
     page.goto(f"{live_server.url}/people/E000001/")
     page.click("text=Record a death")
-    page.fill("#id_date_of_death", "31/02/2026")
+    fill_date(page, "date_of_death", "31/02/2026")
     page.select_option("#id_how_notified", "police")
     page.select_option("#id_circumstances", "self_inflicted")
     page.click("button:text('Record the death')")
     page.wait_for_selector(".govuk-error-summary")
     assert_accessible(page)
-    page.fill("#id_date_of_death", (today - dt.timedelta(days=2)).strftime("%d/%m/%Y"))
+    fill_date(page, "date_of_death", today - dt.timedelta(days=2))
     page.click("button:text('Record the death')")
     page.wait_for_selector("text=Review of a death under supervision")
     assert_accessible(page)

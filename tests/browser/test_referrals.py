@@ -4,7 +4,7 @@ import pytest
 
 from safeguard.core.models import Role
 from safeguard.referrals.models import Escalation, Referral
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, fill_date, sign_in
 from tests.factories import PASSWORD, PersonFactory, StaffFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -80,7 +80,7 @@ def test_a_regional_lead_reads_referral_monitoring_with_charts_beside_tables(
     assert page.locator("a[href*='export.csv']").count() == 1
     assert_accessible(page)
 
-    page.fill("#id_date_from", "99/99/2026")
+    fill_date(page, "date_from", "99/99/2026")
     page.click("button:text('Apply filters')")
     page.wait_for_selector(".govuk-error-summary")
     assert_accessible(page)

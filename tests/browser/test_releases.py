@@ -43,8 +43,8 @@ def releases(home_team):
 def test_release_board_plan_and_release_pass_axe(page, live_server, releases):
     base = live_server.url
     sign_in(page, base, "rel.spo", PASSWORD)
-    page.wait_for_url(f"{base}/caseload/")
-    page.click("nav >> text=Release board")
+    page.wait_for_url(f"{base}/my-work/")
+    page.click("nav >> text=Releases")
     page.wait_for_url(f"{base}/releases/board/")
     assert page.locator("table.govuk-table tbody tr").count() == 2
     assert "No accommodation for the night of release" in page.content()
@@ -60,7 +60,7 @@ def test_release_board_plan_and_release_pass_axe(page, live_server, releases):
 
     page.context.clear_cookies()
     sign_in(page, base, "rel.pp", PASSWORD)
-    page.wait_for_url(f"{base}/caseload/")
+    page.wait_for_url(f"{base}/my-work/")
     page.goto(f"{base}/people/E000001/release-plan/")
     page.click("#item-gp_registration >> text=Update")
     page.check("input[name=status][value=not_needed]")
@@ -84,7 +84,7 @@ def test_release_board_plan_and_release_pass_axe(page, live_server, releases):
 
     page.context.clear_cookies()
     sign_in(page, base, "rel.head", PASSWORD)
-    page.wait_for_url(f"{base}/caseload/")
+    page.wait_for_url(f"{base}/my-work/")
     page.goto(f"{base}/insights/releases/")
     assert "All releases in the period (&lt;5)" in page.content()
     assert_accessible(page)

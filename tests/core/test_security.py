@@ -13,12 +13,12 @@ def practitioner(db, home_team):
 
 
 @pytest.mark.django_db
-def test_sign_in_takes_a_practitioner_to_their_caseload(client, practitioner):
+def test_sign_in_takes_a_practitioner_to_my_work(client, practitioner):
     response = client.post(
         "/sign-in/", {"username": "jo.bloggs", "password": PASSWORD}, follow=True
     )
-    assert response.redirect_chain[-1][0] == "/caseload/"
-    assert b"My cases" in response.content
+    assert response.redirect_chain[-1][0] == "/my-work/"
+    assert b'<h1 class="govuk-heading-l">My work</h1>' in response.content
 
 
 @pytest.mark.django_db

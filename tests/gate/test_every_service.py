@@ -232,6 +232,10 @@ CALLS = {
     "assessments.services.screen_record": lambda w: dict(
         person_id=w["person"].pk, version=1, answers={}
     ),
+    "assessments.services.screen_draft_save": lambda w: dict(
+        person_id=w["person"].pk, domain="suicide_self_harm", answers={"ssh_history": "no"}
+    ),
+    "assessments.services.screen_draft_submit": lambda w: dict(person_id=w["person"].pk),
     "assessments.services.safety_plan_save": lambda w: dict(
         person_id=w["person"].pk, data={}, expected_version=0
     ),

@@ -284,6 +284,7 @@ def _values(records: dict, param: str, route: str):
         # A feedback response from the person, who asked to be contacted.
         "response_id": lambda r: _contact_request(r).pk,
         "case_id": lambda r: _audit_case(r).pk,
+        "domain": lambda r: "suicide_self_harm",  # a section of the screen in steps
     }
     if param not in simple:
         raise AssertionError(f"{route}: teach the matrix the parameter {param!r}")

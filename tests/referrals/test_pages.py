@@ -152,7 +152,8 @@ def test_person_page_lists_referrals_with_days_waiting_and_escalation(client, or
     )
     client.force_login(org["staff"]["practitioner"])
     html = client.get(f"/people/{person.crn}/").content.decode()
-    assert "working day" in html and "Level 1 (open)" in html
+    assert "working day" in html and "Senior probation officer (open)" in html
+    assert "Level 1" not in html
 
 
 @pytest.mark.django_db

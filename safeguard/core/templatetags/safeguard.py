@@ -1,4 +1,7 @@
 from django import template
+from django.utils.html import format_html
+
+from safeguard.core import backlinks, dates
 
 register = template.Library()
 
@@ -30,3 +33,44 @@ def select_groups(bound_field):
     if loose:
         groups.append(("", loose))
     return groups
+
+
+@register.filter
+def govuk_time(value):
+    """``{{ moment|govuk_time }}``: "2:22pm", "10am", "midday" (GOV.UK style), in UK time.
+    Every time on a page is written by this filter."""
+    if not value:
+        return ""
+    return dates.govuk_time(value)
+
+
+@register.filter
+def lower_first(value) -> str:
+    """Lower-case a label's first word to use it mid-sentence, keeping acronyms as they are:
+    "Head of PDU" -> "head of PDU" (``|lower`` would give "head of pdu")."""
+    text = str(value or "")
+    first, _, rest = text.partition(" ")
+    if len(first) > 1 and first[1:2].isupper():  # an acronym ("PDU", "MAPPA") stays
+        return text
+    return f"{first[:1].lower()}{first[1:]}{' ' if rest or _ else ''}{rest}"
+
+
+@register.simple_tag(takes_context=True)
+def back_link(context, default_url, default_text):
+    """``{% back_link url "Back to caseload" %}``: the GOV.UK back link, returning to the list
+    the user came from when that is a same-site page (``safeguard.core.backlinks``)."""
+    request = context.get("request")
+    href, text = (
+        backlinks.back_link(request, default_url, default_text)
+        if request is not None
+        else (default_url, default_text)
+    )
+    return format_html('<a href="{}" class="govuk-back-link">{}</a>', href, text)
+
+
+@register.filter
+def date_parts(bound_field):
+    """(day, month, year) for the GOV.UK date input of a ``GovDateField``."""
+    from safeguard.core.forms import date_parts as parts
+
+    return parts(bound_field.value())
