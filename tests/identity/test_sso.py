@@ -39,7 +39,7 @@ def test_a_mapped_group_signs_in_with_its_role_and_team(client, sso, subject, ho
         preferred_username="robin.field",
     )
     response = sign_in_through_sso(client, subject)
-    assert response.status_code == 302 and response["Location"] == reverse("people:caseload")
+    assert response.status_code == 302 and response["Location"] == reverse("my_work")
     staff = Staff.objects.get(sign_in_identities__subject=subject)
     assert staff.role == Role.PRACTITIONER
     assert list(staff.teams.all()) == [home_team]
@@ -221,10 +221,10 @@ def test_a_refused_sso_sign_in_is_not_a_failed_password(client, sso, subject):
 def test_the_page_asked_for_is_opened_after_signing_in(client, sso, subject, home_team):
     map_group("pp", Role.PRACTITIONER, team=home_team)
     set_claims(sso, subject, groups=["pp"])
-    assert sign_in_through_sso(client, subject, "/my-work/")["Location"] == "/my-work/"
+    assert sign_in_through_sso(client, subject, "/caseload/")["Location"] == "/caseload/"
     client.post(reverse("logout"))
     away = sign_in_through_sso(client, subject, "https://elsewhere.example.com/")
-    assert away["Location"] == reverse("people:caseload")
+    assert away["Location"] == reverse("my_work")
 
 
 def test_a_callback_with_an_unknown_state_or_an_error_signs_nobody_in(client, sso):
@@ -283,7 +283,7 @@ def test_the_sign_in_page_offers_single_sign_on_first(client, sso):
 def test_password_sign_in_still_works_with_sso_on(client, sso):
     StaffFactory(username="breakglass")
     response = client.post(reverse("login"), {"username": "breakglass", "password": PASSWORD})
-    assert response.status_code == 302 and response["Location"] == reverse("people:caseload")
+    assert response.status_code == 302 and response["Location"] == reverse("my_work")
 
 
 def test_the_callback_s_queries_do_not_grow_with_teams_or_mappings(

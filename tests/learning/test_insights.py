@@ -119,7 +119,7 @@ def test_the_analysis_matches_the_figures_worked_out_by_hand(org, fixed_deaths):
         "later": 1,
         "none": 1,
     }
-    assert counts(figures["by_sex"]) == {"male": 5, "female": 2}
+    assert counts(figures["by_sex"]) == {"male": 5, "female": 2, "unknown": 0}
     assert counts(figures["by_age_band"]) == {
         "18-24": 1,
         "25-34": 3,
