@@ -6,7 +6,7 @@ from safeguard.core.forms import Form, GovDateField
 from safeguard.feedback import analysis, surveys
 from safeguard.feedback.models import ActionStatus
 
-DATE_HINT = "For example, 27/11/2026"
+DATE_HINT = "For example, 27 11 2026"
 CHANNELS = [("sms", "Text message"), ("email", "Email")]
 
 

@@ -36,7 +36,7 @@ class OfferForm(Form):
         kind="event",
         label="Date offered",
         required=False,
-        help_text="For example, 27/11/2026. Leave empty for today.",
+        help_text="For example, 27 11 2026. Leave empty for today.",
     )
     status = forms.ChoiceField(
         label="What did the person say?",
@@ -123,7 +123,7 @@ class AttendanceForm(Form):
     attended_on = GovDateField(
         kind="event",
         label="Date",
-        help_text="For example, 27/11/2026",
+        help_text="For example, 27 11 2026",
         error_messages={"required": "Enter the date"},
     )
     source = forms.ChoiceField(

@@ -9,7 +9,7 @@ from safeguard.audits.models import AuditCase
 from safeguard.core.models import Role
 from safeguard.feedback import services
 from safeguard.feedback.models import FeedbackResponse, Office
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, fill_date, sign_in
 from tests.factories import PASSWORD, PersonFactory, RegistrationFactory, StaffFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -146,7 +146,7 @@ def test_leads_read_the_figures_and_publish_you_said_we_did(chromium, live_serve
     page.wait_for_selector("text=Idea 1")
     assert_accessible(page)
     page.goto(f"{live_server.url}/you-said-we-did/manage/")
-    page.fill("#id_due_on", "31/03/2027")
+    fill_date(page, "due_on", "31/03/2027")
     page.click("button:text('Publish the action')")
     page.wait_for_selector(".govuk-error-summary")
     assert_accessible(page)

@@ -27,7 +27,7 @@ def casework(home_team):
 def test_pathways_offers_feeling_safe_and_the_reset_safeguard_pass_axe(page, live_server, casework):
     base = live_server.url
     sign_in(page, base, "pw.pp", PASSWORD)
-    page.wait_for_url(f"{base}/caseload/")
+    page.wait_for_url(f"{base}/my-work/")
     page.goto(f"{base}/people/P000001/")
     assert "Trauma-informed support (for trauma)" in page.content()
     page.click("text=Pathways and offers")
@@ -68,7 +68,7 @@ def test_pathways_offers_feeling_safe_and_the_reset_safeguard_pass_axe(page, liv
 
     page.context.clear_cookies()
     sign_in(page, base, "pw.spo", PASSWORD)
-    page.wait_for_url(f"{base}/caseload/")
+    page.wait_for_url(f"{base}/my-work/")
     page.goto(f"{base}/people/P000001/pathways/")
     page.click("text=Record the decision")
     assert_accessible(page)
@@ -83,7 +83,7 @@ def test_the_pathways_page_works_at_320_pixels(page, live_server, casework):
     base = live_server.url
     page.set_viewport_size({"width": 320, "height": 800})
     sign_in(page, base, "pw.pp", PASSWORD)
-    page.wait_for_url(f"{base}/caseload/")
+    page.wait_for_url(f"{base}/my-work/")
     page.goto(f"{base}/people/P000001/pathways/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 330
     assert_accessible(page)

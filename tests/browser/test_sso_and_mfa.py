@@ -51,10 +51,10 @@ def test_a_practitioner_signs_in_through_single_sign_on(page, live_server, sso, 
     assert page.locator("#sso-sign-in").inner_text().strip() == "Sign in with the test provider"
     assert_accessible(page)
     sign_in_at_provider(page, live_server, "browser-sso-1")
-    page.wait_for_url(f"{live_server.url}/caseload/")
+    page.wait_for_url(f"{live_server.url}/my-work/")
     staff = Staff.objects.get(username="robin.ashdown")
     PersonFactory(crn="C100001", team=home_team, practitioner=staff, last_name="Hartley")
-    page.reload()
+    page.goto(f"{live_server.url}/caseload/")
     assert "Robin Ashdown (Probation practitioner)" in page.content()
     assert page.locator("table.govuk-table tbody tr").count() == 1
     assert_accessible(page)
@@ -98,7 +98,7 @@ def test_a_break_glass_password_sign_in_sets_up_and_uses_a_second_factor(
     assert len(codes) == 10
     assert_accessible(page)
     page.click("text=I have kept my codes safe: continue")
-    page.wait_for_url(f"{live_server.url}/caseload/")
+    page.wait_for_url(f"{live_server.url}/my-work/")
 
     # Signed out and in again: a recovery code this time.
     page.click("button:text('Sign out')")
@@ -108,7 +108,7 @@ def test_a_break_glass_password_sign_in_sets_up_and_uses_a_second_factor(
     assert_accessible(page)
     page.fill("#id_code", codes[0])
     page.click("button:text('Continue')")
-    page.wait_for_url(f"{live_server.url}/caseload/")
+    page.wait_for_url(f"{live_server.url}/my-work/")
     assert "You used a recovery code. You have 9 left" in page.content()
 
 
@@ -125,4 +125,4 @@ def test_the_second_factor_works_without_javascript(no_js_page, live_server, set
     page.click("button:text('Continue')")
     page.wait_for_selector("#recovery-codes")
     page.click("text=I have kept my codes safe: continue")
-    page.wait_for_url(f"{live_server.url}/caseload/")
+    page.wait_for_url(f"{live_server.url}/my-work/")
