@@ -61,6 +61,7 @@ from safeguard.core.models import (
 )
 from safeguard.demo.appointments import AppointmentsBuilder
 from safeguard.demo.casework import CaseworkBuilder, CaseworkCounts
+from safeguard.demo.feedback import seed_feedback
 from safeguard.demo.release_plans import ReleasePlansBuilder
 from safeguard.demo.screens import ScreensBuilder
 from safeguard.demo.weighted import Weighted
@@ -498,6 +499,7 @@ def seed_demo(
                 casework.finish()
             finally:
                 casework.close()
+        summary.more.update(seed_feedback(seed, today))
     # Every table, not only those written in bulk: the small ones that migrations load
     # (agencies, limited-access lists) steer the join plans as much as the big ones.
     analyze()

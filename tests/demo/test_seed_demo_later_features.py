@@ -423,3 +423,28 @@ def test_the_fingerprint_covers_the_later_features():
         changed = fingerprint()
         assert changed != previous
         previous = changed
+
+
+@pytest.mark.django_db
+def test_the_demo_region_has_feedback_to_read(client):
+    """A lead opening the feedback pages of the demo sees the survey's figures, in about the
+    proportions User Voice found, and the public page shows what was done."""
+    from safeguard.feedback.models import FeedbackAnswer, FeedbackResponse, Office, YouSaidWeDid
+
+    seed()
+    responses = FeedbackResponse.objects.all()
+    assert responses.count() == 242
+    assert not responses.exclude(person=None).exists()  # anonymous, as imported ones are
+    happy = FeedbackAnswer.objects.filter(question="happy_with_support", answer="yes").count()
+    assert 0.55 < happy / 242 < 0.75
+    # Each office is a place where the region's appointments are booked.
+    for office in Office.objects.all():
+        assert Appointment.objects.filter(location=office.location).exists()
+    regional = Staff.objects.get(username="demo.regional")
+    assert set(responses.values_list("pdu__region", flat=True)) == {regional.region_id}
+    client.force_login(regional)
+    page = client.get("/feedback/").content.decode()
+    assert "Happy with support" in page and "242" in page
+    assert YouSaidWeDid.objects.count() == 2
+    public = client.get("/you-said-we-did/").content.decode()
+    assert "Appointments can now be held at the library" in public
