@@ -59,6 +59,8 @@ TARGETS = {
     "equality_by_la_page": (1.0, "issue 14: each equal treatment analysis page median under 1 s"),
     "equality_funnel_page": (1.0, "issue 14: each equal treatment analysis page median under 1 s"),
     "equality_api": (None, "issue 14: measured, no target"),
+    "pathways_measures_page": (None, "issue 18: measured, no target"),
+    "feedback_page": (None, "issue 15: measured, no target"),
     "scan": (30.0, "issue 3: safeguarding_scan under 30 s"),
     "referral_rules": (10.0, "issue 4: referral rules add under 10 s to the scan"),
     "speedup": (20.0, "issue 3: scan at least 20 times faster than person by person"),
@@ -314,6 +316,10 @@ def _request_timings(args, today) -> tuple[list[Timing], dict]:
          lambda: n.get("/insights/equality/local-authorities/")),
         ("equality_api", "GET /api/v1/insights/equality?decision=asc_referral_accepted&by=ethnicity",
          lambda: api.get("/api/v1/insights/equality", {"decision": "asc_referral_accepted", "by": "ethnicity"}, headers=auth)),
+        ("pathways_measures_page", "Pathway measures /insights/pathways/, demo.national",
+         lambda: n.get("/insights/pathways/")),
+        ("feedback_page", "Feedback analysis /feedback/?group_by=office, demo.regional",
+         lambda: r.get("/feedback/", {"group_by": "office"})),
     ]  # fmt: skip
     if args.only:
         plan = [entry for entry in plan if entry[0] in args.only]
