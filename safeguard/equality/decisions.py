@@ -33,6 +33,7 @@ from safeguard.assessments.risk import at_risk_to_self
 from safeguard.core.bounds import years_before
 from safeguard.engagement.models import Appointment, Outcome
 from safeguard.equality.catalogue import Decision
+from safeguard.pathways.models import PathwayOffer
 from safeguard.people.models import Person
 from safeguard.people.selectors import visibility
 from safeguard.referrals.models import DECIDED, Referral, ReferralKind, ReferralStatus
@@ -187,10 +188,18 @@ def trauma_support_offered(user, today) -> Population:
         sent_at__date__gte=OuterRef("day"),
         sent_at__date__lte=_days_after("day", 28, datetime=False),
     ).exclude(status=ReferralStatus.DRAFT)
+    # Or a pathway offered for the trauma (trauma-informed support, a women's centre...), once
+    # pathways are recorded: recommendation 3 counts the support, whichever route it took.
+    offered = PathwayOffer.objects.filter(
+        person_id=OuterRef("person_id"),
+        need="trauma",
+        offered_on__gte=OuterRef("day"),
+        offered_on__lte=_days_after("day", 28, datetime=False),
+    )
     return _screen_population(
         user,
         Q(domain_levels__trauma__in=["medium", "high"]),
-        Exists(referred),
+        Exists(referred) | Exists(offered),
         {"trauma_level": KT("domain_levels__trauma")},
     )
 

@@ -275,3 +275,42 @@ def test_query_count_does_not_grow_with_the_data(client, org, fixed, url):
         _referrals(person, fixed["kent"], 6, 5, sent=dt.datetime.now(LONDON) - dt.timedelta(days=3))
     assert count() == before
     assert before <= 12
+
+
+@pytest.mark.django_db
+def test_a_pathway_offered_for_trauma_counts_as_trauma_support(org):
+    """Recommendation 3 made measurable: a trauma-informed pathway offered within 4 weeks of the
+    screen is trauma support, as a mental health referral is; an offer after 6 weeks, or for
+    another need, is not."""
+    from safeguard.equality.decisions import facts
+    from safeguard.pathways.models import OfferStatus, PathwayOffer
+    from tests.assessments.helpers import HIGH, record_screen
+
+    screened = dt.datetime(2026, 9, 1, 10, tzinfo=LONDON)
+    staff = org["staff"]["practitioner"]
+    offered, late, other_need, none = (
+        PersonFactory(team=org["team"], practitioner=staff, sex="male") for _ in range(4)
+    )
+    for person in (offered, late, other_need, none):
+        record_screen(person, staff, when=screened, **HIGH["trauma"])
+    for person, need, days in (
+        (offered, "trauma", 14),
+        (late, "trauma", 42),
+        (other_need, "housing", 7),
+    ):
+        PathwayOffer.objects.create(
+            person=person,
+            pathway="trauma_support",
+            need=need,
+            status=OfferStatus.OFFERED,
+            offered_on=screened.date() + dt.timedelta(days=days),
+            created_by=staff,
+        )
+    rows = facts(
+        decisions()["trauma_support_offered"],
+        user=org["staff"]["national"],
+        date_from=dt.date(2026, 8, 1),
+        date_to=dt.date(2026, 9, 30),
+        today=dt.date(2026, 12, 1),
+    )
+    assert sorted(row["unit_outcome"] for row in rows) == [0, 0, 0, 1]
