@@ -148,15 +148,17 @@ class UnknownReference(ValueError):
     pass
 
 
-def aggregate(facts, by: str, covariates: list[str]) -> list[dict]:
-    """Counts by group and covariates, in the database: ``[{"group", <cov>..., "n",
-    "events"}]``."""
-    keys = [f"g_{by}", *(f"c_{c}" for c in covariates)]
+def grouped(facts, by: str, covariates: list[str], *, quarterly: bool) -> list[dict]:
+    """Counts by group, covariates and (``quarterly``) quarter, in one grouped query:
+    ``[{"group", <cov>..., "quarter", "n", "events"}]``. The cells of the model and the
+    quarterly trends are both sums of these, so the population is read once, not twice."""
+    keys = [f"g_{by}", *(f"c_{c}" for c in covariates), *(["quarter"] if quarterly else [])]
     rows = facts.values(*keys).annotate(n=Count("*"), events=Sum("unit_outcome")).order_by()
     return [
         {
             "group": r[f"g_{by}"],
             **{c: r[f"c_{c}"] for c in covariates},
+            "quarter": r.get("quarter"),
             "n": r["n"],
             "events": r["events"] or 0,
         }
@@ -164,17 +166,27 @@ def aggregate(facts, by: str, covariates: list[str]) -> list[dict]:
     ]
 
 
-def _quarterly(facts, by: str, label) -> list[dict]:
-    rows = (
-        facts.values(f"g_{by}", "quarter")
-        .annotate(n=Count("*"), events=Sum("unit_outcome"))
-        .order_by()
-    )
+def aggregate(rows: list[dict], covariates: list[str]) -> list[dict]:
+    """The model's cells: ``grouped`` rows summed over quarters."""
+    cells: dict[tuple, dict] = {}
+    for r in rows:
+        key = (r["group"], *(r[c] for c in covariates))
+        cell = cells.setdefault(
+            key, {"group": r["group"], **{c: r[c] for c in covariates}, "n": 0, "events": 0}
+        )
+        cell["n"] += r["n"]
+        cell["events"] += r["events"]
+    return list(cells.values())
+
+
+def _quarterly(rows: list[dict], label) -> list[dict]:
     by_quarter: dict = {}
     for r in rows:
         quarter = r["quarter"]
         quarter = quarter.date() if isinstance(quarter, dt.datetime) else quarter
-        by_quarter.setdefault(quarter, {})[r[f"g_{by}"]] = (r["n"], r["events"] or 0)
+        groups = by_quarter.setdefault(quarter, {})
+        n, events = groups.get(r["group"], (0, 0))
+        groups[r["group"]] = (n + r["n"], events + r["events"])
     trends = []
     for quarter in sorted(by_quarter):
         groups = by_quarter[quarter]
@@ -215,7 +227,8 @@ def analyse(
         today=today,
     )
     covariates = list(d.covariates)
-    cells = aggregate(facts, by, covariates)
+    rows_read = grouped(facts, by, covariates, quarterly=trends)
+    cells = aggregate(rows_read, covariates)
     totals: dict = {}
     for c in cells:
         t = totals.setdefault(c["group"], [0, 0])
@@ -267,7 +280,7 @@ def analyse(
         model=model,
         total_n=None if total_hidden else total_n,
         total_events=None if total_hidden else total_events,
-        trends=_quarterly(facts, by, label) if trends else [],
+        trends=_quarterly(rows_read, label) if trends else [],
         reference_note=note,
     )
 

@@ -33,7 +33,7 @@ from safeguard.core.models import (
 from safeguard.core.workitems import WorkItemRule, rules_by_code
 from safeguard.people.audit import WorkEvent
 from safeguard.people.gate import case_record_change
-from safeguard.people.selectors import visible_people
+from safeguard.people.selectors import visibility, visible_people
 
 TRIAGE = (priority_rank(), "due_on", "id")
 PAGE_SIZE = 50
@@ -43,8 +43,12 @@ PAGE_SIZE = 50
 
 def visible_work_items(user) -> QuerySet[WorkItem]:
     """Items about people the user may see, plus items about no person assigned to them."""
+    # The rule tested on each item's own person (``via``), not "person in <every visible
+    # person>": for a national user that list is every case, and the count in the navigation
+    # on every page would read it all.
     return WorkItem.objects.filter(
-        Q(person__in=visible_people(user).values("pk")) | Q(person__isnull=True, assigned_to=user)
+        (Q(person__isnull=False) & visibility(user, via="person"))
+        | Q(person__isnull=True, assigned_to=user)
     )
 
 
