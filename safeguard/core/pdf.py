@@ -17,6 +17,7 @@ Pango (see ``make system-deps``) still serves every page.
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import re
 from pathlib import Path
@@ -25,9 +26,12 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 
 from safeguard.core.middleware import NoStoreMiddleware
+
+logger = logging.getLogger(__name__)
 
 PDF_CONTENT_TYPE = "application/pdf"
 
@@ -123,7 +127,13 @@ def pdf_response(request, *, template_name: str, context: dict, filename: str) -
     check_filename(filename)
     html = render_to_string(template_name, {**context, "pdf": True}, request=request)
     base_url = request.build_absolute_uri("/")
-    response = HttpResponse(render_pdf(html=html, base_url=base_url), content_type=PDF_CONTENT_TYPE)
+    try:
+        data = render_pdf(html=html, base_url=base_url)
+    except PdfUnavailable as exc:
+        # The page itself still prints: say so, rather than fail with a server error.
+        logger.error("PDFs cannot be made: %s (see `make system-deps`)", exc)
+        return render(request, "pdf/unavailable.html", status=503)
+    response = HttpResponse(data, content_type=PDF_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = NoStoreMiddleware.VALUE
     response["X-Content-Type-Options"] = "nosniff"

@@ -106,3 +106,15 @@ def test_nothing_outside_the_static_files_is_fetched(rf_request, monkeypatch):
     # Refused, never opened: the fetcher raised before any request left the machine.
     assert "https://fonts.example/x.css" in asked
     assert "file:///etc/hostname" in asked
+
+
+def test_without_pango_the_user_is_told_to_print_the_page(client, org, monkeypatch):
+    def unavailable():
+        raise pdf.PdfUnavailable("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr(pdf, "_fetcher_class", unavailable)
+    client.force_login(org["staff"]["practitioner"])
+    response = client.get(f"/people/{org['people']['mine'].crn}/case-summary/pdf/")
+    assert response.status_code == 503
+    assert "print command" in response.content.decode()
+    assert response["Content-Type"].startswith("text/html")
