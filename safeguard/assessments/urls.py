@@ -24,5 +24,11 @@ urlpatterns = [
     ),
     path("people/<str:crn>/safety-plan/", views.safety_plan, name="safety_plan"),
     path("people/<str:crn>/safety-plan/edit/", views.safety_plan_edit, name="safety_plan_edit"),
+    path("people/<str:crn>/safety-plan/pdf/", views.safety_plan_pdf, name="safety_plan_pdf"),
     path("people/<str:crn>/safety-plan/print/", views.safety_plan_print, name="safety_plan_print"),
+    path(
+        "people/<str:crn>/safety-plan/print/pdf/",
+        views.safety_plan_print_pdf,
+        name="safety_plan_print_pdf",
+    ),
 ]

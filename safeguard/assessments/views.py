@@ -22,6 +22,7 @@ from safeguard.core.audit import Channel
 from safeguard.core.capabilities import Capability, require_capability, requires
 from safeguard.core.errors import DomainError
 from safeguard.core.forms import add_service_errors, posted, submit_form
+from safeguard.core.pdf import pdf_response
 from safeguard.people.selectors import person_get_for
 
 STALE_SAFETY_PLAN = (
@@ -268,18 +269,25 @@ def screen_list(request, crn):
     )
 
 
-@require_http_methods(["GET"])
-@requires(Capability.READ_CASES)
-def safety_plan(request, crn):
-    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
+def _safety_plan_shown(request, crn, *, detail=""):
+    """The person, their plans and the one asked for: the current plan, or ``?version=N``
+    (404 for a version they do not have, or anything that is not a version number)."""
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, detail=detail)
     versions = list(selectors.safety_plan_versions(person=person)[:100])
-    plan = next((p for p in versions if p.is_active), None)
-    shown = plan
+    current = next((p for p in versions if p.is_active), None)
+    shown = current
     requested = request.GET.get("version", "")
     if requested:
         shown = next((p for p in versions if str(p.version) == requested), None)
         if shown is None:
             raise Http404
+    return person, versions, current, shown
+
+
+@require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
+def safety_plan(request, crn):
+    person, versions, plan, shown = _safety_plan_shown(request, crn)
     return render(
         request,
         "assessments/safety_plan.html",
@@ -293,6 +301,28 @@ def safety_plan(request, crn):
             "plan_links": _plan_links(shown),
             "send_url": _send_url(person),
         },
+    )
+
+
+@require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
+def safety_plan_pdf(request, crn):
+    """The plan on the page (the current one, or ``?version=N``) as the practitioner's record,
+    marked OFFICIAL-SENSITIVE."""
+    person, _versions, _current, shown = _safety_plan_shown(request, crn, detail="safety plan PDF")
+    if shown is None:
+        raise Http404
+    filename = "safety-plan.pdf" if shown.is_active else f"safety-plan-version-{shown.version}.pdf"
+    return pdf_response(
+        request,
+        template_name="assessments/safety_plan_pdf.html",
+        context={
+            "person": person,
+            "plan": shown,
+            "today": timezone.localdate(),
+            "plan_links": _plan_links(shown),
+        },
+        filename=filename,
     )
 
 
@@ -315,12 +345,31 @@ def _send_url(person) -> str:
 @require_http_methods(["GET"])
 @requires(Capability.READ_CASES)
 def safety_plan_print(request, crn):
-    """The current plan on a page of its own, to print and give to the person."""
-    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
+    """The person's own copy of the current plan, in plain English, to print and give them."""
+    person, plan = _persons_copy(request, crn, detail="safety plan: the person's copy")
+    return render(request, "assessments/safety_plan_print.html", {"person": person, "plan": plan})
+
+
+@require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
+def safety_plan_print_pdf(request, crn):
+    """The person's own copy as a PDF: no security marking, no name of the service or of the
+    practitioner, since it is theirs to keep and someone else may see it."""
+    person, plan = _persons_copy(request, crn, detail="safety plan: the person's copy, PDF")
+    return pdf_response(
+        request,
+        template_name="assessments/my_safety_plan_pdf.html",
+        context={"person": person, "plan": plan},
+        filename="my-safety-plan.pdf",
+    )
+
+
+def _persons_copy(request, crn, *, detail):
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, detail=detail)
     plan = selectors.safety_plan_current(person=person)
     if plan is None:
         raise Http404
-    return render(request, "assessments/safety_plan_print.html", {"person": person, "plan": plan})
+    return person, plan
 
 
 @require_http_methods(["GET", "POST"])

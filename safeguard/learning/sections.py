@@ -42,4 +42,6 @@ def deceased_banner_section(request, person, today):
 def record_death_section(request, person, today):
     if _notification(person) is not None or not request.user.can_change_cases:
         return None
-    return Section(template="learning/_record_death.html", context={"person": person})
+    return Section(
+        template="learning/_record_death.html", context={"person": person}, printable=False
+    )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("learning/", views.learning_page, name="learning"),
     path("learning/export/<str:fmt>/", views.learning_export, name="export"),
     path("learning/board-pack/", views.board_pack, name="board_pack"),
+    path("learning/board-pack/pdf/", views.board_pack_pdf, name="board_pack_pdf"),
     path("learning/board-pack/xlsx/", views.board_pack_xlsx, name="board_pack_xlsx"),
     path("learning/board-pack/shared/", views.board_pack_shares, name="board_pack_shares"),
     path(

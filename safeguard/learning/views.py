@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 
 from safeguard.core.audit import Action, Channel, access_log_record
@@ -12,6 +13,7 @@ from safeguard.core.capabilities import Capability, has_capability, requires
 from safeguard.core.errors import DomainError
 from safeguard.core.forms import add_service_errors, posted, submit_form
 from safeguard.core.models import NATIONAL_ROLES, PDU, Region, Role
+from safeguard.core.pdf import pdf_response
 from safeguard.insights.charts import bar_chart
 from safeguard.insights.exports import csv_response, xlsx_response
 from safeguard.learning import forms, insights, selectors, services
@@ -590,30 +592,50 @@ def _display_table(table):
     }
 
 
-@require_http_methods(["GET"])
-@requires(Capability.SEE_LEARNING_FROM_DEATHS)
-def board_pack(request):
-    _require_learning(request)
-    form, region, figures = _board_pack_data(request)
+def _board_pack_context(request, form, region, figures) -> dict:
     tables = None
     if figures is not None:
         tables = [
             _display_table(t)
             for t in insights.figure_tables(figures, suppress=True, include_regions=False)
         ]
+    return {
+        "form": form,
+        "region": region,
+        "only_pdu": request.user.pdu if request.user.role == Role.HEAD_OF_PDU else None,
+        "figures": figures,
+        "tables": tables,
+        "query": request.GET.urlencode(),
+        "generated_on": timezone.localdate(),
+    }
+
+
+@require_http_methods(["GET"])
+@requires(Capability.SEE_LEARNING_FROM_DEATHS)
+def board_pack(request):
+    _require_learning(request)
+    form, region, figures = _board_pack_data(request)
     _audit(request, f"board pack {region.code if region else '(choosing)'}")
     return render(
+        request, "learning/board_pack.html", _board_pack_context(request, form, region, figures)
+    )
+
+
+@require_http_methods(["GET"])
+@requires(Capability.SEE_LEARNING_FROM_DEATHS)
+def board_pack_pdf(request):
+    """The board pack as a PDF, from the same tables as the page (small numbers suppressed):
+    without a valid region and period, back to the page to choose them."""
+    _require_learning(request)
+    form, region, figures = _board_pack_data(request)
+    if figures is None:
+        return redirect(reverse("learning:board_pack") + "?" + request.GET.urlencode())
+    _audit(request, f"board pack PDF {region.code}")
+    return pdf_response(
         request,
-        "learning/board_pack.html",
-        {
-            "form": form,
-            "region": region,
-            "only_pdu": request.user.pdu if request.user.role == Role.HEAD_OF_PDU else None,
-            "figures": figures,
-            "tables": tables,
-            "query": request.GET.urlencode(),
-            "generated_on": timezone.localdate(),
-        },
+        template_name="learning/board_pack_pdf.html",
+        context=_board_pack_context(request, form, region, figures),
+        filename=f"board-pack-{slugify(region.code)}-{figures['from']}-{figures['to']}.pdf",
     )
 
 

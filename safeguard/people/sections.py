@@ -4,6 +4,10 @@ Each area registers functions ``(request, person, today)`` that return a ``Secti
 show nothing) in ``safeguard.core.registry.person_sections``, from its ``AppConfig.ready()``,
 with the key that places it on the page. Each must run a fixed number of queries, whatever the
 size of the case, so that the page's query count stays fixed.
+
+The printable case summary (``/people/<crn>/case-summary/`` and its PDF) is built from the same
+sections, less those marked ``printable=False``: an action that is only a link or a form (record
+a death) or something about the staff rather than the person (the practitioner's training).
 """
 
 from dataclasses import dataclass, field
@@ -16,12 +20,13 @@ class Section:
     template: str
     context: dict = field(default_factory=dict)
     position: str = "main"  # "top" sections come first: the integrated risk picture
+    printable: bool = True  # in the case summary and its PDF as well as on the page
 
 
-def person_sections(request, person, today) -> dict[str, list[Section]]:
+def person_sections(request, person, today, *, printable_only=False) -> dict[str, list[Section]]:
     by_position: dict[str, list[Section]] = {"top": [], "main": []}
     for build in registry.person_sections:
         section = build(request, person, today)
-        if section is not None:
+        if section is not None and (section.printable or not printable_only):
             by_position.setdefault(section.position, []).append(section)
     return by_position

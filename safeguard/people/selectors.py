@@ -68,12 +68,13 @@ def with_limited_access_flag(people: QuerySet[Person]) -> QuerySet[Person]:
 
 
 def person_get_for(
-    *, user, crn: str, channel: str, action=Action.VIEW_PERSON, for_change=False
+    *, user, crn: str, channel: str, action=Action.VIEW_PERSON, for_change=False, detail=""
 ) -> Person:
     """Fetch one person and check ``user`` may see them, writing the access log either way.
 
     Missing and not-visible give the same ``Http404`` so that nobody can probe for cases.
     ``for_change`` also requires a role that may change cases (``PermissionDenied`` otherwise).
+    ``detail`` says how the record was read where that matters (``"case summary PDF"``).
     """
     crn = (crn or "").strip().upper()
     person = (
@@ -88,10 +89,10 @@ def person_get_for(
             channel=channel,
             person=Person.objects.filter(crn=crn).first(),
             crn=crn,
-            detail=f"{action}: not found or not visible",
+            detail=f"{action}{f' ({detail})' if detail else ''}: not found or not visible",
         )
         raise Http404("No person with that CRN is visible to you.")
-    access_log_record(actor=user, action=action, channel=channel, person=person)
+    access_log_record(actor=user, action=action, channel=channel, person=person, detail=detail)
     if for_change and not user.can_change_cases:
         raise PermissionDenied("Your role can read cases but not change them.")
     return person

@@ -10,6 +10,7 @@ from safeguard.core.audit import Action, Channel, access_log_record, access_log_
 from safeguard.core.capabilities import Capability, requires
 from safeguard.core.forms import submit_form
 from safeguard.core.models import Role
+from safeguard.core.pdf import pdf_response
 from safeguard.people import selectors, services
 from safeguard.people.forms import PersonDetailsForm, SearchForm
 from safeguard.people.sections import person_sections
@@ -159,6 +160,40 @@ def person_detail(request, crn):
             "can_change": request.user.can_change_cases,
             "can_read_access_log": request.user.can_read_access_log,
         },
+    )
+
+
+def _case_summary_context(request, crn, *, detail):
+    person = selectors.person_get_for(
+        user=request.user, crn=crn, channel=Channel.WEB, detail=detail
+    )
+    today = timezone.localdate()
+    return {
+        "person": person,
+        "allocations": list(selectors.person_allocation_history(person=person)),
+        "sections": person_sections(request, person, today, printable_only=True),
+        "printed_on": today,
+    }
+
+
+@require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
+def case_summary(request, crn):
+    """The person page on one page to print: its sections without their actions."""
+    context = _case_summary_context(request, crn, detail="case summary")
+    return render(request, "people/case_summary.html", context)
+
+
+@require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
+def case_summary_pdf(request, crn):
+    """The case summary as a PDF (no name or CRN in its filename)."""
+    context = _case_summary_context(request, crn, detail="case summary PDF")
+    return pdf_response(
+        request,
+        template_name="people/case_summary_pdf.html",
+        context=context,
+        filename="case-summary.pdf",
     )
 
 

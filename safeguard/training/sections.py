@@ -39,4 +39,5 @@ def practitioner_training_section(request, person, today):
     return Section(
         template="training/_practitioner_training.html",
         context={"status": status, "practitioner": person.practitioner},
+        printable=False,  # about the practitioner, not the person: not in the case summary
     )

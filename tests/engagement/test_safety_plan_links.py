@@ -47,7 +47,9 @@ def test_the_plan_records_reasons_for_living_and_the_persons_copy(client, org):
     assert printed.status_code == 200
     html = printed.content.decode()
     assert "My safety plan" in html and "Seeing my grandson" in html
-    assert person.crn not in html.split("</title>", 1)[1].split("Back to the safety plan")[-1]
+    # The person's copy (what prints) names no CRN; only the practitioner's links around it do.
+    copy = html.split('id="my-safety-plan"', 1)[1].split("</main>", 1)[0]
+    assert person.crn not in copy and "probation" not in copy.lower()
 
 
 def test_printing_needs_a_current_plan(client, org):
