@@ -35,7 +35,7 @@ from safeguard.engagement.models import Appointment, Outcome
 from safeguard.equality.catalogue import Decision
 from safeguard.people.models import Person
 from safeguard.people.selectors import visibility
-from safeguard.referrals.models import DECIDED, Referral, ReferralKind, ReferralStatus
+from safeguard.referrals.models import DECIDED, NOT_SENT, Referral, ReferralKind, ReferralStatus
 from safeguard.registrations.models import Registration
 from safeguard.releases.models import PlanStatus, ReleaseAccommodation, ReleasePlan
 
@@ -186,7 +186,7 @@ def trauma_support_offered(user, today) -> Population:
         kind=ReferralKind.MENTAL_HEALTH,
         sent_at__date__gte=OuterRef("day"),
         sent_at__date__lte=_days_after("day", 28, datetime=False),
-    ).exclude(status=ReferralStatus.DRAFT)
+    ).exclude(status__in=NOT_SENT)
     return _screen_population(
         user,
         Q(domain_levels__trauma__in=["medium", "high"]),

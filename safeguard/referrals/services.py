@@ -22,6 +22,8 @@ from safeguard.referrals.models import (
     AWAITING_DECISION,
     CARE_ACT_KINDS,
     GROUNDS_WITHOUT_CONSENT,
+    NOT_SENT,
+    SEND_WITHIN_WORKING_DAYS,
     AbuseCategory,
     Agency,
     AgencyKind,
@@ -35,6 +37,7 @@ from safeguard.referrals.models import (
     ReferralKind,
     ReferralStatus,
     RejectionReason,
+    SentMethod,
     Urgency,
 )
 from safeguard.referrals.selectors import escalation_holder
@@ -212,6 +215,8 @@ def referral_create(
     reason: str = "",
     send: bool = True,
     sent_at: datetime | None = None,
+    sent_method: str = "",
+    ready_to_send: bool = False,
     care_act_s42: dict | None = None,
     abuse_categories: list[str] | None = None,
     person_views: str = "",
@@ -224,10 +229,14 @@ def referral_create(
     ground_without_consent: str = "",
     channel: str = Channel.WEB,
 ) -> Referral:
-    """Record a referral, as a draft or as sent (``sent_at`` may be back-dated). On a Care Act
-    referral (s42, s9) the person's capacity to decide is assumed unless ``mental_capacity``
-    says an assessment found otherwise."""
+    """Record a referral: as sent (``send``, the default; ``sent_at`` may be back-dated and
+    ``sent_method`` says how), as completed and ready for the practitioner to send
+    (``send=False, ready_to_send=True``: nothing is sent and no response clock starts), or as
+    a draft. On a Care Act referral (s42, s9) the person's capacity to decide is assumed unless
+    ``mental_capacity`` says an assessment found otherwise."""
     require_capability(actor, Capability.CHANGE_CASES)
+    if sent_method and sent_method not in SentMethod.values:
+        raise ValidationError({"sent_method": ["Choose how the referral was sent"]})
     if kind not in ReferralKind.values:
         raise ValidationError({"kind": ["Choose the kind of referral"]})
     if urgency not in Urgency.values:
@@ -288,22 +297,39 @@ def referral_create(
             setattr(referral, field, answer.get("indicated"))
             setattr(referral, f"{field}_evidence", str(answer.get("evidence", "")).strip())
         if send:
-            _send(referral, sent_at)
+            _send(referral, sent_at, sent_method)
+            event, done = ReferralEvent.SENT, "sent"
+        elif ready_to_send:
+            _make_ready(referral)
+            event, done = ReferralEvent.READY_TO_SEND, "ready to send"
+        else:
+            event, done = ReferralEvent.DRAFTED, "drafted"
         referral.save()
         change.record(
-            ReferralEvent.SENT if send else ReferralEvent.DRAFTED,
+            event,
             record=referral,
-            new={"kind": kind, "agency": agency.pk, "urgency": urgency},
-            detail=f"referral {referral.kind} {'sent' if send else 'drafted'}",
+            new={"kind": kind, "agency": agency.pk, "urgency": urgency, "status": referral.status},
+            detail=f"referral {referral.kind} {done}",
         )
     return referral
 
 
-def _send(referral: Referral, sent_at: datetime):
+def _send(referral: Referral, sent_at: datetime, method: str = ""):
+    """With the agency from ``sent_at``: the response clock (the due date, in the agency's
+    working days) runs from then."""
     _move(referral, ReferralStatus.SENT)
     referral.sent_at = sent_at
+    referral.sent_method = method
     referral.due_by = add_working_days(
         timezone.localtime(sent_at).date(), referral.agency.response_target_working_days
+    )
+
+
+def _make_ready(referral: Referral):
+    _move(referral, ReferralStatus.READY_TO_SEND)
+    referral.ready_at = timezone.now()
+    referral.send_by = add_working_days(
+        timezone.localdate(), SEND_WITHIN_WORKING_DAYS[Urgency(referral.urgency)]
     )
 
 
@@ -333,12 +359,25 @@ def _save(change, referral, was, event, detail, fields):
     )
 
 
-def referral_send(*, referral_id: int, actor, sent_at=None, channel=Channel.WEB) -> Referral:
+def referral_send(
+    *, referral_id: int, method: str, actor, sent_at=None, channel=Channel.WEB
+) -> Referral:
+    """Record that the practitioner sent a referral (ready to send, or a draft) to the agency:
+    how (``SentMethod``) and when. The response clock starts at ``sent_at``."""
+    if method not in SentMethod.values:
+        raise ValidationError({"method": ["Choose how you sent the referral"]})
     sent_at = sent_at or timezone.now()
     _check_not_future("sent_at", sent_at)
     with _referral_change(actor, referral_id, channel) as (change, referral, was):
-        _send(referral, sent_at)
-        _save(change, referral, was, ReferralEvent.SENT, "sent", ["status", "sent_at", "due_by"])
+        _send(referral, sent_at, method)
+        _save(
+            change,
+            referral,
+            was,
+            ReferralEvent.SENT,
+            f"sent ({SentMethod(method).label.lower()})",
+            ["status", "sent_at", "sent_method", "due_by"],
+        )
     return referral
 
 
@@ -416,7 +455,7 @@ def referral_record_outcome(*, referral_id: int, outcome: str, actor, channel=Ch
     if not outcome.strip():
         raise ValidationError({"outcome": ["Describe the outcome"]})
     with _referral_change(actor, referral_id, channel) as (change, referral, was):
-        if referral.status in (ReferralStatus.DRAFT, *AWAITING_DECISION):
+        if referral.status in (*NOT_SENT, *AWAITING_DECISION):
             raise IllegalTransition("Record the agency's decision before the outcome.")
         referral.outcome = outcome.strip()
         _save(

@@ -253,7 +253,9 @@ CALLS = {
         abuse_categories=["neglect"],
         consent="given",
     ),
-    "referrals.services.referral_send": lambda w: dict(referral_id=w["draft"].pk),
+    "referrals.services.referral_send": lambda w: dict(
+        referral_id=w["draft"].pk, method="secure_email"
+    ),
     "referrals.services.referral_acknowledge": lambda w: dict(referral_id=w["sent"].pk),
     "referrals.services.referral_decide": lambda w: dict(
         referral_id=w["sent"].pk, outcome="accepted"
