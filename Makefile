@@ -8,14 +8,39 @@ PORT ?= 8000
 DEMO_PEOPLE ?= 5000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run serve setup install assets migrate demo test test-fast lint format bench bench-load bench-delius clean
+.PHONY: run serve setup install system-deps assets migrate demo test test-fast lint format bench bench-load bench-delius clean
 
 run: setup demo serve
 
 setup: install assets migrate
 
+# WeasyPrint (PDFs of records) needs Pango and a font from the system. As root with apt-get
+# (CI, a container) the missing Debian packages are installed; otherwise the command to run is
+# printed and everything else still works (only the PDF downloads and their tests need them).
+PDF_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation
+system-deps:
+	@missing=""; \
+	if command -v dpkg-query >/dev/null 2>&1; then \
+	  for p in $(PDF_DEBS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	  done; \
+	elif ! $(PYTHON) -c "import ctypes.util, sys; sys.exit(not ctypes.util.find_library('pangoft2-1.0'))"; then \
+	  echo "PDFs need Pango and a font (on Debian: $(PDF_DEBS)); install them with your system's package manager."; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing what PDFs need:$$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null \
+	      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }; \
+	  else \
+	    echo "PDFs need these Debian packages, which are missing:$$missing"; \
+	    echo "  run: sudo apt-get install$$missing"; \
+	    echo "  (pages work without them; PDF downloads and their tests do not)"; \
+	  fi; \
+	fi
+
 # Runtime dependencies only; re-installed when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml | system-deps
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	@touch $@

@@ -293,6 +293,9 @@ LOGGING = {
         # Request logs carry paths only (see gunicorn.conf.py); never query strings or bodies.
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        # WeasyPrint logs every step of every PDF at INFO; its warnings (a refused URL) stay.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
