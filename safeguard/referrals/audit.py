@@ -17,3 +17,4 @@ class ReferralEvent(AuditEvent):
         "Escalated a referral to the next level: no response within target",
     )
     ESCALATION_RESOLVED = "referral.escalation_resolved", "Resolved an escalation"
+    PDF_DOWNLOADED = "referral.pdf_downloaded", "Downloaded a referral as a PDF"

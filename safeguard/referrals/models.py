@@ -281,6 +281,32 @@ class Referral(models.Model):
         return f"{self.kind} referral {self.pk} ({self.status})"
 
     @property
+    def abuse_category_labels(self) -> list[str]:
+        labels = dict(AbuseCategory.choices)
+        return [labels.get(c, c) for c in self.abuse_categories or []]
+
+    @property
+    def s42_parts(self) -> list[tuple[str, bool | None, str]]:
+        """The three parts of the s42 test: (question, answer, evidence)."""
+        return [
+            (
+                "The person has needs for care and support",
+                self.s42_care_and_support_needs,
+                self.s42_care_and_support_needs_evidence,
+            ),
+            (
+                "The person is experiencing, or at risk of, abuse or neglect",
+                self.s42_abuse_or_neglect,
+                self.s42_abuse_or_neglect_evidence,
+            ),
+            (
+                "Because of those needs, the person cannot protect themselves",
+                self.s42_unable_to_protect_self,
+                self.s42_unable_to_protect_self_evidence,
+            ),
+        ]
+
+    @property
     def s42_indicated(self):
         return bool(
             self.s42_care_and_support_needs

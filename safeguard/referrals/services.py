@@ -40,7 +40,7 @@ from safeguard.referrals.models import (
     SentMethod,
     Urgency,
 )
-from safeguard.referrals.selectors import escalation_holder
+from safeguard.referrals.selectors import WALES_REGION_CODE, escalation_holder
 
 S42_PARTS = (
     "care_and_support_needs",
@@ -66,9 +66,6 @@ def _move(referral: Referral, to: str):
 def _check_not_future(field, value: datetime):
     if value > timezone.now() + timezone.timedelta(minutes=5):
         raise ValidationError({field: ["The date and time must not be in the future"]})
-
-
-WALES_REGION_CODE = "WA"
 
 
 def supervised_in_wales(person) -> bool:
@@ -205,6 +202,73 @@ def _duty_to_refer_errors(agency, consent, reason, authority, consent_to_share) 
     return errors
 
 
+def _check_answers(
+    *,
+    kind,
+    agency_id,
+    urgency=Urgency.ROUTINE,
+    reason="",
+    care_act_s42=None,
+    abuse_categories=None,
+    consent="",
+    reason_without_consent="",
+    chosen_housing_authority=None,
+    consent_to_share_contact_details=None,
+    mental_capacity="",
+    capacity_assessment="",
+    ground_without_consent="",
+    person_views="",
+):
+    """Refuse answers that cannot make a referral (a ``ValidationError`` naming each field);
+    return the agency and the capacity to record (assumed on a Care Act referral unless an
+    assessment found otherwise, Mental Capacity Act 2005 s1(2))."""
+    if kind not in ReferralKind.values:
+        raise ValidationError({"kind": ["Choose the kind of referral"]})
+    if urgency not in Urgency.values:
+        raise ValidationError({"urgency": ["Choose how urgent the referral is"]})
+    agency = Agency.objects.select_related("region").filter(pk=agency_id, active=True).first()
+    if agency is None:
+        raise ValidationError({"agency": ["Choose an agency from the list"]})
+    if kind in CARE_ACT_KINDS and not mental_capacity:
+        mental_capacity = MentalCapacity.ASSUMED
+    _validate(
+        kind,
+        agency,
+        care_act_s42,
+        abuse_categories,
+        consent,
+        reason_without_consent,
+        chosen_housing_authority,
+        consent_to_share_contact_details,
+        reason=reason,
+        mental_capacity=mental_capacity,
+        capacity_assessment=capacity_assessment,
+        ground_without_consent=ground_without_consent,
+    )
+    return agency, mental_capacity
+
+
+def _refuse_in_wales(kind, person):
+    if kind == ReferralKind.HOUSING_DUTY_TO_REFER and supervised_in_wales(person):
+        raise ValidationError(
+            {
+                "kind": [
+                    "The duty to refer applies only to cases supervised in England: "
+                    "this case is supervised in Wales"
+                ]
+            }
+        )
+
+
+def referral_check(*, person, actor, **answers) -> None:
+    """Refuse, as ``referral_create`` would, answers that cannot make a referral for
+    ``person``; writes nothing (the check-your-answers page asks before showing them).
+    ``answers`` are ``referral_create``'s, without how it is saved."""
+    require_capability(actor, Capability.CHANGE_CASES)
+    _check_answers(**answers)
+    _refuse_in_wales(answers.get("kind"), person)
+
+
 def referral_create(
     *,
     person_id: int,
@@ -237,25 +301,17 @@ def referral_create(
     require_capability(actor, Capability.CHANGE_CASES)
     if sent_method and sent_method not in SentMethod.values:
         raise ValidationError({"sent_method": ["Choose how the referral was sent"]})
-    if kind not in ReferralKind.values:
-        raise ValidationError({"kind": ["Choose the kind of referral"]})
-    if urgency not in Urgency.values:
-        raise ValidationError({"urgency": ["Choose how urgent the referral is"]})
-    agency = Agency.objects.select_related("region").filter(pk=agency_id, active=True).first()
-    if agency is None:
-        raise ValidationError({"agency": ["Choose an agency from the list"]})
-    if kind in CARE_ACT_KINDS and not mental_capacity:
-        mental_capacity = MentalCapacity.ASSUMED  # Mental Capacity Act 2005 s1(2)
-    _validate(
-        kind,
-        agency,
-        care_act_s42,
-        abuse_categories,
-        consent,
-        reason_without_consent,
-        chosen_housing_authority,
-        consent_to_share_contact_details,
+    agency, mental_capacity = _check_answers(
+        kind=kind,
+        agency_id=agency_id,
+        urgency=urgency,
         reason=reason,
+        care_act_s42=care_act_s42,
+        abuse_categories=abuse_categories,
+        consent=consent,
+        reason_without_consent=reason_without_consent,
+        chosen_housing_authority=chosen_housing_authority,
+        consent_to_share_contact_details=consent_to_share_contact_details,
         mental_capacity=mental_capacity,
         capacity_assessment=capacity_assessment,
         ground_without_consent=ground_without_consent,
@@ -264,15 +320,7 @@ def referral_create(
     _check_not_future("sent_at", sent_at)
     with person_change(actor=actor, person_id=person_id, channel=channel) as change:
         person = change.person
-        if kind == ReferralKind.HOUSING_DUTY_TO_REFER and supervised_in_wales(person):
-            raise ValidationError(
-                {
-                    "kind": [
-                        "The duty to refer applies only to cases supervised in England: "
-                        "this case is supervised in Wales"
-                    ]
-                }
-            )
+        _refuse_in_wales(kind, person)
         referral = Referral(
             person=person,
             kind=kind,
