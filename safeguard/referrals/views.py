@@ -49,13 +49,16 @@ WALES_DUTY_TO_REFER = (
 )
 
 
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 @requires(Capability.CHANGE_CASES)
 def referral_new(request, crn):
-    """Page 1: the kind of referral (radios). A GET form, so that ``?kind=`` links from the
-    screen's outcome and the release plan open the kind's questions straight away."""
+    """Page 1: the kind of referral (radios). ``?kind=`` links from the screen's outcome and
+    the release plan open the kind's questions straight away."""
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
-    form = forms.KindForm(request.GET if "kind" in request.GET else None)
+    if request.method == "POST":
+        form = forms.KindForm(request.POST)
+    else:
+        form = forms.KindForm(request.GET if "kind" in request.GET else None)
     if form.is_bound and form.is_valid():
         kind = form.cleaned_data["kind"]
         if kind == ReferralKind.HOUSING_DUTY_TO_REFER and services.supervised_in_wales(person):

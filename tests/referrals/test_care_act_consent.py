@@ -266,8 +266,8 @@ def test_the_form_records_capacity_and_shows_it(client, org):
     assert 'name="mental_capacity" type="radio" value="assumed" checked' in page
     # Revealed under "No" (and under "lacks capacity"): GOV.UK conditional reveals.
     assert 'name="ground_without_consent"' in page
-    assert 'value="no" data-aria-controls="conditional-id_consent"' in page
-    assert 'value="lacks" data-aria-controls="conditional-id_mental_capacity"' in page
+    assert 'value="no" aria-controls="conditional-id_consent"' in page
+    assert 'value="lacks" aria-controls="conditional-id_mental_capacity"' in page
     refused_page = client.post(
         url,
         s42_form(kent_asc(), consent="no", consent_no="refused", reason_without_consent="No"),

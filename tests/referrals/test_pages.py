@@ -167,10 +167,15 @@ def test_the_s42_answers_are_not_pre_set_and_the_evidence_comes_from_the_screen(
 def test_choosing_no_kind_shows_the_error_summary(client, org):
     person = org["people"]["mine"]
     client.force_login(org["staff"]["practitioner"])
-    response = client.get(f"/people/{person.crn}/referrals/new/?kind=")
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "govuk-error-summary" in html and 'href="#id_kind"' in html
+    for response in (
+        client.get(f"/people/{person.crn}/referrals/new/?kind="),
+        client.post(f"/people/{person.crn}/referrals/new/", {}),
+    ):
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "govuk-error-summary" in html and 'href="#id_kind"' in html
+    chosen = client.post(f"/people/{person.crn}/referrals/new/", {"kind": S42})
+    assert chosen["Location"] == f"/people/{person.crn}/referrals/new/{S42}/"
     assert client.get(f"/people/{person.crn}/referrals/new/nonsense/").status_code == 404
 
 

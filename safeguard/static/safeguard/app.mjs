@@ -16,3 +16,19 @@ if (window.accessibleAutocomplete) {
     });
   }
 }
+
+// GOV.UK conditional reveals under radios (the Design System's pattern, its classes and
+// markup), without the aria-expanded that GOV.UK Frontend sets on radios: ARIA does not allow
+// it there. Without JavaScript every revealed question shows.
+for (const group of document.querySelectorAll('[data-module="app-radios-reveal"]')) {
+  const inputs = [...group.querySelectorAll('input[type="radio"]')];
+  const sync = () => {
+    for (const input of inputs) {
+      const target = input.getAttribute("aria-controls");
+      const panel = target && document.getElementById(target);
+      if (panel) panel.classList.toggle("govuk-radios__conditional--hidden", !input.checked);
+    }
+  };
+  for (const input of inputs) input.addEventListener("change", sync);
+  sync();
+}
