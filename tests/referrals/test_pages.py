@@ -384,3 +384,24 @@ def test_monitoring_query_count_does_not_grow_with_referrals(client, org, fixed_
     for _ in range(10):
         RejectedReferralFactory(person=org["people"]["far"])
     assert count() == before
+
+
+@pytest.mark.django_db
+def test_the_person_page_says_a_ready_referral_has_not_been_sent(
+    client, org, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    person = org["people"]["mine"]
+    client.force_login(org["staff"]["practitioner"])
+    with django_capture_on_commit_callbacks(execute=True):
+        make_referral(client, person)
+    page = client.get(f"/people/{person.crn}/").content.decode()
+    assert "Ready to send" in page and "Not sent yet" in page and "Send now" not in page
+    # On My work at once (the gate refreshes the case's work items after the save).
+    from safeguard.core.models import WorkItem
+
+    item = WorkItem.objects.get(rule="referral_ready_to_send", status="open")
+    assert item.assigned_to == org["staff"]["practitioner"]
+    Referral.objects.update(send_by=timezone.localdate() - dt.timedelta(days=1))
+    assert "Send now" in client.get(f"/people/{person.crn}/").content.decode()
