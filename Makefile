@@ -58,11 +58,12 @@ install: $(VENV)/.installed node_modules/.installed
 
 # GOV.UK Frontend's CSS asks for fonts and images under /assets/: copy just what pages use.
 var/vendor/.copied: node_modules/.installed
-	@rm -rf var/vendor && mkdir -p var/vendor/govuk var/vendor/moj
+	@rm -rf var/vendor && mkdir -p var/vendor/govuk var/vendor/moj var/vendor/autocomplete
 	cp -R node_modules/govuk-frontend/dist/govuk/assets/. var/vendor/
 	cp -R node_modules/@ministryofjustice/frontend/moj/assets/. var/vendor/
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.{css,js} var/vendor/govuk/
 	cp node_modules/@ministryofjustice/frontend/moj/moj-frontend.min.{css,js} var/vendor/moj/
+	cp node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.{css,js} var/vendor/autocomplete/
 	cp node_modules/axe-core/axe.min.js var/axe.min.js
 	@touch $@
 

@@ -326,6 +326,54 @@ def latest_s42_indication(*, person: Person) -> dict | None:
     }
 
 
+def _answers_named(condition) -> list[str]:
+    """The question ids a scoring condition looks at, in the order it names them."""
+    found: list[str] = []
+    if isinstance(condition, dict):
+        if isinstance(condition.get("answer"), str):
+            found.append(condition["answer"])
+        for value in condition.values():
+            if isinstance(value, (dict, list)):
+                found.extend(_answers_named(value))
+    elif isinstance(condition, list):
+        for item in condition:
+            found.extend(_answers_named(item))
+    return list(dict.fromkeys(found))
+
+
+def latest_s42_evidence(*, person: Person) -> dict | None:
+    """For each part of the Care Act s42 test, what the person's latest vulnerability screen
+    recorded that bears on it: the answers the part's rule looks at (``"Question: answer"``, a
+    line each), the screen's date, and whether the screen indicated the part. ``None`` without a
+    screen. Evidence for a referral to start from, as text the practitioner edits; the
+    practitioner answers each part themselves. Two queries."""
+    screen = (
+        VulnerabilityScreen.objects.filter(person=person)
+        .select_related("questionnaire_version")
+        .order_by("-completed_at", "-pk")
+        .first()
+    )
+    if screen is None:
+        return None
+    questionnaire = screen.questionnaire
+    questions = questionnaire.by_id
+    rules = questionnaire.scoring.get("care_act_s42", {})
+    indicated = screen.care_act_s42
+    parts = {}
+    for part, rule in rules.items():
+        lines = []
+        for qid in _answers_named(rule):
+            question = questions.get(qid)
+            value = screen.answers.get(qid)
+            if question is None or value in (None, "", []):
+                continue
+            values = value if isinstance(value, list) else [value]
+            shown = ", ".join(question.label_for(v) for v in values)
+            lines.append(f"{question.short}: {shown}")
+        parts[part] = {"evidence": "\n".join(lines), "indicated": indicated.get(part)}
+    return {"screened_on": timezone.localtime(screen.completed_at).date(), "parts": parts}
+
+
 def latest_what_helps(*, person: Person) -> str:
     """What the person said helps them keep going, on their latest screen that asked."""
     answers = (

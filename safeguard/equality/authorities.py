@@ -15,7 +15,7 @@ from safeguard.equality import decisions as sql
 from safeguard.equality import stats
 from safeguard.insights.stats import totals_by_each_key
 from safeguard.insights.suppression import suppressed_rows
-from safeguard.referrals.models import ReferralStatus
+from safeguard.referrals.models import NOT_SENT, ReferralStatus
 
 FUNNEL_DECISIONS = ("asc_referral_accepted",)
 
@@ -121,7 +121,7 @@ def authority_figures(
             s42_abuse_or_neglect=True,
             s42_unable_to_protect_self=True,
         )
-        .exclude(status=ReferralStatus.DRAFT)
+        .exclude(status__in=NOT_SENT)
         .order_by()
     )
     if date_from:

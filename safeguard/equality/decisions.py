@@ -36,7 +36,7 @@ from safeguard.equality.catalogue import Decision
 from safeguard.pathways.models import PathwayOffer
 from safeguard.people.models import Person
 from safeguard.people.selectors import visibility
-from safeguard.referrals.models import DECIDED, Referral, ReferralKind, ReferralStatus
+from safeguard.referrals.models import DECIDED, NOT_SENT, Referral, ReferralKind, ReferralStatus
 from safeguard.registrations.models import Registration
 from safeguard.releases.models import PlanStatus, ReleaseAccommodation, ReleasePlan
 
@@ -187,7 +187,7 @@ def trauma_support_offered(user, today) -> Population:
         kind=ReferralKind.MENTAL_HEALTH,
         sent_at__date__gte=OuterRef("day"),
         sent_at__date__lte=_days_after("day", 28, datetime=False),
-    ).exclude(status=ReferralStatus.DRAFT)
+    ).exclude(status__in=NOT_SENT)
     # Or a pathway offered for the trauma (trauma-informed support, a women's centre...), once
     # pathways are recorded: recommendation 3 counts the support, whichever route it took.
     offered = PathwayOffer.objects.filter(

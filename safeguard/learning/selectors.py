@@ -40,7 +40,12 @@ INDEPENDENCE_DAYS = 365  # a reviewer must not have held the case in the year be
 RECENT_REFERRAL_DAYS = 365
 RECENT_CHECK_IN_DAYS = 90
 RECENT_CHECK_INS = 10
-OPEN_REFERRAL_STATUSES = (ReferralStatus.DRAFT, ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED)
+OPEN_REFERRAL_STATUSES = (
+    ReferralStatus.DRAFT,
+    ReferralStatus.READY_TO_SEND,
+    ReferralStatus.SENT,
+    ReferralStatus.ACKNOWLEDGED,
+)
 
 
 def _iso(value):

@@ -37,7 +37,11 @@ def _registered(code: str, person_ref: str) -> Q:
 def reason_conditions(person_ref: str = "pk", *, today: dt.date) -> dict[str, Q]:
     s42_open = Referral.objects.filter(
         person_id=OuterRef(person_ref), kind=ReferralKind.ASC_S42
-    ).filter(Q(status__in=AWAITING_DECISION) | Q(status=ReferralStatus.ACCEPTED, outcome=""))
+    ).filter(
+        # Completed but not yet sent counts as open: the concern is there (err toward acting).
+        Q(status__in=[ReferralStatus.READY_TO_SEND, *AWAITING_DECISION])
+        | Q(status=ReferralStatus.ACCEPTED, outcome="")
+    )
     screens = (
         latest_screens(person_ref)
         .filter(risk_to_self__in=list(SAFEGUARD_LEVELS))

@@ -5,6 +5,7 @@ from safeguard.core.audit import AuditEvent
 
 class ReferralEvent(AuditEvent):
     DRAFTED = "referral.drafted", "Drafted a referral"
+    READY_TO_SEND = "referral.ready_to_send", "Completed a referral, ready to send"
     SENT = "referral.sent", "Sent a referral"
     ACKNOWLEDGED = "referral.acknowledged", "Recorded that the agency acknowledged a referral"
     DECIDED = "referral.decided", "Recorded the agency's decision on a referral"
@@ -16,3 +17,4 @@ class ReferralEvent(AuditEvent):
         "Escalated a referral to the next level: no response within target",
     )
     ESCALATION_RESOLVED = "referral.escalation_resolved", "Resolved an escalation"
+    PDF_DOWNLOADED = "referral.pdf_downloaded", "Downloaded a referral as a PDF"

@@ -14,6 +14,7 @@ from safeguard.insights.suppression import suppress_values, suppressed_rows
 from safeguard.people.models import Ethnicity, Sex
 from safeguard.referrals.models import (
     AWAITING_DECISION,
+    NOT_SENT,
     Agency,
     Escalation,
     EscalationOutcome,
@@ -96,7 +97,7 @@ def filtered_referrals(
     pdu_id=None,
     local_authority_id=None,
 ):
-    qs = visible_referrals(user).exclude(status=ReferralStatus.DRAFT).order_by()
+    qs = visible_referrals(user).exclude(status__in=NOT_SENT).order_by()
     if date_from:
         qs = qs.filter(sent_at__gte=_start_of(date_from))
     if date_to:

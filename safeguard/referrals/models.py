@@ -73,6 +73,9 @@ AGENCY_KIND_FOR_REFERRAL = {
 
 class ReferralStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
+    # Completed in Safeguard, not yet sent: the practitioner sends it (the council's portal,
+    # secure email, phone or letter) and then records how and when. Nothing is sent by Safeguard.
+    READY_TO_SEND = "ready_to_send", "Ready to send"
     SENT = "sent", "Sent"
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
     ACCEPTED = "accepted", "Accepted"
@@ -82,9 +85,12 @@ class ReferralStatus(models.TextChoices):
 
 AWAITING_DECISION = (ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED)
 DECIDED = (ReferralStatus.ACCEPTED, ReferralStatus.REJECTED)
+# Not (yet) with the agency: no sent date, no due date, not counted in monitoring.
+NOT_SENT = (ReferralStatus.DRAFT, ReferralStatus.READY_TO_SEND)
 
 ALLOWED_TRANSITIONS = {
-    ReferralStatus.DRAFT: {ReferralStatus.SENT},
+    ReferralStatus.DRAFT: {ReferralStatus.READY_TO_SEND, ReferralStatus.SENT},
+    ReferralStatus.READY_TO_SEND: {ReferralStatus.SENT},
     ReferralStatus.SENT: {
         ReferralStatus.ACKNOWLEDGED,
         ReferralStatus.ACCEPTED,
@@ -106,6 +112,20 @@ class Urgency(models.TextChoices):
     ROUTINE = "routine", "Routine"
     URGENT = "urgent", "Urgent"
     IMMEDIATE = "immediate", "Immediate risk"
+
+
+# A referral ready to send should be with the agency within this many working days of being
+# completed (0: the same day); past it, My work raises an urgent item.
+SEND_WITHIN_WORKING_DAYS = {Urgency.ROUTINE: 2, Urgency.URGENT: 1, Urgency.IMMEDIATE: 0}
+
+
+class SentMethod(models.TextChoices):
+    """How the practitioner sent a referral that was completed in Safeguard."""
+
+    PORTAL = "portal", "Through the agency's online portal"
+    SECURE_EMAIL = "secure_email", "By secure email"
+    PHONE = "phone", "By phone"
+    LETTER = "letter", "By letter or by hand"
 
 
 class RejectionReason(models.TextChoices):
@@ -197,7 +217,12 @@ class Referral(models.Model):
     )
     urgency = models.CharField(max_length=12, choices=Urgency.choices, default=Urgency.ROUTINE)
     reason = models.TextField(blank=True)
+    # Ready to send: when it was completed and the day it should be sent by.
+    ready_at = models.DateTimeField(null=True, blank=True)
+    send_by = models.DateField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # How it was sent (empty on referrals recorded as sent before this was asked, or by the API).
+    sent_method = models.CharField(max_length=16, choices=SentMethod.choices, blank=True)
     due_by = models.DateField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -247,12 +272,39 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["person", "status"], name="referral_person_status"),
             models.Index(fields=["status", "due_by"], name="referral_status_due"),
+            models.Index(fields=["status", "send_by"], name="referral_status_send_by"),
             models.Index(fields=["agency", "sent_at"], name="referral_agency_sent"),
             models.Index(fields=["kind", "sent_at"], name="referral_kind_sent"),
         ]
 
     def __str__(self):
         return f"{self.kind} referral {self.pk} ({self.status})"
+
+    @property
+    def abuse_category_labels(self) -> list[str]:
+        labels = dict(AbuseCategory.choices)
+        return [labels.get(c, c) for c in self.abuse_categories or []]
+
+    @property
+    def s42_parts(self) -> list[tuple[str, bool | None, str]]:
+        """The three parts of the s42 test: (question, answer, evidence)."""
+        return [
+            (
+                "The person has needs for care and support",
+                self.s42_care_and_support_needs,
+                self.s42_care_and_support_needs_evidence,
+            ),
+            (
+                "The person is experiencing, or at risk of, abuse or neglect",
+                self.s42_abuse_or_neglect,
+                self.s42_abuse_or_neglect_evidence,
+            ),
+            (
+                "Because of those needs, the person cannot protect themselves",
+                self.s42_unable_to_protect_self,
+                self.s42_unable_to_protect_self_evidence,
+            ),
+        ]
 
     @property
     def s42_indicated(self):

@@ -22,6 +22,25 @@ def _referral_overdue(today):
     )
 
 
+def _ready_to_send(today):
+    # Completed in Safeguard and not yet sent: the practitioner is asked to send it from the
+    # day it is ready (it is on My work at once), by its send-by date.
+    return candidates_about_people(
+        Referral.objects.filter(status=ReferralStatus.READY_TO_SEND, send_by__gte=today),
+        due_on=F("send_by"),
+        detail=F("agency__name"),
+    )
+
+
+def _not_sent(today):
+    # Still not sent after its send-by date (2 working days for a routine referral): urgent.
+    return candidates_about_people(
+        Referral.objects.filter(status=ReferralStatus.READY_TO_SEND, send_by__lt=today),
+        due_on=F("send_by"),
+        detail=F("agency__name"),
+    )
+
+
 def _rejected_while_indicated(today):
     return candidates_about_people(
         Referral.objects.filter(
@@ -82,6 +101,25 @@ REFERRAL_OVERDUE = WorkItemRule(
     priority=WorkItemPriority.SOON,
     link=link_to("referrals:detail", subject="referral_id"),
     action="Chase the agency; if there is still no answer, escalate the referral.",
+)
+READY_TO_SEND = WorkItemRule(
+    code="referral_ready_to_send",
+    title="Referral ready to send: send it and record how and when",
+    subject_type="referral",
+    candidates=_ready_to_send,
+    priority=WorkItemPriority.TODAY,
+    link=link_to("referrals:detail", subject="referral_id"),
+    action="Send the referral (attach its PDF to the agency's portal or a secure email), then "
+    "record how and when you sent it.",
+)
+NOT_SENT = WorkItemRule(
+    code="referral_not_sent",
+    title="Referral completed but not sent: the agency does not have it",
+    subject_type="referral",
+    candidates=_not_sent,
+    priority=WorkItemPriority.URGENT,
+    link=link_to("referrals:detail", subject="referral_id"),
+    action="Send the referral now and record how and when you sent it.",
 )
 REJECTED_WHILE_INDICATED = WorkItemRule(
     code="asc_rejected_s42_indicated",

@@ -2,7 +2,7 @@ from django.utils import timezone
 
 from safeguard.core.calendar import working_days_between
 from safeguard.people.sections import Section
-from safeguard.referrals.models import AWAITING_DECISION, EscalationStatus
+from safeguard.referrals.models import AWAITING_DECISION, EscalationStatus, ReferralStatus
 from safeguard.referrals.selectors import person_referrals
 
 
@@ -19,6 +19,8 @@ def referrals_section(request, person, today):
                 "referral": referral,
                 "working_days_waiting": waiting,
                 "past_target": bool(waiting is not None and referral.due_by < today),
+                "send_now": referral.status == ReferralStatus.READY_TO_SEND
+                and bool(referral.send_by and referral.send_by < today),
                 "escalation_stage": max((e.level for e in escalations), default=None),
                 "open_escalation": open_escalation,
             }

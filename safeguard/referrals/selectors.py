@@ -1,12 +1,20 @@
 """Reads of referrals, escalations and meetings, through the people the user may see."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from safeguard.assessments.selectors import latest_s42_indication
-from safeguard.core.models import Role, Staff
+from safeguard.assessments.selectors import latest_s42_evidence
+from safeguard.core.models import LocalAuthority, Role, Staff
 from safeguard.people.selectors import case_record_get_for, visibility, visible_people
 from safeguard.referrals.catalogue import escalation_ladder
-from safeguard.referrals.models import Agency, Escalation, Referral
+from safeguard.referrals.models import (
+    AGENCY_KIND_FOR_REFERRAL,
+    Agency,
+    AgencyKind,
+    Escalation,
+    Referral,
+)
+
+WALES_REGION_CODE = "WA"
 
 
 def visible_referrals(user) -> QuerySet[Referral]:
@@ -17,7 +25,11 @@ def visible_referrals(user) -> QuerySet[Referral]:
 def referral_get_for(*, user, referral_id: int, channel: str, for_update=False) -> Referral:
     return case_record_get_for(
         visible_referrals(user).select_related(
-            "person__pdu__region", "person__team", "agency", "chosen_housing_authority"
+            "person__pdu__region",
+            "person__team",
+            "agency",
+            "chosen_housing_authority",
+            "created_by",
         ),
         user=user,
         pk=referral_id,
@@ -122,13 +134,53 @@ def escalation_holder(*, person, level: int) -> Staff | None:
     return Staff.objects.filter(pk=holder_id).first() if holder_id else None
 
 
+def referral_agencies(*, person, kind) -> list[Agency]:
+    """The agencies that take ``kind`` of referral in the person's area: those of the person's
+    own local authority (first) and the other authorities of their PDU, and the region's
+    agencies that serve no one authority (mental health trusts, police, panels). One query."""
+    region_id = person.pdu.region_id
+    area = Q(local_authority__isnull=True, region_id=region_id) | Q(
+        local_authority__pdu_id=person.pdu_id
+    )
+    if person.local_authority_id:
+        area |= Q(local_authority_id=person.local_authority_id)
+    found = list(agencies(kind=AGENCY_KIND_FOR_REFERRAL[kind]).filter(area))
+    if not found:  # no authority of the PDU has one: the region's
+        found = list(agencies(kind=AGENCY_KIND_FOR_REFERRAL[kind], region_id=region_id))
+    own = person.local_authority_id
+    return sorted(found, key=lambda a: (own is None or a.local_authority_id != own, a.name))
+
+
+def english_housing_authorities() -> QuerySet[LocalAuthority]:
+    """Every English housing authority with a housing service to refer to: a duty to refer
+    (Housing Act 1996 s.213B) goes to the one the person chooses, anywhere in England."""
+    return (
+        LocalAuthority.objects.exclude(region__code=WALES_REGION_CODE)
+        .filter(
+            Exists(
+                Agency.objects.filter(
+                    local_authority=OuterRef("pk"), kind=AgencyKind.HOUSING, active=True
+                )
+            )
+        )
+        .order_by("name")
+    )
+
+
 def s42_prefill(*, person) -> dict:
-    """Initial answers for the s42 test from the person's latest vulnerability screen, if any."""
-    indication = latest_s42_indication(person=person)
-    if not indication:
+    """Initial evidence for each part of the s42 test, from the answers on the person's latest
+    vulnerability screen, as text the practitioner edits. The answers to the three parts are
+    never pre-set: the practitioner gives them. Also what the screen indicated, for the hints."""
+    found = latest_s42_evidence(person=person)
+    if not found:
         return {}
+    initial = {
+        f"s42_{part}_evidence": value["evidence"]
+        for part, value in found["parts"].items()
+        if value["evidence"]
+    }
     return {
-        f"s42_{part}": "yes" if value else "no"
-        for part, value in indication.items()
-        if part != "indicated" and value is not None
+        "initial": initial,
+        "screened_on": found["screened_on"],
+        "indicated": {part: value["indicated"] for part, value in found["parts"].items()},
     }

@@ -22,6 +22,8 @@ from safeguard.referrals.models import (
     AWAITING_DECISION,
     CARE_ACT_KINDS,
     GROUNDS_WITHOUT_CONSENT,
+    NOT_SENT,
+    SEND_WITHIN_WORKING_DAYS,
     AbuseCategory,
     Agency,
     AgencyKind,
@@ -35,9 +37,10 @@ from safeguard.referrals.models import (
     ReferralKind,
     ReferralStatus,
     RejectionReason,
+    SentMethod,
     Urgency,
 )
-from safeguard.referrals.selectors import escalation_holder
+from safeguard.referrals.selectors import WALES_REGION_CODE, escalation_holder
 
 S42_PARTS = (
     "care_and_support_needs",
@@ -63,9 +66,6 @@ def _move(referral: Referral, to: str):
 def _check_not_future(field, value: datetime):
     if value > timezone.now() + timezone.timedelta(minutes=5):
         raise ValidationError({field: ["The date and time must not be in the future"]})
-
-
-WALES_REGION_CODE = "WA"
 
 
 def supervised_in_wales(person) -> bool:
@@ -202,32 +202,26 @@ def _duty_to_refer_errors(agency, consent, reason, authority, consent_to_share) 
     return errors
 
 
-def referral_create(
+def _check_answers(
     *,
-    person_id: int,
-    kind: str,
-    agency_id: int,
-    actor,
-    urgency: str = Urgency.ROUTINE,
-    reason: str = "",
-    send: bool = True,
-    sent_at: datetime | None = None,
-    care_act_s42: dict | None = None,
-    abuse_categories: list[str] | None = None,
-    person_views: str = "",
-    consent: str = "",
-    reason_without_consent: str = "",
+    kind,
+    agency_id,
+    urgency=Urgency.ROUTINE,
+    reason="",
+    care_act_s42=None,
+    abuse_categories=None,
+    consent="",
+    reason_without_consent="",
     chosen_housing_authority=None,
-    consent_to_share_contact_details: bool | None = None,
-    mental_capacity: str = "",
-    capacity_assessment: str = "",
-    ground_without_consent: str = "",
-    channel: str = Channel.WEB,
-) -> Referral:
-    """Record a referral, as a draft or as sent (``sent_at`` may be back-dated). On a Care Act
-    referral (s42, s9) the person's capacity to decide is assumed unless ``mental_capacity``
-    says an assessment found otherwise."""
-    require_capability(actor, Capability.CHANGE_CASES)
+    consent_to_share_contact_details=None,
+    mental_capacity="",
+    capacity_assessment="",
+    ground_without_consent="",
+    person_views="",
+):
+    """Refuse answers that cannot make a referral (a ``ValidationError`` naming each field);
+    return the agency and the capacity to record (assumed on a Care Act referral unless an
+    assessment found otherwise, Mental Capacity Act 2005 s1(2))."""
     if kind not in ReferralKind.values:
         raise ValidationError({"kind": ["Choose the kind of referral"]})
     if urgency not in Urgency.values:
@@ -236,7 +230,7 @@ def referral_create(
     if agency is None:
         raise ValidationError({"agency": ["Choose an agency from the list"]})
     if kind in CARE_ACT_KINDS and not mental_capacity:
-        mental_capacity = MentalCapacity.ASSUMED  # Mental Capacity Act 2005 s1(2)
+        mental_capacity = MentalCapacity.ASSUMED
     _validate(
         kind,
         agency,
@@ -251,19 +245,82 @@ def referral_create(
         capacity_assessment=capacity_assessment,
         ground_without_consent=ground_without_consent,
     )
+    return agency, mental_capacity
+
+
+def _refuse_in_wales(kind, person):
+    if kind == ReferralKind.HOUSING_DUTY_TO_REFER and supervised_in_wales(person):
+        raise ValidationError(
+            {
+                "kind": [
+                    "The duty to refer applies only to cases supervised in England: "
+                    "this case is supervised in Wales"
+                ]
+            }
+        )
+
+
+def referral_check(*, person, actor, **answers) -> None:
+    """Refuse, as ``referral_create`` would, answers that cannot make a referral for
+    ``person``; writes nothing (the check-your-answers page asks before showing them).
+    ``answers`` are ``referral_create``'s, without how it is saved."""
+    require_capability(actor, Capability.CHANGE_CASES)
+    _check_answers(**answers)
+    _refuse_in_wales(answers.get("kind"), person)
+
+
+def referral_create(
+    *,
+    person_id: int,
+    kind: str,
+    agency_id: int,
+    actor,
+    urgency: str = Urgency.ROUTINE,
+    reason: str = "",
+    send: bool = True,
+    sent_at: datetime | None = None,
+    sent_method: str = "",
+    ready_to_send: bool = False,
+    care_act_s42: dict | None = None,
+    abuse_categories: list[str] | None = None,
+    person_views: str = "",
+    consent: str = "",
+    reason_without_consent: str = "",
+    chosen_housing_authority=None,
+    consent_to_share_contact_details: bool | None = None,
+    mental_capacity: str = "",
+    capacity_assessment: str = "",
+    ground_without_consent: str = "",
+    channel: str = Channel.WEB,
+) -> Referral:
+    """Record a referral: as sent (``send``, the default; ``sent_at`` may be back-dated and
+    ``sent_method`` says how), as completed and ready for the practitioner to send
+    (``send=False, ready_to_send=True``: nothing is sent and no response clock starts), or as
+    a draft. On a Care Act referral (s42, s9) the person's capacity to decide is assumed unless
+    ``mental_capacity`` says an assessment found otherwise."""
+    require_capability(actor, Capability.CHANGE_CASES)
+    if sent_method and sent_method not in SentMethod.values:
+        raise ValidationError({"sent_method": ["Choose how the referral was sent"]})
+    agency, mental_capacity = _check_answers(
+        kind=kind,
+        agency_id=agency_id,
+        urgency=urgency,
+        reason=reason,
+        care_act_s42=care_act_s42,
+        abuse_categories=abuse_categories,
+        consent=consent,
+        reason_without_consent=reason_without_consent,
+        chosen_housing_authority=chosen_housing_authority,
+        consent_to_share_contact_details=consent_to_share_contact_details,
+        mental_capacity=mental_capacity,
+        capacity_assessment=capacity_assessment,
+        ground_without_consent=ground_without_consent,
+    )
     sent_at = sent_at or timezone.now()
     _check_not_future("sent_at", sent_at)
     with person_change(actor=actor, person_id=person_id, channel=channel) as change:
         person = change.person
-        if kind == ReferralKind.HOUSING_DUTY_TO_REFER and supervised_in_wales(person):
-            raise ValidationError(
-                {
-                    "kind": [
-                        "The duty to refer applies only to cases supervised in England: "
-                        "this case is supervised in Wales"
-                    ]
-                }
-            )
+        _refuse_in_wales(kind, person)
         referral = Referral(
             person=person,
             kind=kind,
@@ -288,22 +345,39 @@ def referral_create(
             setattr(referral, field, answer.get("indicated"))
             setattr(referral, f"{field}_evidence", str(answer.get("evidence", "")).strip())
         if send:
-            _send(referral, sent_at)
+            _send(referral, sent_at, sent_method)
+            event, done = ReferralEvent.SENT, "sent"
+        elif ready_to_send:
+            _make_ready(referral)
+            event, done = ReferralEvent.READY_TO_SEND, "ready to send"
+        else:
+            event, done = ReferralEvent.DRAFTED, "drafted"
         referral.save()
         change.record(
-            ReferralEvent.SENT if send else ReferralEvent.DRAFTED,
+            event,
             record=referral,
-            new={"kind": kind, "agency": agency.pk, "urgency": urgency},
-            detail=f"referral {referral.kind} {'sent' if send else 'drafted'}",
+            new={"kind": kind, "agency": agency.pk, "urgency": urgency, "status": referral.status},
+            detail=f"referral {referral.kind} {done}",
         )
     return referral
 
 
-def _send(referral: Referral, sent_at: datetime):
+def _send(referral: Referral, sent_at: datetime, method: str = ""):
+    """With the agency from ``sent_at``: the response clock (the due date, in the agency's
+    working days) runs from then."""
     _move(referral, ReferralStatus.SENT)
     referral.sent_at = sent_at
+    referral.sent_method = method
     referral.due_by = add_working_days(
         timezone.localtime(sent_at).date(), referral.agency.response_target_working_days
+    )
+
+
+def _make_ready(referral: Referral):
+    _move(referral, ReferralStatus.READY_TO_SEND)
+    referral.ready_at = timezone.now()
+    referral.send_by = add_working_days(
+        timezone.localdate(), SEND_WITHIN_WORKING_DAYS[Urgency(referral.urgency)]
     )
 
 
@@ -333,12 +407,25 @@ def _save(change, referral, was, event, detail, fields):
     )
 
 
-def referral_send(*, referral_id: int, actor, sent_at=None, channel=Channel.WEB) -> Referral:
+def referral_send(
+    *, referral_id: int, method: str, actor, sent_at=None, channel=Channel.WEB
+) -> Referral:
+    """Record that the practitioner sent a referral (ready to send, or a draft) to the agency:
+    how (``SentMethod``) and when. The response clock starts at ``sent_at``."""
+    if method not in SentMethod.values:
+        raise ValidationError({"method": ["Choose how you sent the referral"]})
     sent_at = sent_at or timezone.now()
     _check_not_future("sent_at", sent_at)
     with _referral_change(actor, referral_id, channel) as (change, referral, was):
-        _send(referral, sent_at)
-        _save(change, referral, was, ReferralEvent.SENT, "sent", ["status", "sent_at", "due_by"])
+        _send(referral, sent_at, method)
+        _save(
+            change,
+            referral,
+            was,
+            ReferralEvent.SENT,
+            f"sent ({SentMethod(method).label.lower()})",
+            ["status", "sent_at", "sent_method", "due_by"],
+        )
     return referral
 
 
@@ -416,7 +503,7 @@ def referral_record_outcome(*, referral_id: int, outcome: str, actor, channel=Ch
     if not outcome.strip():
         raise ValidationError({"outcome": ["Describe the outcome"]})
     with _referral_change(actor, referral_id, channel) as (change, referral, was):
-        if referral.status in (ReferralStatus.DRAFT, *AWAITING_DECISION):
+        if referral.status in (*NOT_SENT, *AWAITING_DECISION):
             raise IllegalTransition("Record the agency's decision before the outcome.")
         referral.outcome = outcome.strip()
         _save(

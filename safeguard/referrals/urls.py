@@ -5,7 +5,14 @@ from safeguard.referrals import views
 app_name = "referrals"
 urlpatterns = [
     path("people/<str:crn>/referrals/new/", views.referral_new, name="new"),
+    path("people/<str:crn>/referrals/new/<str:kind>/", views.referral_new_kind, name="new_kind"),
+    path("people/<str:crn>/referrals/new/<str:kind>/check/", views.referral_check, name="check"),
     path("people/<str:crn>/referrals/<int:referral_id>/", views.referral_detail, name="detail"),
+    path(
+        "people/<str:crn>/referrals/<int:referral_id>/referral.pdf",
+        views.referral_pdf,
+        name="pdf",
+    ),
     path(
         "people/<str:crn>/referrals/<int:referral_id>/escalations/<int:escalation_id>/resolve/",
         views.escalation_resolve,

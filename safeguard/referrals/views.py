@@ -2,8 +2,9 @@ from datetime import time
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -13,14 +14,16 @@ from safeguard.core.capabilities import Capability, requires
 from safeguard.core.errors import DomainError
 from safeguard.core.forms import add_service_errors
 from safeguard.core.models import PDU, LocalAuthority, Region
+from safeguard.core.pdf import pdf_response
 from safeguard.insights.charts import bar_chart
 from safeguard.insights.exports import csv_response, xlsx_response
 from safeguard.insights.suppression import SUPPRESSED
 from safeguard.people.selectors import person_get_for
 from safeguard.referrals import forms, insights, selectors, services
+from safeguard.referrals.audit import ReferralEvent
 from safeguard.referrals.catalogue import escalation_ladder
 from safeguard.referrals.forms import _when
-from safeguard.referrals.models import AWAITING_DECISION, ReferralKind
+from safeguard.referrals.models import AWAITING_DECISION, ReferralKind, ReferralStatus
 
 # ---- a person's referrals -----------------------------------------------------------------
 
@@ -34,30 +37,169 @@ def _referral_of(request, person, referral_id):
     return referral
 
 
+def _kind_or_404(kind: str) -> ReferralKind:
+    if kind not in ReferralKind.values:
+        raise Http404
+    return ReferralKind(kind)
+
+
+WALES_DUTY_TO_REFER = (
+    "The duty to refer applies only to cases supervised in England: this case is supervised "
+    "in Wales"
+)
+
+
 @require_http_methods(["GET", "POST"])
 @requires(Capability.CHANGE_CASES)
 def referral_new(request, crn):
+    """Page 1: the kind of referral (radios). ``?kind=`` links from the screen's outcome and
+    the release plan open the kind's questions straight away."""
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
-    initial = {"kind": request.GET.get("kind", "")}
-    initial.update(selectors.s42_prefill(person=person))
-    form = forms.ReferralForm(request.POST or None, person=person, initial=initial)
+    if request.method == "POST":
+        form = forms.KindForm(request.POST)
+    else:
+        form = forms.KindForm(request.GET if "kind" in request.GET else None)
+    if form.is_bound and form.is_valid():
+        kind = form.cleaned_data["kind"]
+        if kind == ReferralKind.HOUSING_DUTY_TO_REFER and services.supervised_in_wales(person):
+            form.add_error("kind", WALES_DUTY_TO_REFER)
+        else:
+            return redirect("referrals:new_kind", crn=person.crn, kind=kind)
+    return render(
+        request,
+        "referrals/new_kind.html",
+        {"person": person, "form": form, "hints": forms.KIND_HINTS},
+    )
+
+
+def _answers_key(person, kind) -> str:
+    return f"referral-answers:{person.pk}:{kind}"
+
+
+def _stored_answers(request, key) -> QueryDict | None:
+    stored = request.session.get(key)
+    if not isinstance(stored, dict):
+        return None
+    data = QueryDict(mutable=True)
+    for name, values in stored.items():
+        data.setlist(name, [str(v) for v in values])
+    return data
+
+
+def _referral_form(person, kind, data=None):
+    s42 = selectors.s42_prefill(person=person) if kind == ReferralKind.ASC_S42 else {}
+    housing = []
+    agency_choices = []
+    if kind == ReferralKind.HOUSING_DUTY_TO_REFER:
+        housing = [(la.pk, la.name) for la in selectors.english_housing_authorities()]
+    else:
+        agency_choices = [
+            (a.pk, a.name) for a in selectors.referral_agencies(person=person, kind=kind)
+        ]
+    return forms.ReferralForm(
+        data,
+        person=person,
+        kind=kind,
+        agency_choices=agency_choices,
+        housing_choices=housing,
+        s42=s42,
+        initial=s42.get("initial", {}),
+    )
+
+
+def _saved(request, person, referral):
+    if referral.status == ReferralStatus.DRAFT:
+        text = f"Referral to {referral.agency.name} saved as a draft. It has not been sent"
+    else:
+        text = (
+            f"Referral to {referral.agency.name} saved: ready to send. Nothing has been sent "
+            "yet. Send it to the agency, then record how and when you sent it"
+        )
+    messages.success(request, text)
+    return redirect("referrals:detail", crn=person.crn, referral_id=referral.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
+def referral_new_kind(request, crn, kind):
+    """Page 2: only this kind's questions. "Continue" checks the answers and goes to check
+    your answers; "Save as a draft" saves them as they are."""
+    kind = _kind_or_404(kind)
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
+    if kind == ReferralKind.HOUSING_DUTY_TO_REFER and services.supervised_in_wales(person):
+        return redirect(f"{reverse('referrals:new', args=[person.crn])}?kind={kind}")
+    key = _answers_key(person, kind)
+    data = request.POST if request.method == "POST" else _stored_answers(request, key)
+    form = _referral_form(person, kind, data)
     if request.method == "POST" and form.is_valid():
+        kwargs = form.service_kwargs()
+        try:
+            if request.POST.get("action") == "draft":
+                referral = services.referral_create(
+                    person_id=person.pk, actor=request.user, send=False, **kwargs
+                )
+            else:
+                services.referral_check(person=person, actor=request.user, **kwargs)
+        except ValidationError as exc:
+            add_service_errors(form, _form_field_names(exc))
+        except DomainError as exc:
+            add_service_errors(form, exc)
+        else:
+            if request.POST.get("action") == "draft":
+                request.session.pop(key, None)
+                return _saved(request, person, referral)
+            request.session[key] = {
+                name: request.POST.getlist(name)
+                for name in request.POST
+                if name not in ("csrfmiddlewaretoken", "action")
+            }
+            return redirect("referrals:check", crn=person.crn, kind=kind)
+    return render(
+        request,
+        "referrals/new.html",
+        {"person": person, "form": form, "kind": kind, "s42_prefill": form.s42},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
+def referral_check(request, crn, kind):
+    """Check your answers; confirming saves the referral as ready to send (nothing is sent)."""
+    kind = _kind_or_404(kind)
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
+    key = _answers_key(person, kind)
+    data = _stored_answers(request, key)
+    if data is None:
+        return redirect("referrals:new_kind", crn=person.crn, kind=kind)
+    form = _referral_form(person, kind, data)
+    if not form.is_valid():
+        return redirect("referrals:new_kind", crn=person.crn, kind=kind)
+    if request.method == "POST":
         try:
             referral = services.referral_create(
-                person_id=person.pk, actor=request.user, **form.service_kwargs()
+                person_id=person.pk,
+                actor=request.user,
+                send=False,
+                ready_to_send=True,
+                **form.service_kwargs(),
             )
         except ValidationError as exc:
             add_service_errors(form, _form_field_names(exc))
         except DomainError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(
-                request,
-                f"Referral to {referral.agency.name} "
-                + ("saved as a draft" if referral.status == "draft" else "recorded as sent"),
-            )
-            return redirect("referrals:detail", crn=person.crn, referral_id=referral.pk)
-    return render(request, "referrals/new.html", {"person": person, "form": form})
+            request.session.pop(key, None)
+            return _saved(request, person, referral)
+        return render(
+            request,
+            "referrals/new.html",
+            {"person": person, "form": form, "kind": kind, "s42_prefill": form.s42},
+        )
+    return render(
+        request,
+        "referrals/check.html",
+        {"person": person, "form": form, "kind": kind, "rows": form.summary_rows()},
+    )
 
 
 def _form_field_names(exc: ValidationError) -> ValidationError:
@@ -97,6 +239,31 @@ def referral_detail(request, crn, referral_id):
     )
 
 
+@require_http_methods(["GET"])
+@requires(Capability.READ_CASES)
+def referral_pdf(request, crn, referral_id):
+    """The referral as a PDF, to attach to the agency's portal or a secure email: the same
+    record as the page, checked the same way (404 for a case the user may not see), its
+    download audited. The filename names the kind of referral and the day, never the person."""
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB)
+    referral = _referral_of(request, person, referral_id)
+    access_log_record(
+        actor=request.user,
+        action=Action.VIEW_PERSON,
+        channel=Channel.WEB,
+        person=person,
+        event=ReferralEvent.PDF_DOWNLOADED,
+        detail=f"referral {referral.pk}: downloaded as a PDF",
+    )
+    today = timezone.localdate()
+    return pdf_response(
+        request,
+        template_name="referrals/referral_pdf.html",
+        context={"person": person, "referral": referral, "today": today, "awaiting": False},
+        filename=f"referral-{referral.kind.replace('_', '-')}-{today:%Y-%m-%d}.pdf",
+    )
+
+
 def _decide(referral, data, actor):
     decided_at = _when(data.get("decided_on"), time(12, 0)) if data.get("decided_on") else None
     return services.referral_decide(
@@ -109,7 +276,30 @@ def _decide(referral, data, actor):
     )
 
 
+def _sent_at(day, at):
+    """When a referral was sent: the day and time given; a day with no time is noon, or now
+    for today (a time not yet reached is refused by the service)."""
+    if at is None and day == timezone.localdate():
+        return timezone.now()
+    return _when(day, at or time(12, 0))
+
+
+def _record_sending(referral, data, actor):
+    return services.referral_send(
+        referral_id=referral.pk,
+        method=data["method"],
+        sent_at=_sent_at(data["sent_on"], data.get("sent_time")),
+        actor=actor,
+    )
+
+
 ACTIONS = {
+    "send": (
+        "Record how and when you sent the referral",
+        forms.SendForm,
+        _record_sending,
+        "Referral recorded as sent: the agency's response time runs from when you sent it",
+    ),
     "acknowledge": (
         "Record that the agency acknowledged the referral",
         forms.NoteForm,

@@ -39,7 +39,7 @@ from safeguard.core.capabilities import Capability, has_capability
 from safeguard.core.dates import govuk_time
 from safeguard.engagement.models import Appointment, CheckIn, ReminderPreferences
 from safeguard.people.selectors import case_record_get_for, visible_people
-from safeguard.referrals.models import Referral, ReferralKind, ReferralStatus
+from safeguard.referrals.models import NOT_SENT, Referral, ReferralKind
 from safeguard.releases import catalogue
 from safeguard.releases.catalogue import checklist
 from safeguard.releases.models import (
@@ -95,7 +95,7 @@ def duty_to_refer_sent():
             kind=ReferralKind.HOUSING_DUTY_TO_REFER,
             sent_at__isnull=False,
             sent_at__gte=since,
-        ).exclude(status=ReferralStatus.DRAFT)
+        ).exclude(status__in=NOT_SENT)
     )
 
 
@@ -433,7 +433,7 @@ def plan_facts(*, plan: ReleasePlan, person, today: dt.date) -> dict[str, list[s
     seen = set()
     for referral in (
         Referral.objects.filter(person=person, kind__in=list(kinds))
-        .exclude(status=ReferralStatus.DRAFT)
+        .exclude(status__in=NOT_SENT)
         .select_related("agency")
         .order_by("-sent_at", "-pk")
     ):

@@ -40,6 +40,8 @@ def test_the_work_item_rules_in_order():
         "screen_urgent_action",
         "risk_to_self_not_known",
         "safety_plan_review_after_disclosure",
+        "referral_ready_to_send",
+        "referral_not_sent",
         "referral_past_target",
         "asc_rejected_s42_indicated",
         "escalation_to_answer",

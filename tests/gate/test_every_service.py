@@ -58,6 +58,8 @@ NOT_CASE_CHANGES = {
     "alerts.services.duty_rota_entry_add": "the duty rota is about staff",
     "alerts.services.duty_rota_entry_remove": "the duty rota is about staff",
     "alerts.on_death.withdraw_alert_emails": "an on-death hook",
+    "referrals.services.referral_check": "checks a referral's answers before check-your-answers "
+    "and writes nothing",
     "learning.services.board_pack_share_record": "a board pack holds aggregate figures, no case",
     "learning.services.board_pack_response_record": "a board's response to aggregate figures",
     "feedback.services.feedback_tablet_set_up": "a tablet is about an office, not a case",
@@ -253,7 +255,9 @@ CALLS = {
         abuse_categories=["neglect"],
         consent="given",
     ),
-    "referrals.services.referral_send": lambda w: dict(referral_id=w["draft"].pk),
+    "referrals.services.referral_send": lambda w: dict(
+        referral_id=w["draft"].pk, method="secure_email"
+    ),
     "referrals.services.referral_acknowledge": lambda w: dict(referral_id=w["sent"].pk),
     "referrals.services.referral_decide": lambda w: dict(
         referral_id=w["sent"].pk, outcome="accepted"

@@ -273,6 +273,7 @@ def _values(records: dict, param: str, route: str):
         "factor_id": lambda r: 999999,
         "key": lambda r: "gp_registration",
         "action": lambda r: "outcome",
+        "kind": lambda r: "adult_social_care_s42",  # the kind of a new referral
         "fmt": lambda r: "csv",
         # An office tablet in the person's PDU, and a "you said, we did" action for it.
         "tablet_id": lambda r: _tablet(r).pk,

@@ -34,12 +34,12 @@ def test_a_referral_form_with_a_bidi_override_is_refused_and_nothing_written(cli
     person = org["people"]["mine"]
     client.force_login(org["staff"]["practitioner"])
     response = client.post(
-        f"/people/{person.crn}/referrals/new/",
+        f"/people/{person.crn}/referrals/new/adult_social_care_s42/",
         {
-            "kind": "adult_social_care_s42",
-            "agency": asc_agency().pk,
+            "agency": asc_agency(name="Kent Adult Social Care").pk,
             "reason": "Self-neglect \u202egnidaer",
             "urgency": "routine",
+            "action": "continue",
         },
     )
     assert response.status_code == 200

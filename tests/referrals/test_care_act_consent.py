@@ -257,30 +257,38 @@ def test_api_without_capacity_still_works_as_before(client, org):
 
 @pytest.mark.django_db
 def test_the_form_records_capacity_and_shows_it(client, org):
-    from tests.referrals.test_pages import s42_form
+    from tests.referrals.test_pages import kent_asc, make_referral, s42_form
 
     person = org["people"]["mine"]
     client.force_login(org["staff"]["practitioner"])
-    page = client.get(f"/people/{person.crn}/referrals/new/").content.decode()
+    url = f"/people/{person.crn}/referrals/new/{S42}/"
+    page = client.get(url).content.decode()
     assert 'name="mental_capacity" type="radio" value="assumed" checked' in page
+    # Revealed under "No" (and under "lacks capacity"): GOV.UK conditional reveals.
     assert 'name="ground_without_consent"' in page
+    assert 'value="no" aria-controls="conditional-id_consent"' in page
+    assert 'value="lacks" aria-controls="conditional-id_mental_capacity"' in page
     refused_page = client.post(
-        f"/people/{person.crn}/referrals/new/",
-        s42_form(asc_agency(), consent="refused", reason_without_consent="Will not agree"),
+        url,
+        s42_form(kent_asc(), consent="no", consent_no="refused", reason_without_consent="No"),
     )
     assert refused_page.status_code == 200
     assert 'href="#id_ground_without_consent"' in refused_page.content.decode()
-    response = client.post(
-        f"/people/{person.crn}/referrals/new/",
-        s42_form(
-            asc_agency(),
-            consent="refused",
+    response = make_referral(
+        client,
+        person,
+        data=s42_form(
+            kent_asc(),
+            consent="no",
+            consent_no="refused",
             reason_without_consent="Will not agree; his grandchildren stay there",
             ground_without_consent="others_at_risk",
             mental_capacity="assumed",
         ),
     )
     assert response.status_code == 302, response.content.decode()[:3000]
+    referral = Referral.objects.get()
+    assert referral.consent == "refused" and referral.ground_without_consent == "others_at_risk"
     detail = client.get(response["Location"]).content.decode()
     assert "Other people are, or may be, at risk" in detail
     assert "Capacity to decide" in detail

@@ -179,55 +179,92 @@ def test_api_refuses_a_duty_to_refer_for_a_case_supervised_in_wales(client, org,
 # ---- the web form ----------------------------------------------------------------------------
 
 
+DTR = "housing_duty_to_refer"
+NEW = "/people/{crn}/referrals/new/housing_duty_to_refer/"
+
+
 def form_data(**overrides):
     data = {
-        "kind": "housing_duty_to_refer",
-        "agency": "",
         "urgency": "routine",
         "reason": REASON,
-        "consent": "given",
+        "consent": "yes",
         "chosen_housing_authority": str(LocalAuthority.objects.get(name="County Durham").pk),
-        "consent_to_share_contact_details": "on",
+        "consent_to_share_contact_details": "yes",
+        "action": "continue",
     }
     data.update(overrides)
     return data
 
 
+def _save(client, person, data):
+    response = client.post(NEW.format(crn=person.crn), data)
+    if response.status_code != 302:
+        return response
+    return client.post(response["Location"])
+
+
 @pytest.mark.django_db
 def test_the_form_offers_every_english_authority_as_a_plain_select(client, org):
     client.force_login(org["staff"]["practitioner"])
-    page = client.get(f"/people/{org['people']['mine'].crn}/referrals/new/").content.decode()
+    page = client.get(NEW.format(crn=org["people"]["mine"].crn)).content.decode()
     start = page.index('id="id_chosen_housing_authority" name="chosen_housing_authority"')
-    select = page[start : page.index("</select>", start)]
+    select = page[page.rindex("<select", 0, start) : page.index("</select>", start)]
+    assert 'data-module="app-autocomplete"' in select  # enhanced where JavaScript runs
     for english in LocalAuthority.objects.exclude(region__code="WA"):
         assert f'value="{english.pk}"' in select
     for welsh in LocalAuthority.objects.filter(region__code="WA"):
         assert f'value="{welsh.pk}"' not in select
+    assert 'name="agency"' not in page  # the authority chosen decides the agency
+    assert "Care Act s42" not in page and 'name="mental_capacity"' not in page
 
 
 @pytest.mark.django_db
 def test_the_form_sends_it_to_an_authority_outside_the_persons_region(client, org):
     person = org["people"]["mine"]
     client.force_login(org["staff"]["practitioner"])
-    response = client.post(f"/people/{person.crn}/referrals/new/", form_data())
+    response = _save(client, person, form_data())
     assert response.status_code == 302, response.content.decode()[:3000]
     referral = Referral.objects.get()
     assert referral.agency.name == "County Durham Housing Options"
     assert referral.chosen_housing_authority.name == "County Durham"
+    assert referral.status == "ready_to_send"
     detail = client.get(response["Location"]).content.decode()
     assert "Housing authority the person chose" in detail and "County Durham" in detail
+    assert "Reason for referral agreed with the person" in detail and REASON[:20] in detail
 
 
 @pytest.mark.django_db
-def test_the_form_refuses_a_housing_service_other_than_the_chosen_one(client, org):
+def test_an_agency_posted_with_a_duty_to_refer_is_ignored(client, org):
     person = org["people"]["mine"]
     client.force_login(org["staff"]["practitioner"])
-    response = client.post(
-        f"/people/{person.crn}/referrals/new/", form_data(agency=str(kent_housing().pk))
-    )
+    response = _save(client, person, form_data(agency=str(kent_housing().pk)))
+    assert response.status_code == 302
+    assert Referral.objects.get().agency.name == "County Durham Housing Options"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overrides", "anchor", "message"),
+    [
+        ({"consent": "no"}, "id_consent", "needs the person's consent to the referral"),
+        (
+            {"consent_to_share_contact_details": "no"},
+            "id_consent_to_share_contact_details",
+            "consent to share their contact details",
+        ),
+        ({"reason": ""}, "id_reason", "reason for the referral that you agreed"),
+        ({"chosen_housing_authority": ""}, "id_chosen_housing_authority", "Choose the housing"),
+    ],
+)
+def test_the_duty_to_refer_questions_refuse_what_the_act_does_not_allow(
+    client, org, overrides, anchor, message
+):
+    person = org["people"]["mine"]
+    client.force_login(org["staff"]["practitioner"])
+    response = _save(client, person, form_data(**overrides))
     assert response.status_code == 200
     page = response.content.decode()
-    assert 'href="#id_agency"' in page and "the person chose (County Durham)" in page
+    assert f'href="#{anchor}"' in page and message in page
     assert not Referral.objects.exists()
 
 
@@ -235,10 +272,12 @@ def test_the_form_refuses_a_housing_service_other_than_the_chosen_one(client, or
 def test_the_form_says_a_welsh_case_cannot_make_a_duty_to_refer(client, org, welsh_case):
     person, pp = welsh_case
     client.force_login(pp)
-    response = client.post(f"/people/{person.crn}/referrals/new/", form_data())
-    assert response.status_code == 200
-    page = response.content.decode()
+    first = client.get(f"/people/{person.crn}/referrals/new/?kind={DTR}")
+    assert first.status_code == 200
+    page = first.content.decode()
     assert 'href="#id_kind"' in page and "supervised in Wales" in page
+    response = client.post(NEW.format(crn=person.crn), form_data())
+    assert response.status_code == 302 and "?kind=" in response["Location"]
     assert not Referral.objects.exists()
 
 
@@ -247,8 +286,8 @@ def test_the_form_still_needs_an_agency_for_other_kinds(client, org):
     person = org["people"]["mine"]
     client.force_login(org["staff"]["practitioner"])
     response = client.post(
-        f"/people/{person.crn}/referrals/new/",
-        {"kind": "mental_health", "agency": "", "urgency": "routine", "reason": "Low mood"},
+        f"/people/{person.crn}/referrals/new/mental_health/",
+        {"agency": "", "urgency": "routine", "reason": "Low mood", "action": "continue"},
     )
     assert response.status_code == 200
     assert "Choose the agency" in response.content.decode()

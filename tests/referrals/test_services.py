@@ -140,10 +140,10 @@ def test_allowed_and_refused_transitions(org):
     assert draft.status == "draft" and draft.due_by is None
     with pytest.raises(services.IllegalTransition):
         services.referral_decide(referral_id=draft.pk, outcome="accepted", actor=pp)
-    services.referral_send(referral_id=draft.pk, actor=pp)
+    services.referral_send(referral_id=draft.pk, method="portal", actor=pp)
     services.referral_acknowledge(referral_id=draft.pk, actor=pp)
     with pytest.raises(services.IllegalTransition):
-        services.referral_send(referral_id=draft.pk, actor=pp)
+        services.referral_send(referral_id=draft.pk, method="portal", actor=pp)
     decided = services.referral_decide(referral_id=draft.pk, outcome="accepted", actor=pp)
     assert decided.status == "accepted" and decided.decision_working_days == 0
     with pytest.raises(services.IllegalTransition):
