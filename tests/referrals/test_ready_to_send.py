@@ -131,3 +131,19 @@ def test_monitoring_counts_only_referrals_that_were_sent(org):
     qs = insights.filtered_referrals(user=org["staff"]["national"])
     assert list(qs.values_list("pk", flat=True)) == [sent.pk]
     assert Referral.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_api_lists_a_referral_ready_to_send_with_no_clock(client, org):
+    from tests.helpers import bearer
+
+    referral = ready(org)
+    person = org["people"]["mine"]
+    response = client.get(
+        f"/api/v1/people/{person.crn}/referrals", **bearer(org["staff"]["practitioner"])
+    )
+    assert response.status_code == 200
+    [row] = [r for r in response.json() if r["id"] == referral.pk]
+    assert row["status"] == "ready_to_send"
+    assert row["sent_at"] is None and row["due_by"] is None
+    assert row["working_days_waiting"] is None
