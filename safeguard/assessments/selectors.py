@@ -369,7 +369,8 @@ def latest_s42_evidence(*, person: Person) -> dict | None:
                 continue
             values = value if isinstance(value, list) else [value]
             shown = ", ".join(question.label_for(v) for v in values)
-            lines.append(f"{question.short}: {shown}")
+            short = question.short[:1].upper() + question.short[1:]
+            lines.append(f"{short}: {shown}")
         parts[part] = {"evidence": "\n".join(lines), "indicated": indicated.get(part)}
     return {"screened_on": timezone.localtime(screen.completed_at).date(), "parts": parts}
 

@@ -150,9 +150,14 @@ def test_the_s42_answers_are_not_pre_set_and_the_evidence_comes_from_the_screen(
     from tests.assessments.helpers import record_screen
 
     person = org["people"]["mine"]
-    record_screen(person, org["staff"]["practitioner"])
+    record_screen(person, org["staff"]["practitioner"], cs_daily_help="yes", cs_protect_self="no")
     client.force_login(org["staff"]["practitioner"])
     html = client.get(f"/people/{person.crn}/referrals/new/{S42}/").content.decode()
+    # The evidence boxes hold the screen's answers as text to edit.
+    start = html.index('name="s42_care_and_support_needs_evidence"')
+    assert "Needing help from another person with everyday things: Yes" in html[start:][:800]
+    start = html.index('name="s42_unable_to_protect_self_evidence"')
+    assert "Being able to stop someone hurting you or taking advantage: No" in html[start:][:800]
     for part in (
         "care_and_support_needs",
         "experiencing_or_at_risk_of_abuse_or_neglect",

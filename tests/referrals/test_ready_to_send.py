@@ -131,3 +131,32 @@ def test_monitoring_counts_only_referrals_that_were_sent(org):
     qs = insights.filtered_referrals(user=org["staff"]["national"])
     assert list(qs.values_list("pk", flat=True)) == [sent.pk]
     assert Referral.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_api_lists_a_referral_ready_to_send_with_no_clock(client, org):
+    from tests.helpers import bearer
+
+    referral = ready(org)
+    person = org["people"]["mine"]
+    response = client.get(
+        f"/api/v1/people/{person.crn}/referrals", **bearer(org["staff"]["practitioner"])
+    )
+    assert response.status_code == 200
+    [row] = [r for r in response.json() if r["id"] == referral.pk]
+    assert row["status"] == "ready_to_send"
+    assert row["sent_at"] is None and row["due_by"] is None
+    assert row["working_days_waiting"] is None
+
+
+@pytest.mark.django_db
+def test_an_s42_concern_ready_to_send_holds_back_a_reduction_in_contact(org):
+    """The probation reset safeguard counts an s42 referral completed but not yet sent as
+    open: the concern is there whether or not the agency has it yet (err toward acting)."""
+    from safeguard.pathways.safeguard_rules import safeguard_reasons
+
+    person = org["people"]["mine"]
+    today = timezone.localdate()
+    assert "s42_open" not in safeguard_reasons(person.pk, today=today)
+    ready(org)
+    assert "s42_open" in safeguard_reasons(person.pk, today=today)
