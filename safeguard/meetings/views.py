@@ -263,6 +263,8 @@ def meetings_section(request, person, today):
 
     return Section(
         template="meetings/_person_meetings.html",
+        title="Meetings",
+        anchor="meetings-heading",
         context={
             "meetings": selectors.person_meetings(user=request.user, person=person),
             "crn": person.crn,

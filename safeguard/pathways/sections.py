@@ -19,6 +19,8 @@ def health_section(request, person, today):
         return None
     return Section(
         template="pathways/_person_health.html",
+        title="Health",
+        anchor="health-heading",
         context={
             "person": person,
             "recent": recent[:5],
@@ -37,6 +39,8 @@ def pathways_section(request, person, today: dt.date):
         return None
     return Section(
         template="pathways/_person_pathways.html",
+        title="Pathways",
+        anchor="pathways-heading",
         context={
             "person": person,
             "found": found,

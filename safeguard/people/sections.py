@@ -21,6 +21,9 @@ class Section:
     context: dict = field(default_factory=dict)
     position: str = "main"  # "top" sections come first: the integrated risk picture
     printable: bool = True  # in the case summary and its PDF as well as on the page
+    # In the person page's sub-navigation: the heading's words and its id in the template.
+    title: str = ""
+    anchor: str = ""
 
 
 def person_sections(request, person, today, *, printable_only=False) -> dict[str, list[Section]]:

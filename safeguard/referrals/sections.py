@@ -27,5 +27,7 @@ def referrals_section(request, person, today):
         )
     return Section(
         template="referrals/_person_referrals.html",
+        title="Referrals",
+        anchor="referrals-heading",
         context={"rows": rows, "can_change": request.user.can_change_cases},
     )

@@ -5,6 +5,8 @@ from safeguard.registrations.selectors import person_registrations
 def registrations_section(request, person, today):
     return Section(
         template="registrations/_person_registrations.html",
+        title="Registrations",
+        anchor="registrations-heading",
         context={
             "registrations": person_registrations(person=person, today=today),
             "can_change": request.user.can_change_cases,

@@ -44,6 +44,8 @@ def release_section(request, person, today):
             opens_on = person.expected_release_date - dt.timedelta(weeks=selectors.PLAN_OPENS_WEEKS)
             return Section(
                 template="releases/_person_release.html",
+                title="Release",
+                anchor="release-heading",
                 context={"person": person, "plan": None, "opens_on": opens_on, "today": today},
             )
         return None
@@ -52,6 +54,8 @@ def release_section(request, person, today):
     states = selectors.plan_checklist(plan)
     return Section(
         template="releases/_person_release.html",
+        title="Release",
+        anchor="release-heading",
         context={
             "person": person,
             "plan": plan,

@@ -118,6 +118,26 @@ def test_person_page_shows_details_allocation_history_and_risk(client, org):
 
 
 @pytest.mark.django_db
+def test_person_page_has_an_identity_bar_and_a_link_to_each_section(client, org):
+    """The MoJ identity bar names the person and CRN; the sub-navigation links to each
+    section's heading, and every link lands on a heading that is on the page."""
+    import re
+
+    person = org["people"]["mine"]
+    client.force_login(org["staff"]["practitioner"])
+    html = client.get(f"/people/{person.crn}/").content.decode()
+    bar = html.split('class="moj-identity-bar', 1)[1].split("</h1>", 1)[0]
+    assert f"CRN {person.crn}" in bar and person.full_name in bar
+    nav = html.split('class="moj-sub-navigation', 1)[1].split("</nav>", 1)[0]
+    targets = re.findall(r'href="#([\w-]+)"', nav)
+    assert {"registrations-heading", "referrals-heading", "personal-details-heading"} <= set(
+        targets
+    )
+    for target in targets:
+        assert f'id="{target}"' in html, target
+
+
+@pytest.mark.django_db
 def test_caseload_page_runs_a_fixed_number_of_queries(client, org):
     spo = org["staff"]["spo"]
     client.force_login(spo)
