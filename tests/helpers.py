@@ -1,3 +1,5 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from safeguard.core.models import ApiToken
@@ -13,3 +15,10 @@ def api_token_for(staff, **options) -> str:
 
 def bearer(staff, **options) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {api_token_for(staff, **options)}"}
+
+
+def queries_for(client, url, data=None) -> int:
+    """The number of queries a GET of ``url`` makes (it must answer 200): for no-N+1 tests."""
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, data).status_code == 200
+    return len(ctx.captured_queries)

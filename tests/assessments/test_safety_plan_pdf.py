@@ -5,12 +5,11 @@ practitioner or CRN). Scoped and logged like the pages; filenames name nobody.""
 import os
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from safeguard.core.models import AccessLogEntry
 from tests.assessments.helpers import save_plan
 from tests.factories import exclude, restrict
+from tests.helpers import queries_for
 from tests.pdfs import pdf_text, require_weasyprint
 
 pytestmark = pytest.mark.django_db
@@ -168,13 +167,8 @@ def test_a_fixed_number_of_queries_however_many_versions(client, org, planned, r
     client.force_login(pp)
     url = f"/people/{planned.crn}/{route}"
 
-    def count_queries():
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url).status_code == 200
-        return len(ctx.captured_queries)
-
     client.get(url)
-    before = count_queries()
+    before = queries_for(client, url)
     for version in range(1, 6):
         save_plan(planned, pp, expected_version=version)
-    assert count_queries() == before
+    assert queries_for(client, url) == before

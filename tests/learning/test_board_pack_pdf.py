@@ -8,12 +8,11 @@ import re
 from html import unescape
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from safeguard.core.models import AccessLogEntry
 from tests.factories import PersonFactory
+from tests.helpers import queries_for
 from tests.learning.helpers import record_death
 from tests.learning.test_insights import NAMES, SMALL, fixed_deaths  # noqa: F401 (a fixture)
 from tests.pdfs import pdf_text, require_weasyprint
@@ -108,14 +107,9 @@ def test_a_fixed_number_of_queries_however_many_deaths(client, org, fixed_deaths
     require_weasyprint()
     client.force_login(org["staff"]["regional"])
 
-    def count_queries():
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get("/learning/board-pack/pdf/", _query(org)).status_code == 200
-        return len(ctx.captured_queries)
-
     client.get("/learning/board-pack/pdf/", _query(org))
-    before = count_queries()
+    before = queries_for(client, "/learning/board-pack/pdf/", _query(org))
     for index in range(6):
         person = PersonFactory(team=org["team"], practitioner=org["staff"]["practitioner"])
         record_death(person, org["staff"]["spo"], days_ago=20 + index)
-    assert count_queries() == before
+    assert queries_for(client, "/learning/board-pack/pdf/", _query(org)) == before

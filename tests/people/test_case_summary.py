@@ -5,8 +5,6 @@ fixed number of queries."""
 import os
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from safeguard.core.models import AccessLogEntry
 from safeguard.registrations.models import RegisterType
@@ -18,6 +16,7 @@ from tests.factories import (
     exclude,
     restrict,
 )
+from tests.helpers import queries_for
 from tests.pdfs import pdf_text, require_weasyprint
 from tests.releases.helpers import in_custody, open_plan
 
@@ -137,16 +136,11 @@ def test_the_summary_runs_a_fixed_number_of_queries(client, org, case, suffix):
     client.force_login(pp)
     url = f"/people/{case.crn}/case-summary/{suffix}"
 
-    def count_queries():
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url).status_code == 200
-        return len(ctx.captured_queries)
-
     client.get(url)
-    before = count_queries()
+    before = queries_for(client, url)
     for code in ("RVAD", "CUCK", "REG30"):
         RegistrationFactory(person=case, owner=pp, code=code)
     for _ in range(3):
         SentReferralFactory(person=case, created_by=pp)
     record_screen(case, pp)
-    assert count_queries() == before
+    assert queries_for(client, url) == before

@@ -2,12 +2,11 @@
 the referral pages in queries."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from safeguard.core.models import AccessLogEntry
 from safeguard.referrals.models import Referral
 from tests.factories import RejectedReferralFactory, exclude
+from tests.helpers import queries_for
 from tests.pdfs import pdf_text, require_weasyprint
 from tests.referrals.test_pages import S42, kent_asc, make_referral, s42_form
 
@@ -78,12 +77,6 @@ def test_a_referral_of_another_person_is_not_found_under_this_persons_crn(client
     assert client.get(f"/people/{mine.crn}/referrals/{other.pk}/referral.pdf").status_code == 404
 
 
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
 @pytest.mark.django_db
 def test_the_referral_pages_cost_the_same_queries_whatever_was_recorded(client, org):
     """No N+1: the kind's questions, check your answers and the referral page cost the same
@@ -96,25 +89,25 @@ def test_the_referral_pages_cost_the_same_queries_whatever_was_recorded(client, 
     base = f"/people/{person.crn}/referrals/new/{S42}/"
     dtr = f"/people/{person.crn}/referrals/new/housing_duty_to_refer/"
     client.get(base)
-    questions, housing = _queries(client, base), _queries(client, dtr)
+    questions, housing = queries_for(client, base), queries_for(client, dtr)
     record_screen(person, pp)
-    with_screen = _queries(client, base)
+    with_screen = queries_for(client, base)
     assert with_screen <= questions + 2  # the screen and its questionnaire version
 
     one = s42_form(kent_asc(), abuse_categories=["neglect"])
     client.post(base, one)
-    check_one = _queries(client, f"{base}check/")
+    check_one = queries_for(client, f"{base}check/")
     every = s42_form(
         kent_asc(), abuse_categories=["neglect", "physical", "sexual", "domestic", "self_neglect"]
     )
     client.post(base, every)
-    assert _queries(client, f"{base}check/") == check_one
-    assert _queries(client, dtr) == housing
+    assert queries_for(client, f"{base}check/") == check_one
+    assert queries_for(client, dtr) == housing
 
     client.post(f"{base}check/")
     referral = Referral.objects.get()
     detail = f"/people/{person.crn}/referrals/{referral.pk}/"
-    first = _queries(client, detail)
+    first = queries_for(client, detail)
     rejected = RejectedReferralFactory(person=person, abuse_categories=["neglect"])
     many = RejectedReferralFactory(
         person=person, abuse_categories=["neglect", "physical", "sexual", "domestic"]
@@ -123,6 +116,6 @@ def test_the_referral_pages_cost_the_same_queries_whatever_was_recorded(client, 
 
     for r in (rejected, many):
         services.escalation_raise(referral_id=r.pk, reason="Meets the test", actor=pp)
-    one_rejected = _queries(client, f"/people/{person.crn}/referrals/{rejected.pk}/")
-    assert _queries(client, f"/people/{person.crn}/referrals/{many.pk}/") == one_rejected
+    one_rejected = queries_for(client, f"/people/{person.crn}/referrals/{rejected.pk}/")
+    assert queries_for(client, f"/people/{person.crn}/referrals/{many.pk}/") == one_rejected
     assert first <= one_rejected
