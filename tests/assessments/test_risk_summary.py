@@ -177,7 +177,7 @@ def test_the_person_page_shows_the_risk_picture_at_the_top(client, org, with_ris
     record_screen(person, pp, ssh_thoughts="sometimes")
     client.force_login(pp)
     html = client.get(f"/people/{person.crn}/").content.decode()
-    assert html.index('id="risk-picture-heading"') < html.index("Personal details")
+    assert html.index('id="risk-picture-heading"') < html.index('id="personal-details-heading"')
     assert "Suicide and self-harm" in html
     assert f'href="/people/{person.crn}/safety-plan/"' in html
     client.force_login(org["staff"]["other_team_pp"])
