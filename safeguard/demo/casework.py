@@ -50,6 +50,7 @@ from safeguard.referrals.catalogue import DATA as REFERRAL_DATA
 from safeguard.referrals.catalogue import escalation_ladder
 from safeguard.referrals.models import (
     AWAITING_DECISION,
+    SEND_WITHIN_WORKING_DAYS,
     Agency,
     AgencyKind,
     Consent,
@@ -373,6 +374,15 @@ CONSENT_PICK = Weighted(CONSENT)
 ABUSE_PICK = Weighted(ABUSE_CATEGORIES)
 REJECTION_PICK = Weighted(REJECTION_REASONS)
 ESCALATION_OUTCOME_PICK = Weighted(ESCALATION_OUTCOMES)
+
+
+# The features of DEMO_CASEWORK that are fixed referrals (see ``_demo_referral``).
+DEMO_REFERRAL_FEATURES = (
+    "s42_rejected_indicated",
+    "referral_past_due",
+    "escalated_l1",
+    "referral_ready_to_send",
+)
 
 
 def _care_act_capacity(row: dict) -> None:
@@ -1120,7 +1130,7 @@ class CaseworkBuilder:
                 if ref is not None:
                     refs.append(ref)
         for feature in features:
-            if feature in ("s42_rejected_indicated", "referral_past_due", "escalated_l1"):
+            if feature in DEMO_REFERRAL_FEATURES:
                 refs.append(self._demo_referral(rng, person, feature))
         return refs
 
@@ -1320,7 +1330,7 @@ class CaseworkBuilder:
 
     def _demo_referral(self, rng, person, feature) -> _Ref:
         """Fixed referrals for demo.practitioner's caseload (see DEMO_CASEWORK)."""
-        if feature == "referral_past_due":
+        if feature in ("referral_past_due", "referral_ready_to_send"):
             kind = ReferralKind.ASC_NEEDS_ASSESSMENT
         else:
             kind = ReferralKind.ASC_S42
@@ -1335,6 +1345,14 @@ class CaseworkBuilder:
             _care_act_capacity(row)
             row["urgency"] = Urgency.URGENT
         ref = _Ref(row)
+        if feature == "referral_ready_to_send":
+            # Completed yesterday and not sent yet: routine, so it is to be sent by tomorrow.
+            row["status"] = ReferralStatus.READY_TO_SEND
+            row["urgency"] = Urgency.ROUTINE
+            ready_day = working_days_before(self.today, 1)
+            row["ready_at"] = self._when(rng, ready_day)
+            row["send_by"] = add_working_days(ready_day, SEND_WITHIN_WORKING_DAYS[Urgency.ROUTINE])
+            return ref
         if feature == "referral_past_due":
             sent_day = working_days_before(self.today, agency[1] + 4)
             self._send(row, agency, sent_day, rng)

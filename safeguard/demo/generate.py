@@ -116,6 +116,7 @@ DEMO_CASEWORK = {
     4: ("referral_past_due",),  # an ASC referral past its response date
     5: ("owner_left",),  # registrations owned by a practitioner who has left
     6: ("long_history",),  # 40 registrations: the important ones must not be buried
+    7: ("referral_ready_to_send",),  # an ASC needs assessment completed, not sent yet
     9: ("s42_rejected_indicated",),  # ASC rejected an s42 referral meeting all three parts
     12: ("escalated_l1",),  # a rejection escalated to level 1, held by demo.spo
     18: ("safety_plan_overdue",),  # risk to self high; the safety plan's review date has passed

@@ -302,8 +302,13 @@ def test_referrals_escalations_and_my_work():
     assert statuses[ReferralStatus.CLOSED_NO_RESPONSE] > 0
     assert not statuses[ReferralStatus.DRAFT]
 
+    # One referral of demo.practitioner's caseload is completed and waiting to be sent.
+    ready = referrals.get(status=ReferralStatus.READY_TO_SEND)
+    assert ready.person == _demo_person(7) and ready.sent_at is None and ready.due_by is None
+    assert ready.ready_at < timezone.now() and ready.send_by >= today
+
     earliest = today - timedelta(days=19 * 31)
-    for r in referrals:
+    for r in referrals.exclude(pk=ready.pk):
         assert r.agency.kind == AGENCY_KIND_FOR_REFERRAL[r.kind]
         sent_on = timezone.localtime(r.sent_at).date()
         assert earliest <= sent_on < today
@@ -404,6 +409,7 @@ def test_referrals_escalations_and_my_work():
     assert mine.filter(rule="registration_hygiene_problem").exists()
     assert mine.filter(rule="asc_rejected_s42_indicated", subject_id=rejected.pk).exists()
     assert mine.filter(rule="referral_past_target", person=_demo_person(4)).exists()
+    assert mine.filter(rule="referral_ready_to_send", subject_id=ready.pk).exists()
     assert open_items.filter(
         rule="escalation_to_answer", subject_id=escalated.pk, assigned_to=spo
     ).exists()
