@@ -8,7 +8,9 @@ needs identified at least 4 weeks ago. No source reads sex, gender identity, eth
 """
 
 import datetime as dt
+from functools import lru_cache
 
+from django.db import connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 
@@ -123,13 +125,35 @@ def annotate_needs(queryset, person_ref: str = "pk", *, today: dt.date, held_sin
     )
 
 
+# Stands for the person's id while the one-person statement is compiled: no person has a
+# negative id, and it is within every integer column's range (Django returns no rows for a
+# lookup outside it).
+_PERSON_SLOT = -1_999_999_973
+
+
+@lru_cache(maxsize=4)
+def _person_needs_statement(vendor: str, today: dt.date) -> tuple[str, tuple, tuple[int, ...]]:
+    # Compiling the statement (some 40 subqueries) costs more Python time than running it, and
+    # it is the same for every person on a day, so the person page compiles it once a day.
+    queryset = annotate_needs(Person.objects.filter(pk=_PERSON_SLOT), today=today).values(
+        *[f"need_{key}" for key in catalogue().needs]
+    )
+    sql, params = queryset.query.sql_with_params()
+    slots = tuple(i for i, value in enumerate(params) if value == _PERSON_SLOT)
+    if len(slots) != 1:
+        raise RuntimeError("the person's id should appear once in the needs statement")
+    return sql, tuple(params), slots
+
+
 def person_needs(person_id: int, *, today: dt.date) -> list[str]:
     """The needs that hold for one person today, in catalogue order (one query)."""
-    row = (
-        annotate_needs(Person.objects.filter(pk=person_id), today=today)
-        .values(*[f"need_{key}" for key in catalogue().needs])
-        .first()
-    )
+    sql, params, slots = _person_needs_statement(connection.vendor, today)
+    params = list(params)
+    for slot in slots:
+        params[slot] = person_id
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
     if row is None:
         return []
-    return [key for key in catalogue().needs if row[f"need_{key}"]]
+    return [key for key, held in zip(catalogue().needs, row, strict=True) if held]

@@ -170,3 +170,26 @@ def test_suggestions_for_a_person_take_a_fixed_number_of_queries(
     person = type(person).objects.select_related("pdu__region").get(pk=person.pk)
     with django_assert_max_num_queries(3):
         person_pathways(person, today=today())
+
+
+def test_one_persons_needs_agree_with_the_caseload_statement(person, org):
+    # The person page runs a statement compiled once a day; it must give what the set-based
+    # statement (the work item and the measures) gives for each person.
+    from safeguard.pathways.catalogue import catalogue
+    from safeguard.pathways.needs import annotate_needs
+    from safeguard.people.models import Person
+
+    pp = org["staff"]["practitioner"]
+    record_screen(person, pp, **HIGH["trauma"], su_opioids=True)
+    RegistrationFactory(person=org["people"]["colleagues"], code="AMHL")
+    keys = list(catalogue().needs)
+    rows = annotate_needs(Person.objects.all(), today=today()).values(
+        "pk", *[f"need_{k}" for k in keys]
+    )
+    checked = 0
+    for row in rows:
+        expected = [k for k in keys if row[f"need_{k}"]]
+        assert person_needs(row["pk"], today=today()) == expected
+        checked += bool(expected)
+    assert checked >= 2
+    assert person_needs(-1, today=today()) == []
