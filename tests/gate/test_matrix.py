@@ -160,6 +160,16 @@ def test_a_route_without_a_capability_is_caught():
 # ---- the world -------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _pdfs_not_drawn(monkeypatch):
+    """The matrix asks who gets an answer, not what a PDF holds (its own tests read the PDFs),
+    and WeasyPrint takes up to 2 s a document: the template is still rendered with the real
+    context, only the drawing is skipped."""
+    monkeypatch.setattr(
+        "safeguard.core.pdf.render_pdf", lambda *, html, base_url: b"%PDF-1.7\n%%EOF\n"
+    )
+
+
 @pytest.fixture
 def world(org, other_team_same_pdu):
     """For each case, a person in custody with a record of every kind, made while the case was
