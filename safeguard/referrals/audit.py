@@ -5,6 +5,7 @@ from safeguard.core.audit import AuditEvent
 
 class ReferralEvent(AuditEvent):
     DRAFTED = "referral.drafted", "Drafted a referral"
+    DRAFT_CHANGED = "referral.draft_changed", "Changed a draft referral"
     READY_TO_SEND = "referral.ready_to_send", "Completed a referral, ready to send"
     SENT = "referral.sent", "Sent a referral"
     ACKNOWLEDGED = "referral.acknowledged", "Recorded that the agency acknowledged a referral"

@@ -304,6 +304,41 @@ class ReferralForm(Form):
                 self.housing_agency_id = housing.pk
         return data
 
+    @staticmethod
+    def initial_from(referral, prefill: dict) -> dict:
+        """A draft's answers as this form's initial values; evidence the draft left empty
+        keeps the pre-fill from the screen (``prefill``)."""
+        from safeguard.referrals.services import S42_FIELDS
+
+        initial = dict(prefill)
+        given = {
+            "agency": referral.agency_id,
+            "urgency": referral.urgency,
+            "reason": referral.reason,
+            "person_views": referral.person_views,
+            "abuse_categories": list(referral.abuse_categories or []),
+            "reason_without_consent": referral.reason_without_consent,
+            "ground_without_consent": referral.ground_without_consent,
+            "mental_capacity": referral.mental_capacity,
+            "capacity_assessment": referral.capacity_assessment,
+            "chosen_housing_authority": referral.chosen_housing_authority_id,
+        }
+        if referral.consent == Consent.GIVEN:
+            given["consent"] = "yes"
+        elif referral.consent:
+            given["consent"], given["consent_no"] = "no", referral.consent
+        if referral.consent_to_share_contact_details is not None:
+            given["consent_to_share_contact_details"] = (
+                "yes" if referral.consent_to_share_contact_details else "no"
+            )
+        for part, field in S42_FIELDS.items():
+            indicated = getattr(referral, field)
+            if indicated is not None:
+                given[f"s42_{part}"] = "yes" if indicated else "no"
+            given[f"s42_{part}_evidence"] = getattr(referral, f"{field}_evidence")
+        initial.update({k: v for k, v in given.items() if v not in ("", None, [])})
+        return initial
+
     def s42_fields(self):
         return [
             (self[f"s42_{part}"], self[f"s42_{part}_evidence"], part)

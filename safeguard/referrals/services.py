@@ -13,7 +13,7 @@ from safeguard.core.audit import Channel
 from safeguard.core.calendar import add_working_days, working_days_between
 from safeguard.core.capabilities import Capability, require_capability
 from safeguard.core.errors import IllegalTransition  # noqa: F401 (re-exported)
-from safeguard.people.gate import case_record_change, person_change
+from safeguard.people.gate import case_record_change, check_version, person_change
 from safeguard.referrals.audit import ReferralEvent
 from safeguard.referrals.catalogue import escalation_ladder
 from safeguard.referrals.models import (
@@ -47,7 +47,7 @@ S42_PARTS = (
     "experiencing_or_at_risk_of_abuse_or_neglect",
     "unable_to_protect_self",
 )
-_S42_FIELDS = {
+S42_FIELDS = {
     "care_and_support_needs": "s42_care_and_support_needs",
     "experiencing_or_at_risk_of_abuse_or_neglect": "s42_abuse_or_neglect",
     "unable_to_protect_self": "s42_unable_to_protect_self",
@@ -321,29 +321,23 @@ def referral_create(
     with person_change(actor=actor, person_id=person_id, channel=channel) as change:
         person = change.person
         _refuse_in_wales(kind, person)
-        referral = Referral(
-            person=person,
-            kind=kind,
+        referral = Referral(person=person, kind=kind, created_by=actor)
+        _set_answers(
+            referral,
             agency=agency,
             urgency=urgency,
-            reason=reason.strip(),
-            abuse_categories=sorted(set(abuse_categories or [])),
-            person_views=person_views.strip(),
+            reason=reason,
+            care_act_s42=care_act_s42,
+            abuse_categories=abuse_categories,
+            person_views=person_views,
             consent=consent,
-            reason_without_consent=reason_without_consent.strip(),
-            mental_capacity=mental_capacity,
-            capacity_assessment=(capacity_assessment or "").strip(),
-            ground_without_consent=ground_without_consent
-            if consent and consent != Consent.GIVEN
-            else "",
+            reason_without_consent=reason_without_consent,
             chosen_housing_authority=chosen_housing_authority,
             consent_to_share_contact_details=consent_to_share_contact_details,
-            created_by=actor,
+            mental_capacity=mental_capacity,
+            capacity_assessment=capacity_assessment,
+            ground_without_consent=ground_without_consent,
         )
-        for part, field in _S42_FIELDS.items():
-            answer = (care_act_s42 or {}).get(part) or {}
-            setattr(referral, field, answer.get("indicated"))
-            setattr(referral, f"{field}_evidence", str(answer.get("evidence", "")).strip())
         if send:
             _send(referral, sent_at, sent_method)
             event, done = ReferralEvent.SENT, "sent"
@@ -358,6 +352,92 @@ def referral_create(
             record=referral,
             new={"kind": kind, "agency": agency.pk, "urgency": urgency, "status": referral.status},
             detail=f"referral {referral.kind} {done}",
+        )
+    return referral
+
+
+def _set_answers(
+    referral: Referral,
+    *,
+    agency,
+    urgency=Urgency.ROUTINE,
+    reason="",
+    care_act_s42=None,
+    abuse_categories=None,
+    person_views="",
+    consent="",
+    reason_without_consent="",
+    chosen_housing_authority=None,
+    consent_to_share_contact_details=None,
+    mental_capacity="",
+    capacity_assessment="",
+    ground_without_consent="",
+):
+    """Put checked answers (see ``_check_answers``) on a new referral or a draft."""
+    referral.agency = agency
+    referral.urgency = urgency
+    referral.reason = reason.strip()
+    referral.abuse_categories = sorted(set(abuse_categories or []))
+    referral.person_views = person_views.strip()
+    referral.consent = consent
+    referral.reason_without_consent = reason_without_consent.strip()
+    referral.mental_capacity = mental_capacity
+    referral.capacity_assessment = (capacity_assessment or "").strip()
+    referral.ground_without_consent = (
+        ground_without_consent if consent and consent != Consent.GIVEN else ""
+    )
+    referral.chosen_housing_authority = chosen_housing_authority
+    referral.consent_to_share_contact_details = consent_to_share_contact_details
+    for part, field in S42_FIELDS.items():
+        answer = (care_act_s42 or {}).get(part) or {}
+        setattr(referral, field, answer.get("indicated"))
+        setattr(referral, f"{field}_evidence", str(answer.get("evidence", "")).strip())
+
+
+def referral_draft_change(
+    *,
+    referral_id: int,
+    version,
+    actor,
+    kind: str,
+    ready_to_send: bool = False,
+    channel: str = Channel.WEB,
+    **answers,
+) -> Referral:
+    """Change a draft's answers (``answers`` as ``referral_create`` takes them) from the
+    ``version`` the practitioner saw: it stays a draft, or with ``ready_to_send`` it is
+    completed and waits to be sent (nothing is sent). Only a draft can be changed, and it keeps
+    its kind (another kind is a new referral)."""
+    require_capability(actor, Capability.CHANGE_CASES)
+    with _referral_change(actor, referral_id, channel) as (change, referral, was):
+        check_version(referral.version, version)
+        if referral.status != ReferralStatus.DRAFT:
+            raise IllegalTransition(
+                f"This referral is {referral.get_status_display().lower()}: only a draft can "
+                "be changed."
+            )
+        if kind != referral.kind:
+            raise ValidationError(
+                {"kind": ["A draft keeps its kind: start a new referral for another kind"]}
+            )
+        agency, mental_capacity = _check_answers(kind=kind, **answers)
+        _refuse_in_wales(kind, referral.person)
+        answers = {k: v for k, v in answers.items() if k != "agency_id"}
+        _set_answers(referral, agency=agency, **{**answers, "mental_capacity": mental_capacity})
+        if ready_to_send:
+            _make_ready(referral)
+            event, done = ReferralEvent.READY_TO_SEND, "completed, ready to send"
+        else:
+            event, done = ReferralEvent.DRAFT_CHANGED, "draft changed"
+        referral.version += 1
+        referral._change_reason = done
+        referral.save()
+        change.record(
+            event,
+            record=referral,
+            old={"status": was},
+            new={"agency": agency.pk, "urgency": referral.urgency, "status": referral.status},
+            detail=f"referral {referral.pk}: {done}",
         )
     return referral
 

@@ -9,6 +9,16 @@ urlpatterns = [
     path("people/<str:crn>/referrals/new/<str:kind>/check/", views.referral_check, name="check"),
     path("people/<str:crn>/referrals/<int:referral_id>/", views.referral_detail, name="detail"),
     path(
+        "people/<str:crn>/referrals/<int:referral_id>/change/",
+        views.referral_draft_edit,
+        name="draft_edit",
+    ),
+    path(
+        "people/<str:crn>/referrals/<int:referral_id>/change/check/",
+        views.referral_draft_check,
+        name="draft_check",
+    ),
+    path(
         "people/<str:crn>/referrals/<int:referral_id>/referral.pdf",
         views.referral_pdf,
         name="pdf",

@@ -72,7 +72,9 @@ def referral_new(request, crn):
     )
 
 
-def _answers_key(person, kind) -> str:
+def _answers_key(person, kind, draft=None) -> str:
+    if draft is not None:
+        return f"referral-draft-answers:{draft.pk}"
     return f"referral-answers:{person.pk}:{kind}"
 
 
@@ -86,7 +88,7 @@ def _stored_answers(request, key) -> QueryDict | None:
     return data
 
 
-def _referral_form(person, kind, data=None):
+def _referral_form(person, kind, data=None, draft=None):
     s42 = selectors.s42_prefill(person=person) if kind == ReferralKind.ASC_S42 else {}
     housing = []
     agency_choices = []
@@ -96,6 +98,11 @@ def _referral_form(person, kind, data=None):
         agency_choices = [
             (a.pk, a.name) for a in selectors.referral_agencies(person=person, kind=kind)
         ]
+        if draft is not None and draft.agency_id not in {pk for pk, _ in agency_choices}:
+            agency_choices.append((draft.agency_id, draft.agency.name))
+    initial = s42.get("initial", {})
+    if draft is not None:
+        initial = forms.ReferralForm.initial_from(draft, initial)
     return forms.ReferralForm(
         data,
         person=person,
@@ -103,7 +110,7 @@ def _referral_form(person, kind, data=None):
         agency_choices=agency_choices,
         housing_choices=housing,
         s42=s42,
-        initial=s42.get("initial", {}),
+        initial=initial,
     )
 
 
@@ -119,33 +126,63 @@ def _saved(request, person, referral):
     return redirect("referrals:detail", crn=person.crn, referral_id=referral.pk)
 
 
-@require_http_methods(["GET", "POST"])
-@requires(Capability.CHANGE_CASES)
-def referral_new_kind(request, crn, kind):
-    """Page 2: only this kind's questions. "Continue" checks the answers and goes to check
-    your answers; "Save as a draft" saves them as they are."""
-    kind = _kind_or_404(kind)
-    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
-    if kind == ReferralKind.HOUSING_DUTY_TO_REFER and services.supervised_in_wales(person):
-        return redirect(f"{reverse('referrals:new', args=[person.crn])}?kind={kind}")
-    key = _answers_key(person, kind)
+def _urls(person, kind, draft):
+    """Where the questions and check your answers are: a new referral's, or a draft's."""
+    if draft is None:
+        return {
+            "questions": reverse("referrals:new_kind", args=[person.crn, kind]),
+            "check": reverse("referrals:check", args=[person.crn, kind]),
+            "back": reverse("referrals:new", args=[person.crn]),
+            "back_label": "Back to the kind of referral",
+        }
+    return {
+        "questions": reverse("referrals:draft_edit", args=[person.crn, draft.pk]),
+        "check": reverse("referrals:draft_check", args=[person.crn, draft.pk]),
+        "back": reverse("referrals:detail", args=[person.crn, draft.pk]),
+        "back_label": "Back to the referral",
+    }
+
+
+def _save_answers(request, person, kind, form, *, draft=None, ready_to_send=False):
+    """Save the form's answers: a new referral, or the draft's new version."""
+    kwargs = form.service_kwargs()
+    if draft is None:
+        return services.referral_create(
+            person_id=person.pk,
+            actor=request.user,
+            send=False,
+            ready_to_send=ready_to_send,
+            **kwargs,
+        )
+    return services.referral_draft_change(
+        referral_id=draft.pk,
+        version=form.data.get("version"),
+        actor=request.user,
+        ready_to_send=ready_to_send,
+        **kwargs,
+    )
+
+
+def _questions(request, person, kind, draft=None):
+    """The kind's questions. "Continue" checks the answers and goes to check your answers;
+    "Save as a draft" saves them as they are."""
+    key = _answers_key(person, kind, draft)
     data = request.POST if request.method == "POST" else _stored_answers(request, key)
-    form = _referral_form(person, kind, data)
+    form = _referral_form(person, kind, data, draft)
+    urls = _urls(person, kind, draft)
     if request.method == "POST" and form.is_valid():
-        kwargs = form.service_kwargs()
+        draft_only = request.POST.get("action") == "draft"
         try:
-            if request.POST.get("action") == "draft":
-                referral = services.referral_create(
-                    person_id=person.pk, actor=request.user, send=False, **kwargs
-                )
+            if draft_only:
+                referral = _save_answers(request, person, kind, form, draft=draft)
             else:
-                services.referral_check(person=person, actor=request.user, **kwargs)
+                services.referral_check(person=person, actor=request.user, **form.service_kwargs())
         except ValidationError as exc:
             add_service_errors(form, _form_field_names(exc))
         except DomainError as exc:
             add_service_errors(form, exc)
         else:
-            if request.POST.get("action") == "draft":
+            if draft_only:
                 request.session.pop(key, None)
                 return _saved(request, person, referral)
             request.session[key] = {
@@ -153,36 +190,35 @@ def referral_new_kind(request, crn, kind):
                 for name in request.POST
                 if name not in ("csrfmiddlewaretoken", "action")
             }
-            return redirect("referrals:check", crn=person.crn, kind=kind)
+            return redirect(urls["check"])
     return render(
         request,
         "referrals/new.html",
-        {"person": person, "form": form, "kind": kind, "s42_prefill": form.s42},
+        {
+            "person": person,
+            "form": form,
+            "kind": kind,
+            "s42_prefill": form.s42,
+            "draft": draft,
+            "urls": urls,
+        },
     )
 
 
-@require_http_methods(["GET", "POST"])
-@requires(Capability.CHANGE_CASES)
-def referral_check(request, crn, kind):
+def _check(request, person, kind, draft=None):
     """Check your answers; confirming saves the referral as ready to send (nothing is sent)."""
-    kind = _kind_or_404(kind)
-    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
-    key = _answers_key(person, kind)
+    key = _answers_key(person, kind, draft)
     data = _stored_answers(request, key)
+    urls = _urls(person, kind, draft)
     if data is None:
-        return redirect("referrals:new_kind", crn=person.crn, kind=kind)
-    form = _referral_form(person, kind, data)
+        return redirect(urls["questions"])
+    form = _referral_form(person, kind, data, draft)
     if not form.is_valid():
-        return redirect("referrals:new_kind", crn=person.crn, kind=kind)
+        return redirect(urls["questions"])
+    context = {"person": person, "form": form, "kind": kind, "draft": draft, "urls": urls}
     if request.method == "POST":
         try:
-            referral = services.referral_create(
-                person_id=person.pk,
-                actor=request.user,
-                send=False,
-                ready_to_send=True,
-                **form.service_kwargs(),
-            )
+            referral = _save_answers(request, person, kind, form, draft=draft, ready_to_send=True)
         except ValidationError as exc:
             add_service_errors(form, _form_field_names(exc))
         except DomainError as exc:
@@ -190,16 +226,56 @@ def referral_check(request, crn, kind):
         else:
             request.session.pop(key, None)
             return _saved(request, person, referral)
-        return render(
-            request,
-            "referrals/new.html",
-            {"person": person, "form": form, "kind": kind, "s42_prefill": form.s42},
-        )
-    return render(
-        request,
-        "referrals/check.html",
-        {"person": person, "form": form, "kind": kind, "rows": form.summary_rows()},
-    )
+        return render(request, "referrals/new.html", {**context, "s42_prefill": form.s42})
+    return render(request, "referrals/check.html", {**context, "rows": form.summary_rows()})
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
+def referral_new_kind(request, crn, kind):
+    """Page 2 of a new referral: only this kind's questions."""
+    kind = _kind_or_404(kind)
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
+    if kind == ReferralKind.HOUSING_DUTY_TO_REFER and services.supervised_in_wales(person):
+        return redirect(f"{reverse('referrals:new', args=[person.crn])}?kind={kind}")
+    return _questions(request, person, kind)
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
+def referral_check(request, crn, kind):
+    kind = _kind_or_404(kind)
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
+    return _check(request, person, kind)
+
+
+def _draft_or_redirect(request, crn, referral_id):
+    """The draft to change, or (for a referral that is no longer a draft) the way back to it."""
+    person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
+    draft = _referral_of(request, person, referral_id)
+    if draft.status != ReferralStatus.DRAFT:
+        messages.info(request, "Only a draft can be changed: this referral is no longer a draft")
+        return person, None, redirect("referrals:detail", crn=person.crn, referral_id=draft.pk)
+    return person, draft, None
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
+def referral_draft_edit(request, crn, referral_id):
+    """A draft's questions, with its answers: save it again as a draft, or continue."""
+    person, draft, away = _draft_or_redirect(request, crn, referral_id)
+    if away:
+        return away
+    return _questions(request, person, ReferralKind(draft.kind), draft)
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.CHANGE_CASES)
+def referral_draft_check(request, crn, referral_id):
+    person, draft, away = _draft_or_redirect(request, crn, referral_id)
+    if away:
+        return away
+    return _check(request, person, ReferralKind(draft.kind), draft)
 
 
 def _form_field_names(exc: ValidationError) -> ValidationError:

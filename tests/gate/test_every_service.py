@@ -258,6 +258,18 @@ CALLS = {
     "referrals.services.referral_send": lambda w: dict(
         referral_id=w["draft"].pk, method="secure_email"
     ),
+    "referrals.services.referral_draft_change": lambda w: dict(
+        referral_id=w["draft"].pk,
+        version=w["draft"].version,
+        kind=w["draft"].kind,
+        agency_id=w["draft"].agency_id,
+        care_act_s42={
+            part: {"indicated": True, "evidence": "Seen at home visit"} for part in S42_PARTS
+        },
+        abuse_categories=["neglect"],
+        consent="given",
+        ready_to_send=True,
+    ),
     "referrals.services.referral_acknowledge": lambda w: dict(referral_id=w["sent"].pk),
     "referrals.services.referral_decide": lambda w: dict(
         referral_id=w["sent"].pk, outcome="accepted"
