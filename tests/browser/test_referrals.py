@@ -1,5 +1,5 @@
 """A practitioner makes a referral by kind (the kind, its questions, check your answers), sends
-it and records how, then records its rejection and escalates it; at 1280 and 320 px with
+it as a draft, changes and completes it, sends it and records how, then records its rejection and escalates it; at 1280 and 320 px with
 axe-core, with JavaScript (conditional reveals, the council autocomplete) and without."""
 
 import pytest
@@ -75,12 +75,21 @@ def test_make_send_reject_and_escalate_a_referral(page, live_server, home_team, 
     _answer_s42(page)
     page.fill("#id_person_views", "He wants them gone but is frightened of them")
     page.check("input[name=consent][value=yes]")
+    # Saved as a draft first, then changed and completed.
+    page.click("button:text('Save as a draft')")
+    page.wait_for_selector("text=Change and complete the draft")
+    assert Referral.objects.get().status == "draft"
+    _checked(page, "the draft")
+    page.click("text=Change and complete the draft")
+    page.wait_for_selector("text=The Care Act s42 test")
+    assert page.input_value("#id_reason") == "Others are using his flat to deal drugs"
+    _checked(page, "the draft's questions")
     page.click("button:text('Continue')")
 
     page.wait_for_selector("h1:text('Check your answers before saving the referral')")
     assert "He wants them gone" in page.inner_text("main")
     _checked(page, "check your answers")
-    assert not Referral.objects.exists()
+    assert Referral.objects.get().status == "draft"
     page.click("button:text('Save: ready to send')")
 
     page.wait_for_selector("text=Record how and when you sent it")
