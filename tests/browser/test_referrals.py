@@ -1,6 +1,7 @@
-"""A practitioner makes a referral by kind (the kind, its questions, check your answers), sends
-it as a draft, changes and completes it, sends it and records how, then records its rejection and escalates it; at 1280 and 320 px with
-axe-core, with JavaScript (conditional reveals, the council autocomplete) and without."""
+"""A practitioner makes a referral by kind (the kind, its questions), saves it as a draft,
+changes and completes it (check your answers), sends it and records how, then records its
+rejection and escalates it; at 1280 and 320 px with axe-core, with JavaScript (conditional
+reveals, the council autocomplete) and without."""
 
 import pytest
 from django.utils import timezone
