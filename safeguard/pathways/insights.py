@@ -39,7 +39,7 @@ from safeguard.pathways.models import (
     OfficeWish,
     PathwayOffer,
 )
-from safeguard.pathways.needs import need_condition
+from safeguard.pathways.needs import any_need_condition, need_rows_on_screen
 from safeguard.pathways.rules import prompted_needs
 from safeguard.people.models import Ethnicity, PersonStatus, Sex
 from safeguard.people.selectors import visible_people
@@ -137,9 +137,7 @@ def _rate(numerator, denominator):
 def pathway_figures(*, user, by: str, date_from: dt.date, date_to: dt.date, today: dt.date):
     """The figures, one row per group, with a total; two statements for the rows and one for
     the trauma comparison."""
-    need = Q()
-    for key in prompted_needs():
-        need |= need_condition(key, "pk", today=today)
+    need = any_need_condition(prompted_needs(), "pk", today=today)
     people = _people(user).annotate(
         g=_group(by, today),
         f_need=_flag(need),
@@ -199,14 +197,17 @@ def trauma_by_sex(*, user, date_from: dt.date, date_to: dt.date) -> list[dict]:
     how many were offered trauma-informed support, and any pathway for trauma, in the period."""
     trauma_pathways = [p.key for p in catalogue().pathways_for("trauma")]
     level = Subquery(latest_screens("pk").values(level=KT("domain_levels__trauma"))[:1])
+    # Who is in it is found in one pass of the latest screens; only they are then asked for
+    # their level (the level's subquery would otherwise run twice for everyone).
+    rated = need_rows_on_screen(Q(domain_levels__trauma__in=TRAUMA_LEVELS))
     people = (
         _people(user)
+        .filter(pk__in=rated)
         .annotate(
             level=level,
             f_support=_flag(Q(Exists(_offers(date_from, date_to, pathway="trauma_support")))),
             f_any=_flag(Q(Exists(_offers(date_from, date_to, pathway__in=trauma_pathways)))),
         )
-        .filter(level__in=TRAUMA_LEVELS)
         .order_by()
         .values("sex", "level")
         .annotate(

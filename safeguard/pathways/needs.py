@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 
-from safeguard.assessments.risk import latest_screens
+from safeguard.assessments.models import VulnerabilityScreen
 from safeguard.pathways.catalogue import catalogue
 from safeguard.pathways.models import GPRegistration, GPStatus, RecordedNeed
 from safeguard.people.models import Person
@@ -28,55 +28,56 @@ def _end_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
 
 
-def _source_condition(source: dict, need_key: str, person_ref: str, today, held_since) -> Q:
+def _latest_screens():
+    """Every person's latest screen (as ``assessments.risk.latest_screens``), uncorrelated."""
+    later = VulnerabilityScreen.objects.filter(person_id=OuterRef("person_id")).filter(
+        Q(completed_at__gt=OuterRef("completed_at"))
+        | Q(completed_at=OuterRef("completed_at"), pk__gt=OuterRef("pk"))
+    )
+    return VulnerabilityScreen.objects.exclude(Exists(later))
+
+
+def _reads_the_screen(source: dict) -> bool:
+    return any(k in source for k in ("screen_domain", "screen_answer", "opioid_use_indicated"))
+
+
+def _screen_filter(source: dict) -> Q:
+    """The condition on a latest screen that shows the need."""
     if "screen_domain" in source:
-        screens = latest_screens(person_ref).filter(
-            **{f"domain_levels__{source['screen_domain']}__in": source["levels"]}
-        )
-        if held_since:
-            screens = screens.filter(completed_at__lt=_end_of(held_since))
-        return Q(Exists(screens))
+        return Q(**{f"domain_levels__{source['screen_domain']}__in": source["levels"]})
     if "screen_answer" in source:
-        screens = latest_screens(person_ref).filter(
-            **{f"answers__{source['screen_answer']}__in": source["values"]}
-        )
+        return Q(**{f"answers__{source['screen_answer']}__in": source["values"]})
+    # The same answers that make the screen recommend take-home naloxone.
+    return Q(answers__su_opioids=True) | Q(answers__su_overdose__in=OPIOID_OVERDOSE_ANSWERS)
+
+
+def _source_rows(source: dict, need_key: str, today, held_since):
+    """The rows that show the need, for everyone, and the field naming their person."""
+    if _reads_the_screen(source):
+        screens = _latest_screens().filter(_screen_filter(source))
         if held_since:
             screens = screens.filter(completed_at__lt=_end_of(held_since))
-        return Q(Exists(screens))
-    if "opioid_use_indicated" in source:
-        # The same answers that make the screen recommend take-home naloxone.
-        screens = latest_screens(person_ref).filter(
-            Q(answers__su_opioids=True) | Q(answers__su_overdose__in=OPIOID_OVERDOSE_ANSWERS)
-        )
-        if held_since:
-            screens = screens.filter(completed_at__lt=_end_of(held_since))
-        return Q(Exists(screens))
+        return screens, "person_id"
     if "register" in source:
         registrations = Registration.objects.filter(
-            person_id=OuterRef(person_ref),
-            status=RegistrationStatus.ACTIVE,
-            register_type__code__in=source["register"],
+            status=RegistrationStatus.ACTIVE, register_type__code__in=source["register"]
         )
         if held_since:
             registrations = registrations.filter(start_date__lte=held_since)
-        return Q(Exists(registrations))
+        return registrations, "person_id"
     if "person_flag" in source:
-        return Q(
-            Exists(Person.objects.filter(pk=OuterRef(person_ref), **{source["person_flag"]: True}))
-        )
+        return Person.objects.filter(**{source["person_flag"]: True}), "pk"
     if "release" in source:
         after = today - dt.timedelta(days=source.get("days_after", 0))
         open_plan = Q(status=PlanStatus.OPEN)
         released = Q(status=PlanStatus.RELEASED, released_on__gte=after, released_on__lte=today)
-        plans = ReleasePlan.objects.filter(person_id=OuterRef(person_ref))
         if held_since:
             open_plan &= Q(opened_at__lt=_end_of(held_since))
             released &= Q(released_on__lte=held_since) | Q(opened_at__lt=_end_of(held_since))
-        return Q(Exists(plans.filter(open_plan | released)))
+        return ReleasePlan.objects.filter(open_plan | released), "person_id"
     if "referral_rejected" in source:
         since = _end_of(today - dt.timedelta(days=source.get("days", 182)))
         referrals = Referral.objects.filter(
-            person_id=OuterRef(person_ref),
             kind=source["referral_rejected"],
             status=ReferralStatus.REJECTED,
             rejection_reason=source["reason"],
@@ -84,32 +85,70 @@ def _source_condition(source: dict, need_key: str, person_ref: str, today, held_
         )
         if held_since:
             referrals = referrals.filter(decided_at__lt=_end_of(held_since))
-        return Q(Exists(referrals))
+        return referrals, "person_id"
     if "gp_not_registered" in source:
-        status = GPRegistration.objects.filter(
-            person_id=OuterRef(person_ref), status=GPStatus.NOT_REGISTERED
-        )
+        status = GPRegistration.objects.filter(status=GPStatus.NOT_REGISTERED)
         if held_since:
             status = status.filter(checked_on__lte=held_since)
-        return Q(Exists(status))
+        return status, "person_id"
     if "recorded" in source:
-        recorded = RecordedNeed.objects.filter(
-            person_id=OuterRef(person_ref), need=need_key, ended_on__isnull=True
-        )
+        recorded = RecordedNeed.objects.filter(need=need_key, ended_on__isnull=True)
         if held_since:
             recorded = recorded.filter(recorded_on__lte=held_since)
-        return Q(Exists(recorded))
+        return recorded, "person_id"
     raise ValueError(f"unknown need source {source!r}")
 
 
-def need_condition(
-    need_key: str, person_ref: str = "pk", *, today: dt.date, held_since: dt.date | None = None
+def _source_condition(
+    source: dict, need_key: str, person_ref: str, today, held_since, whole_caseload
 ) -> Q:
+    rows, person_field = _source_rows(source, need_key, today, held_since)
+    if whole_caseload:
+        # Across the caseload: the rows are found once (PostgreSQL hashes them) and each
+        # person is looked up in them, instead of one index probe per person for each source.
+        return Q(**{f"{person_ref}__in": rows.values(person_field)})
+    if "person_flag" in source and person_ref == "pk":
+        return Q(**{source["person_flag"]: True})
+    return Q(Exists(rows.filter(**{person_field: OuterRef(person_ref)})))
+
+
+def need_condition(
+    need_key: str,
+    person_ref: str = "pk",
+    *,
+    today: dt.date,
+    held_since: dt.date | None = None,
+    whole_caseload: bool = False,
+) -> Q:
+    """``whole_caseload`` for a statement over many people (the scan, the measures): the same
+    condition, written so that each source is read once rather than once a person."""
     need = catalogue().needs[need_key]
     condition = Q()
     for source in need.sources:
-        condition |= _source_condition(source, need_key, person_ref, today, held_since)
+        condition |= _source_condition(
+            source, need_key, person_ref, today, held_since, whole_caseload
+        )
     return condition
+
+
+def any_need_condition(need_keys, person_ref: str = "pk", *, today: dt.date) -> Q:
+    """Any of ``need_keys``, across the caseload (the measures): the same as OR-ing their
+    ``need_condition``s, with the screen's sources read in one pass of the latest screens."""
+    on_screen, condition = Q(), Q()
+    for key in need_keys:
+        for source in catalogue().needs[key].sources:
+            if _reads_the_screen(source):
+                on_screen |= _screen_filter(source)
+            else:
+                condition |= _source_condition(source, key, person_ref, today, None, True)
+    if on_screen:
+        condition |= Q(**{f"{person_ref}__in": need_rows_on_screen(on_screen)})
+    return condition
+
+
+def need_rows_on_screen(condition: Q):
+    """The ids of people whose latest screen meets ``condition``, for everyone at once."""
+    return _latest_screens().filter(condition).values("person_id")
 
 
 def annotate_needs(queryset, person_ref: str = "pk", *, today: dt.date, held_since=None):

@@ -193,3 +193,26 @@ def test_one_persons_needs_agree_with_the_caseload_statement(person, org):
         checked += bool(expected)
     assert checked >= 2
     assert person_needs(-1, today=today()) == []
+
+
+def test_any_need_across_the_caseload_is_any_of_the_needs_person_by_person(person, org):
+    # The measures count "any need" in one pass of the latest screens; it must be the same
+    # people as OR-ing each need's own condition.
+    from safeguard.pathways.needs import any_need_condition
+    from safeguard.pathways.rules import prompted_needs
+    from safeguard.people.models import Person
+
+    pp = org["staff"]["practitioner"]
+    record_screen(person, pp, when=timezone.now() - dt.timedelta(days=60), **HIGH["trauma"])
+    record_screen(person, pp)  # the latest screen shows no need: an older one does not count
+    record_screen(org["people"]["same_pdu"], org["staff"]["other_team_pp"], ph_gp="no")
+    RegistrationFactory(person=org["people"]["colleagues"], code="MSV")
+    keys = prompted_needs()
+    expected = {
+        p.pk for p in Person.objects.all() if set(person_needs(p.pk, today=today())) & set(keys)
+    }
+    found = set(
+        Person.objects.filter(any_need_condition(keys, today=today())).values_list("pk", flat=True)
+    )
+    assert found == expected
+    assert org["people"]["colleagues"].pk in found and person.pk not in found
