@@ -7,7 +7,8 @@ Against the configured PostgreSQL database (``DATABASE_URL``) holding the nation
 1. picks ``--accounts`` practitioners with cases (demo.practitioner, who holds the long case
    with 40 registrations, the rest of that team, then practitioners of other teams), gives the
    seeded accounts that have no usable password the demo password (``SAFEGUARD_DEMO_PASSWORD``,
-   as ``seed_demo`` gives the demo sign-ins) and each an API token, and writes the plan the
+   as ``seed_demo`` gives the demo sign-ins), each an API token and an authenticator app (a
+   TOTP device: production asks local accounts for a second factor), and writes the plan the
    locustfile reads;
 2. starts gunicorn in production mode (``SAFEGUARD_ENV=production``, DEBUG off, its own
    SECRET_KEY and SAFEGUARD_OUTBOX_KEY, whitenoise) with ``--workers`` and ``--threads``;
@@ -71,6 +72,7 @@ def prepare(n_accounts: int) -> tuple[dict, list[int]]:
     from django.conf import settings
     from django.contrib.auth.hashers import make_password
     from django.db.models import Count
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from bench.run import _long_case
     from safeguard.core.models import ApiToken, Role, Staff
@@ -92,7 +94,9 @@ def prepare(n_accounts: int) -> tuple[dict, list[int]]:
 
     password = settings.SAFEGUARD_DEMO_PASSWORD
     password_hash = make_password(password)
-    accounts, token_ids = [], []
+    # Devices an interrupted run left behind would answer for these accounts first.
+    TOTPDevice.objects.filter(name="bench.load").delete()
+    accounts, token_ids, device_ids = [], [], []
     for staff in chosen:
         if not staff.has_usable_password() or not staff.check_password(password):
             staff.password = password_hash
@@ -100,6 +104,12 @@ def prepare(n_accounts: int) -> tuple[dict, list[int]]:
         mine = Person.objects.filter(practitioner=staff).order_by("pk")
         crns = list(mine.values_list("crn", flat=True)[:60])
         surnames = sorted(set(mine.values_list("last_name", flat=True)[:60]))[:20]
+        # Production asks a local account for a second factor: each gets an authenticator
+        # app whose key only the plan holds (removed again after the run).
+        key = secrets.token_hex(20)
+        device_ids.append(
+            TOTPDevice.objects.create(user=staff, name="bench.load", key=key, confirmed=True).pk
+        )
         token = secrets.token_urlsafe(32)
         token_ids.append(
             ApiToken.objects.create(staff=staff, token_hash=ApiToken.hash_token(token)).pk
@@ -110,6 +120,7 @@ def prepare(n_accounts: int) -> tuple[dict, list[int]]:
                 "crns": crns,
                 "surnames": surnames,
                 "token": token,
+                "totp_key": key,
                 "sees_long_case": visible_people(staff).filter(pk=long_case.pk).exists(),
             }
         )
@@ -118,7 +129,7 @@ def prepare(n_accounts: int) -> tuple[dict, list[int]]:
         "long_case": {"crn": long_case.crn, "registrations": long_case.n},
         "accounts": accounts,
     }
-    return plan, token_ids
+    return plan, token_ids, device_ids
 
 
 # ---- gunicorn -------------------------------------------------------------------------------
@@ -322,10 +333,12 @@ def main(argv=None) -> int:
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
         print("The database has migrations to apply: run `manage.py migrate`.", file=sys.stderr)
         return 2
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     from safeguard.core.models import ApiToken
 
     RESULTS.mkdir(parents=True, exist_ok=True)
-    plan, token_ids = prepare(args.accounts)
+    plan, token_ids, device_ids = prepare(args.accounts)
     connection.close()  # not held open through the run
     plan_file = RESULTS / "load_plan.json"
     plan_file.write_text(json.dumps(plan))
@@ -339,6 +352,12 @@ def main(argv=None) -> int:
             (name, args.single_seconds) for name in args.single
         ]
         for tasks, seconds in suites:
+            # A code is accepted once per device, and an accepted code one step off moves the
+            # device's drift: each run starts with devices as new.
+            TOTPDevice.objects.filter(pk__in=device_ids).update(
+                last_t=-1, drift=0, throttling_failure_count=0, throttling_failure_timestamp=None
+            )
+            connection.close()
             runs.append(
                 run_locust(
                     port,
@@ -354,6 +373,7 @@ def main(argv=None) -> int:
         if server is not None:
             stop(server)
         ApiToken.objects.filter(pk__in=token_ids).delete()
+        TOTPDevice.objects.filter(pk__in=device_ids).delete()
         plan_file.unlink(missing_ok=True)
     text = report(runs, args, plan)
     args.output.write_text(text)

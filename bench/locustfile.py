@@ -26,8 +26,10 @@ import os
 import random
 import re
 import threading
+import time
 from pathlib import Path
 
+from django_otp.oath import TOTP
 from locust import FastHttpUser, between, task
 
 ONLY = os.environ.get("LOAD_TASKS", "mix").strip() or "mix"
@@ -38,6 +40,9 @@ _accounts = itertools.cycle(
     [a for a in PLAN["accounts"] if a["sees_long_case"] or ONLY != "person_long_case"]
 )
 _accounts_lock = threading.Lock()
+# A code is accepted once per account, and codes from one 30-second step either side of now
+# are accepted: users sharing an account take the steps in turn (-1, 0, +1).
+_codes_used: dict[str, int] = {}
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 # How often each page comes up in the mix (relative weights).
@@ -99,14 +104,56 @@ class Practitioner(FastHttpUser):
                 response.failure(f"sign-in as {self.account['username']}: {response.status_code}")
                 raise RuntimeError("sign-in failed")
         self.csrf = _cookie(response, "csrftoken") or csrf_cookie
+        session = self._second_factor(session)
         self.page_headers = {**self.base, "Cookie": f"sessionid={session}; csrftoken={self.csrf}"}
         self.api_headers = {**self.base, "Authorization": f"Bearer {self.account['token']}"}
+
+    def _second_factor(self, session: str) -> str:
+        """Enter the authenticator app's code, as production asks of a local account."""
+        username = self.account["username"]
+        with _accounts_lock:
+            turn = _codes_used.get(username, 0)
+            _codes_used[username] = turn + 1
+        if turn > 2:
+            raise RuntimeError(f"more than three simulated users share {username}")
+        totp = TOTP(bytes.fromhex(self.account["totp_key"]))
+        totp.time = time.time() + (turn - 1) * 30
+        cookies = {**self.base, "Cookie": f"sessionid={session}; csrftoken={self.csrf}"}
+        page = self.client.get(
+            "/sign-in/two-factor/", headers=cookies, name="GET /sign-in/two-factor/"
+        )
+        match = CSRF_INPUT.search(page.text or "")
+        if not match:
+            raise RuntimeError("the two-factor page gave no CSRF token")
+        response = self.client.post(
+            "/sign-in/two-factor/",
+            data={"code": f"{totp.token():06d}", "csrfmiddlewaretoken": match.group(1)},
+            headers={
+                **cookies,
+                "Origin": self.origin,
+                "Referer": self.origin + "/sign-in/two-factor/",
+            },
+            name="POST /sign-in/two-factor/",
+            allow_redirects=False,
+            catch_response=True,
+        )
+        with response:
+            if response.status_code != 302:
+                response.failure(f"second factor for {username}: {response.status_code}")
+                raise RuntimeError("second factor refused")
+        return _cookie(response, "sessionid") or session
 
     # ---- what a practitioner does ----
 
     def _get(self, path, name, headers=None):
+        # Redirects are not followed: a page that sends the user elsewhere (to sign in, to a
+        # second factor) is a failure, not a measure of the page asked for.
         with self.client.get(
-            path, headers=headers or self.page_headers, name=name, catch_response=True
+            path,
+            headers=headers or self.page_headers,
+            name=name,
+            catch_response=True,
+            allow_redirects=False,
         ) as response:
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code}")
@@ -133,6 +180,7 @@ class Practitioner(FastHttpUser):
             headers={**self.page_headers, "Origin": self.origin, "Referer": self.origin + "/"},
             name="POST /search/",
             catch_response=True,
+            allow_redirects=False,
         ) as response:
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code}")
