@@ -27,6 +27,7 @@ import random
 import re
 import threading
 import time
+from collections import defaultdict
 from pathlib import Path
 
 from django_otp.oath import TOTP
@@ -43,6 +44,7 @@ _accounts_lock = threading.Lock()
 # A code is accepted once per account, and codes from one 30-second step either side of now
 # are accepted: users sharing an account take the steps in turn (-1, 0, +1).
 _codes_used: dict[str, int] = {}
+_code_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 # How often each page comes up in the mix (relative weights).
@@ -81,43 +83,40 @@ class Practitioner(FastHttpUser):
         match = CSRF_INPUT.search(page.text or "")
         if not (csrf_cookie and match):
             raise RuntimeError("sign-in page gave no CSRF token")
-        response = self.client.post(
+        response = self._submit(
             "/sign-in/",
-            data={
-                "username": self.account["username"],
-                "password": PLAN["password"],
-                "csrfmiddlewaretoken": match.group(1),
-            },
-            headers={
-                **self.base,
-                "Cookie": f"csrftoken={csrf_cookie}",
-                "Origin": self.origin,
-                "Referer": self.origin + "/sign-in/",
-            },
-            name="POST /sign-in/",
-            allow_redirects=False,
-            catch_response=True,
+            {"username": self.account["username"], "password": PLAN["password"]},
+            match.group(1),
+            {**self.base, "Cookie": f"csrftoken={csrf_cookie}"},
+            f"sign-in as {self.account['username']}",
         )
-        with response:
-            session = _cookie(response, "sessionid")
-            if response.status_code != 302 or not session:
-                response.failure(f"sign-in as {self.account['username']}: {response.status_code}")
-                raise RuntimeError("sign-in failed")
+        session = _cookie(response, "sessionid")
+        if not session:
+            raise RuntimeError("sign-in gave no session")
         self.csrf = _cookie(response, "csrftoken") or csrf_cookie
         session = self._second_factor(session)
         self.page_headers = {**self.base, "Cookie": f"sessionid={session}; csrftoken={self.csrf}"}
         self.api_headers = {**self.base, "Authorization": f"Bearer {self.account['token']}"}
 
+    def _submit(self, path, data, csrf_token, headers, what):
+        """POST a sign-in form as the browser would; anything but a redirect stops the user."""
+        response = self.client.post(
+            path,
+            data={**data, "csrfmiddlewaretoken": csrf_token},
+            headers={**headers, "Origin": self.origin, "Referer": self.origin + path},
+            name=f"POST {path}",
+            allow_redirects=False,
+            catch_response=True,
+        )
+        with response:
+            if response.status_code != 302:
+                response.failure(f"{what}: {response.status_code}")
+                raise RuntimeError(f"{what} refused")
+        return response
+
     def _second_factor(self, session: str) -> str:
         """Enter the authenticator app's code, as production asks of a local account."""
         username = self.account["username"]
-        with _accounts_lock:
-            turn = _codes_used.get(username, 0)
-            _codes_used[username] = turn + 1
-        if turn > 2:
-            raise RuntimeError(f"more than three simulated users share {username}")
-        totp = TOTP(bytes.fromhex(self.account["totp_key"]))
-        totp.time = time.time() + (turn - 1) * 30
         cookies = {**self.base, "Cookie": f"sessionid={session}; csrftoken={self.csrf}"}
         page = self.client.get(
             "/sign-in/two-factor/", headers=cookies, name="GET /sign-in/two-factor/"
@@ -125,22 +124,22 @@ class Practitioner(FastHttpUser):
         match = CSRF_INPUT.search(page.text or "")
         if not match:
             raise RuntimeError("the two-factor page gave no CSRF token")
-        response = self.client.post(
-            "/sign-in/two-factor/",
-            data={"code": f"{totp.token():06d}", "csrfmiddlewaretoken": match.group(1)},
-            headers={
-                **cookies,
-                "Origin": self.origin,
-                "Referer": self.origin + "/sign-in/two-factor/",
-            },
-            name="POST /sign-in/two-factor/",
-            allow_redirects=False,
-            catch_response=True,
-        )
-        with response:
-            if response.status_code != 302:
-                response.failure(f"second factor for {username}: {response.status_code}")
-                raise RuntimeError("second factor refused")
+        # One account's codes must reach the server in the order of their steps: a code older
+        # than one already accepted is refused.
+        with _code_locks[username]:
+            turn = _codes_used.get(username, 0)
+            _codes_used[username] = turn + 1
+            if turn > 2:
+                raise RuntimeError(f"more than three simulated users share {username}")
+            totp = TOTP(bytes.fromhex(self.account["totp_key"]))
+            totp.time = time.time() + (turn - 1) * 30
+            response = self._submit(
+                "/sign-in/two-factor/",
+                {"code": f"{totp.token():06d}"},
+                match.group(1),
+                cookies,
+                f"second factor for {username}",
+            )
         return _cookie(response, "sessionid") or session
 
     # ---- what a practitioner does ----

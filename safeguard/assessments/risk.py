@@ -39,14 +39,17 @@ def _groups() -> tuple[str, ...]:
     return risk_to_self_groups()
 
 
-def latest_screens(person_ref: str):
-    """Each person's latest vulnerability screen (newest completed_at, then highest id)."""
+def latest_screens(person_ref: str | None):
+    """Each person's latest vulnerability screen (newest completed_at, then highest id): of
+    the person ``person_ref`` names in the outer query, or (``None``) of everyone at once."""
     screens = VulnerabilityScreen.objects
     later = screens.filter(person_id=OuterRef("person_id")).filter(
         Q(completed_at__gt=OuterRef("completed_at"))
         | Q(completed_at=OuterRef("completed_at"), pk__gt=OuterRef("pk"))
     )
-    return screens.filter(person_id=OuterRef(person_ref)).exclude(Exists(later))
+    if person_ref is not None:
+        screens = screens.filter(person_id=OuterRef(person_ref))
+    return screens.exclude(Exists(later))
 
 
 def at_risk_to_self(person_ref: str = "pk", *, now: dt.datetime | None = None) -> Q:

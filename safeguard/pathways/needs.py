@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 
-from safeguard.assessments.models import VulnerabilityScreen
+from safeguard.assessments.risk import latest_screens
 from safeguard.pathways.catalogue import catalogue
 from safeguard.pathways.models import GPRegistration, GPStatus, RecordedNeed
 from safeguard.people.models import Person
@@ -26,15 +26,6 @@ from safeguard.releases.selectors import OPIOID_OVERDOSE_ANSWERS
 
 def _end_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
-
-
-def _latest_screens():
-    """Every person's latest screen (as ``assessments.risk.latest_screens``), uncorrelated."""
-    later = VulnerabilityScreen.objects.filter(person_id=OuterRef("person_id")).filter(
-        Q(completed_at__gt=OuterRef("completed_at"))
-        | Q(completed_at=OuterRef("completed_at"), pk__gt=OuterRef("pk"))
-    )
-    return VulnerabilityScreen.objects.exclude(Exists(later))
 
 
 def _reads_the_screen(source: dict) -> bool:
@@ -54,7 +45,7 @@ def _screen_filter(source: dict) -> Q:
 def _source_rows(source: dict, need_key: str, today, held_since):
     """The rows that show the need, for everyone, and the field naming their person."""
     if _reads_the_screen(source):
-        screens = _latest_screens().filter(_screen_filter(source))
+        screens = latest_screens(None).filter(_screen_filter(source))
         if held_since:
             screens = screens.filter(completed_at__lt=_end_of(held_since))
         return screens, "person_id"
@@ -100,7 +91,7 @@ def _source_rows(source: dict, need_key: str, today, held_since):
 
 
 def _source_condition(
-    source: dict, need_key: str, person_ref: str, today, held_since, whole_caseload
+    source: dict, need_key: str, person_ref: str, today, held_since, *, whole_caseload: bool
 ) -> Q:
     rows, person_field = _source_rows(source, need_key, today, held_since)
     if whole_caseload:
@@ -113,20 +104,13 @@ def _source_condition(
 
 
 def need_condition(
-    need_key: str,
-    person_ref: str = "pk",
-    *,
-    today: dt.date,
-    held_since: dt.date | None = None,
-    whole_caseload: bool = False,
+    need_key: str, person_ref: str = "pk", *, today: dt.date, held_since: dt.date | None = None
 ) -> Q:
-    """``whole_caseload`` for a statement over many people (the scan, the measures): the same
-    condition, written so that each source is read once rather than once a person."""
     need = catalogue().needs[need_key]
     condition = Q()
     for source in need.sources:
         condition |= _source_condition(
-            source, need_key, person_ref, today, held_since, whole_caseload
+            source, need_key, person_ref, today, held_since, whole_caseload=False
         )
     return condition
 
@@ -140,7 +124,9 @@ def any_need_condition(need_keys, person_ref: str = "pk", *, today: dt.date) -> 
             if _reads_the_screen(source):
                 on_screen |= _screen_filter(source)
             else:
-                condition |= _source_condition(source, key, person_ref, today, None, True)
+                condition |= _source_condition(
+                    source, key, person_ref, today, None, whole_caseload=True
+                )
     if on_screen:
         condition |= Q(**{f"{person_ref}__in": need_rows_on_screen(on_screen)})
     return condition
@@ -148,7 +134,7 @@ def any_need_condition(need_keys, person_ref: str = "pk", *, today: dt.date) -> 
 
 def need_rows_on_screen(condition: Q):
     """The ids of people whose latest screen meets ``condition``, for everyone at once."""
-    return _latest_screens().filter(condition).values("person_id")
+    return latest_screens(None).filter(condition).values("person_id")
 
 
 def annotate_needs(queryset, person_ref: str = "pk", *, today: dt.date, held_since=None):
@@ -171,25 +157,24 @@ _PERSON_SLOT = -1_999_999_973
 
 
 @lru_cache(maxsize=4)
-def _person_needs_statement(vendor: str, today: dt.date) -> tuple[str, tuple, tuple[int, ...]]:
+def _person_needs_statement(vendor: str, today: dt.date) -> tuple[str, tuple, int]:
     # Compiling the statement (some 40 subqueries) costs more Python time than running it, and
     # it is the same for every person on a day, so the person page compiles it once a day.
     queryset = annotate_needs(Person.objects.filter(pk=_PERSON_SLOT), today=today).values(
         *[f"need_{key}" for key in catalogue().needs]
     )
     sql, params = queryset.query.sql_with_params()
-    slots = tuple(i for i, value in enumerate(params) if value == _PERSON_SLOT)
+    slots = [i for i, value in enumerate(params) if value == _PERSON_SLOT]
     if len(slots) != 1:
         raise RuntimeError("the person's id should appear once in the needs statement")
-    return sql, tuple(params), slots
+    return sql, tuple(params), slots[0]
 
 
 def person_needs(person_id: int, *, today: dt.date) -> list[str]:
     """The needs that hold for one person today, in catalogue order (one query)."""
-    sql, params, slots = _person_needs_statement(connection.vendor, today)
+    sql, params, slot = _person_needs_statement(connection.vendor, today)
     params = list(params)
-    for slot in slots:
-        params[slot] = person_id
+    params[slot] = person_id
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

@@ -20,6 +20,7 @@ from safeguard.referrals.models import (
     Urgency,
 )
 from safeguard.referrals.selectors import agencies
+from safeguard.referrals.services import S42_FIELDS
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 S42_PARTS = [
@@ -308,8 +309,6 @@ class ReferralForm(Form):
     def initial_from(referral, prefill: dict) -> dict:
         """A draft's answers as this form's initial values; evidence the draft left empty
         keeps the pre-fill from the screen (``prefill``)."""
-        from safeguard.referrals.services import S42_FIELDS
-
         initial = dict(prefill)
         given = {
             "agency": referral.agency_id,

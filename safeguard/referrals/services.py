@@ -301,43 +301,28 @@ def referral_create(
     require_capability(actor, Capability.CHANGE_CASES)
     if sent_method and sent_method not in SentMethod.values:
         raise ValidationError({"sent_method": ["Choose how the referral was sent"]})
-    agency, mental_capacity = _check_answers(
-        kind=kind,
-        agency_id=agency_id,
-        urgency=urgency,
-        reason=reason,
-        care_act_s42=care_act_s42,
-        abuse_categories=abuse_categories,
-        consent=consent,
-        reason_without_consent=reason_without_consent,
-        chosen_housing_authority=chosen_housing_authority,
-        consent_to_share_contact_details=consent_to_share_contact_details,
-        mental_capacity=mental_capacity,
-        capacity_assessment=capacity_assessment,
-        ground_without_consent=ground_without_consent,
-    )
+    answers = {
+        "urgency": urgency,
+        "reason": reason,
+        "care_act_s42": care_act_s42,
+        "abuse_categories": abuse_categories,
+        "person_views": person_views,
+        "consent": consent,
+        "reason_without_consent": reason_without_consent,
+        "chosen_housing_authority": chosen_housing_authority,
+        "consent_to_share_contact_details": consent_to_share_contact_details,
+        "mental_capacity": mental_capacity,
+        "capacity_assessment": capacity_assessment,
+        "ground_without_consent": ground_without_consent,
+    }
+    agency, mental_capacity = _check_answers(kind=kind, agency_id=agency_id, **answers)
     sent_at = sent_at or timezone.now()
     _check_not_future("sent_at", sent_at)
     with person_change(actor=actor, person_id=person_id, channel=channel) as change:
         person = change.person
         _refuse_in_wales(kind, person)
         referral = Referral(person=person, kind=kind, created_by=actor)
-        _set_answers(
-            referral,
-            agency=agency,
-            urgency=urgency,
-            reason=reason,
-            care_act_s42=care_act_s42,
-            abuse_categories=abuse_categories,
-            person_views=person_views,
-            consent=consent,
-            reason_without_consent=reason_without_consent,
-            chosen_housing_authority=chosen_housing_authority,
-            consent_to_share_contact_details=consent_to_share_contact_details,
-            mental_capacity=mental_capacity,
-            capacity_assessment=capacity_assessment,
-            ground_without_consent=ground_without_consent,
-        )
+        _set_answers(referral, agency=agency, **{**answers, "mental_capacity": mental_capacity})
         if send:
             _send(referral, sent_at, sent_method)
             event, done = ReferralEvent.SENT, "sent"
@@ -400,6 +385,7 @@ def referral_draft_change(
     version,
     actor,
     kind: str,
+    agency_id: int,
     ready_to_send: bool = False,
     channel: str = Channel.WEB,
     **answers,
@@ -420,9 +406,8 @@ def referral_draft_change(
             raise ValidationError(
                 {"kind": ["A draft keeps its kind: start a new referral for another kind"]}
             )
-        agency, mental_capacity = _check_answers(kind=kind, **answers)
+        agency, mental_capacity = _check_answers(kind=kind, agency_id=agency_id, **answers)
         _refuse_in_wales(kind, referral.person)
-        answers = {k: v for k, v in answers.items() if k != "agency_id"}
         _set_answers(referral, agency=agency, **{**answers, "mental_capacity": mental_capacity})
         if ready_to_send:
             _make_ready(referral)

@@ -249,33 +249,28 @@ def referral_check(request, crn, kind):
     return _check(request, person, kind)
 
 
-def _draft_or_redirect(request, crn, referral_id):
-    """The draft to change, or (for a referral that is no longer a draft) the way back to it."""
+def _draft_step(request, crn, referral_id, step):
+    """``step`` (the questions or check your answers) for a draft; a referral that is no
+    longer a draft goes back to its page."""
     person = person_get_for(user=request.user, crn=crn, channel=Channel.WEB, for_change=True)
     draft = _referral_of(request, person, referral_id)
     if draft.status != ReferralStatus.DRAFT:
         messages.info(request, "Only a draft can be changed: this referral is no longer a draft")
-        return person, None, redirect("referrals:detail", crn=person.crn, referral_id=draft.pk)
-    return person, draft, None
+        return redirect("referrals:detail", crn=person.crn, referral_id=draft.pk)
+    return step(request, person, ReferralKind(draft.kind), draft)
 
 
 @require_http_methods(["GET", "POST"])
 @requires(Capability.CHANGE_CASES)
 def referral_draft_edit(request, crn, referral_id):
     """A draft's questions, with its answers: save it again as a draft, or continue."""
-    person, draft, away = _draft_or_redirect(request, crn, referral_id)
-    if away:
-        return away
-    return _questions(request, person, ReferralKind(draft.kind), draft)
+    return _draft_step(request, crn, referral_id, _questions)
 
 
 @require_http_methods(["GET", "POST"])
 @requires(Capability.CHANGE_CASES)
 def referral_draft_check(request, crn, referral_id):
-    person, draft, away = _draft_or_redirect(request, crn, referral_id)
-    if away:
-        return away
-    return _check(request, person, ReferralKind(draft.kind), draft)
+    return _draft_step(request, crn, referral_id, _check)
 
 
 def _form_field_names(exc: ValidationError) -> ValidationError:

@@ -4,6 +4,7 @@ a referral that is no longer a draft and a person who has died are refused, and 
 refused change is written."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from safeguard.core.models import AccessLogEntry
 from safeguard.referrals import services
@@ -113,7 +114,7 @@ def test_a_stale_page_is_refused_and_changes_nothing(client, org, draft):
 
 
 def test_a_draft_keeps_its_kind(org, draft):
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         services.referral_draft_change(
             referral_id=draft.pk,
             version=draft.version,
