@@ -14,6 +14,7 @@ orders the lists, and may declare a ``link`` to the page where the work is done 
 """
 
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,6 +42,10 @@ class WorkItemRule:
     # loaded with it (``select_related("person")``), so a link costs no query. Without one, or
     # if it fails, the lists link to the person's page.
     link: Callable[[WorkItem], str] | None = None
+    # A candidate counts only when its ``wi_detail`` is not empty: a rule whose detail names
+    # what holds (say, each unmet need) then works its conditions out once, in the detail,
+    # rather than again in a filter.
+    detail_required: bool = False
 
     def __post_init__(self):
         if self.priority not in WorkItemPriority.values:
@@ -130,6 +135,8 @@ def scan(rule: WorkItemRule, *, today: date, person_ids: Iterable[int] | None = 
     for condition in registry.work_item_conditions:
         candidates = candidates.filter(condition("wi_person_id"))
     open_items = WorkItem.objects.filter(rule=rule.code, status=WorkItemStatus.OPEN)
+    if rule.detail_required and person_ids is not None:
+        candidates = candidates.filter(wi_detail__gt="")  # neither empty nor NULL
     if person_ids is not None:
         person_ids = list(person_ids)
         candidates = candidates.filter(wi_person_id__in=person_ids)
@@ -137,13 +144,87 @@ def scan(rule: WorkItemRule, *, today: date, person_ids: Iterable[int] | None = 
 
     with transaction.atomic():
         now = timezone.now()
-        still_holds = candidates.filter(wi_subject_id=OuterRef("subject_id"))
-        resolved = open_items.filter(~Exists(still_holds)).update(
-            status=WorkItemStatus.RESOLVED, status_changed_at=now
-        )
-        reassigned = _rehome(rule, candidates)
-        raised = _raise_new(rule, candidates, now)
+        if person_ids is None:
+            # Across the caseload the candidates are worked out once, into a temporary table,
+            # rather than once for each of the three statements.
+            with _kept(candidates, detail_required=rule.detail_required) as source:
+                resolved = _resolve_missing(rule, source, now)
+                reassigned = _rehome(rule, source)
+                raised = _raise_new(rule, source, now)
+        else:
+            # For a few people the candidates are cheap; the correlated form stays on indexes.
+            still_holds = candidates.filter(wi_subject_id=OuterRef("subject_id"))
+            resolved = open_items.filter(~Exists(still_holds)).update(
+                status=WorkItemStatus.RESOLVED, status_changed_at=now
+            )
+            source = _Source.of(candidates)
+            reassigned = _rehome(rule, source)
+            raised = _raise_new(rule, source, now)
     return ScanResult(rule=rule.code, raised=raised, resolved=resolved, reassigned=reassigned)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where the three statements read the candidates from: SQL for ``FROM``, its parameters,
+    and whether it has a ``wi_detail`` column."""
+
+    sql: str
+    params: tuple
+    has_detail: bool
+
+    @classmethod
+    def of(cls, candidates: QuerySet) -> "_Source":
+        has_detail = "wi_detail" in candidates.query.annotations
+        fields = [*CANDIDATE_FIELDS, *(["wi_detail"] if has_detail else [])]
+        sql, params = candidates.values_list(*fields).query.sql_with_params()
+        return cls(f"({sql})", tuple(params), has_detail)
+
+
+KEPT_TABLE = "sg_scan_candidates"
+
+
+@contextmanager
+def _kept(candidates: QuerySet, *, detail_required: bool):
+    """The candidates computed once into a temporary table, dropped afterwards."""
+    query = _Source.of(candidates)
+    q = connection.ops.quote_name
+    table = q(KEPT_TABLE)
+    where = f" WHERE c.{q('wi_detail')} <> ''" if detail_required else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {table} AS SELECT * FROM {query.sql} AS c{where}",  # noqa: S608
+            query.params,
+        )
+        # Indexed, so that each statement below finds a subject's row whatever plan the
+        # database picks (with stale statistics a plan may probe once per work item).
+        cursor.execute(
+            f"CREATE INDEX {q(KEPT_TABLE + '_subject')} ON {table} ({q('wi_subject_id')})"
+        )
+        if connection.vendor == "postgresql":
+            # A temporary table has no statistics until asked; the joins below need its size.
+            cursor.execute(f"ANALYZE {table}")
+    try:
+        yield _Source(table, (), query.has_detail)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _resolve_missing(rule: WorkItemRule, source: _Source, now) -> int:
+    """Resolve the rule's open items whose subject is no longer a candidate."""
+    q = connection.ops.quote_name
+    table = q(WorkItem._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET {q('status')} = %s, {q('status_changed_at')} = %s "  # noqa: S608
+        f"WHERE {q('rule')} = %s AND {q('status')} = %s AND NOT EXISTS "
+        f"(SELECT 1 FROM {source.sql} AS c WHERE c.{q('wi_subject_id')} = {table}.{q('subject_id')})"
+    )
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    params = [WorkItemStatus.RESOLVED, stamp, rule.code, WorkItemStatus.OPEN, *source.params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
 
 
 def _candidate_columns() -> list[str]:
@@ -161,7 +242,7 @@ def _candidate_columns() -> list[str]:
     ]
 
 
-def _rehome(rule: WorkItemRule, candidates: QuerySet) -> int:
+def _rehome(rule: WorkItemRule, source: _Source) -> int:
     """Bring open items in line with the rule: point them at whoever the rule now names (the
     case moved to another practitioner or team, an escalation to another holder) and give them
     the rule's priority (it may have changed since they were raised). One UPDATE ... FROM the
@@ -170,7 +251,6 @@ def _rehome(rule: WorkItemRule, candidates: QuerySet) -> int:
     An item a manager reassigned by hand (``reassigned_by``) keeps its assignee while its case
     stays in the same team; if the case moves to another team, the rule's assignee takes over
     again and the manual reassignment is forgotten."""
-    select_sql, select_params = candidates.values_list(*CANDIDATE_FIELDS).query.sql_with_params()
     q = connection.ops.quote_name
     table = q(WorkItem._meta.db_table)
     subject, _, team, assignee, _ = _candidate_columns()
@@ -188,7 +268,7 @@ def _rehome(rule: WorkItemRule, candidates: QuerySet) -> int:
         f"{q('reassigned_at')} = CASE WHEN {team_moved} "
         f"THEN NULL ELSE {table}.{q('reassigned_at')} END, "
         f"{q('team_id')} = {team}, {q('priority')} = %s "
-        f"FROM ({select_sql}) AS c WHERE {table}.{q('rule')} = %s "
+        f"FROM {source.sql} AS c WHERE {table}.{q('rule')} = %s "
         f"AND {table}.{q('subject_type')} = %s AND {table}.{q('status')} = %s "
         f"AND {table}.{q('subject_id')} = {subject} "
         f"AND ((NOT ({manual}) AND {own} {differs} {assignee}) OR {team_moved} "
@@ -196,7 +276,7 @@ def _rehome(rule: WorkItemRule, candidates: QuerySet) -> int:
     )
     params = [
         rule.priority,
-        *select_params,
+        *source.params,
         rule.code,
         rule.subject_type,
         WorkItemStatus.OPEN,
@@ -207,21 +287,11 @@ def _rehome(rule: WorkItemRule, candidates: QuerySet) -> int:
         return max(cursor.rowcount, 0)
 
 
-def _raise_new(rule: WorkItemRule, candidates: QuerySet, now) -> int:
+def _raise_new(rule: WorkItemRule, source: _Source, now) -> int:
     """INSERT ... SELECT one open item for each candidate without one. The partial unique index
     turns a race with a concurrent scan into a skipped row (ON CONFLICT DO NOTHING)."""
-    already_open = WorkItem.objects.filter(
-        rule=rule.code,
-        subject_type=rule.subject_type,
-        status=WorkItemStatus.OPEN,
-        subject_id=OuterRef("wi_subject_id"),
-    )
-    has_detail = "wi_detail" in candidates.query.annotations
-    fields = [*CANDIDATE_FIELDS, *(["wi_detail"] if has_detail else [])]
-    select_sql, select_params = (
-        candidates.filter(~Exists(already_open)).values_list(*fields).query.sql_with_params()
-    )
     q = connection.ops.quote_name
+    table = q(WorkItem._meta.db_table)
     columns = [
         "rule",
         "subject_type",
@@ -236,19 +306,22 @@ def _raise_new(rule: WorkItemRule, candidates: QuerySet, now) -> int:
         "raised_at",
         "status_changed_at",
     ]
-    detail = f"SUBSTR(COALESCE(c.{q('wi_detail')}, ''), 1, 300)" if has_detail else "''"
+    detail = f"SUBSTR(COALESCE(c.{q('wi_detail')}, ''), 1, 300)" if source.has_detail else "''"
     values = _candidate_columns()
-    # Only quoted names are formatted in; every value is a parameter. "WHERE 1 = 1" tells
-    # SQLite's parser that ON CONFLICT belongs to the INSERT, not to a join.
+    # Only quoted names are formatted in; every value is a parameter. The WHERE clause also
+    # tells SQLite's parser that ON CONFLICT belongs to the INSERT, not to a join.
     sql = (
-        f"INSERT INTO {q(WorkItem._meta.db_table)} ({', '.join(q(c) for c in columns)}) "  # noqa: S608
-        f"SELECT %s, %s, {', '.join(values)}, {detail}, %s, %s, %s, %s FROM ({select_sql}) AS c "
-        "WHERE 1 = 1 ON CONFLICT DO NOTHING"
+        f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) "  # noqa: S608
+        f"SELECT %s, %s, {', '.join(values)}, {detail}, %s, %s, %s, %s FROM {source.sql} AS c "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS w WHERE w.{q('rule')} = %s "
+        f"AND w.{q('subject_type')} = %s AND w.{q('status')} = %s "
+        f"AND w.{q('subject_id')} = c.{q('wi_subject_id')}) ON CONFLICT DO NOTHING"
     )
     stamp = connection.ops.adapt_datetimefield_value(now)
     params = [rule.code, rule.subject_type, rule.priority, WorkItemStatus.OPEN, stamp, stamp]
+    already_open = [rule.code, rule.subject_type, WorkItemStatus.OPEN]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *select_params])
+        cursor.execute(sql, [*params, *source.params, *already_open])
         return max(cursor.rowcount, 0)
 
 

@@ -16,12 +16,12 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     OuterRef,
-    Q,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat, Substr
+from django.db.models.functions import Coalesce, NullIf, Substr
 from django.db.models.functions.text import ConcatPair
 
 from safeguard.core.models import WorkItemPriority
@@ -69,9 +69,8 @@ def unmet_needs(queryset, *, today: dt.date, person_ref: str = "pk"):
 def _no_offer(today: dt.date):
     keys = prompted_needs()
     people = unmet_needs(Person.objects.all(), today=today)
-    any_unmet = Q()
-    for key in keys:
-        any_unmet |= Q(**{f"unmet_{key}": True})
+    # The detail lists the unmet needs, and an empty one means none (``detail_required``): so
+    # each need's condition is worked out once for each person, not again in a filter.
     labels = [
         Case(
             When(**{f"unmet_{key}": True}, then=Value(f"; {catalogue().needs[key].label}")),
@@ -80,8 +79,17 @@ def _no_offer(today: dt.date):
         )
         for key in keys
     ]
-    detail = Concat(Value("No pathway offered for: "), Substr(_balanced(labels), 3))
-    return candidates_about_people(people.filter(any_unmet), person="", due_on=today, detail=detail)
+    # SQL's || gives NULL, not the prefix alone, for nobody's needs (NULLIF of ""); Django's
+    # Concat would make NULL an empty string and repeat the whole expression to test it.
+    listed = NullIf(Substr(_balanced(labels), 3), Value(""))
+    detail = Func(
+        Value("No pathway offered for: "),
+        listed,
+        arg_joiner=" || ",
+        template="(%(expressions)s)",
+        output_field=CharField(),
+    )
+    return candidates_about_people(people, person="", due_on=today, detail=detail)
 
 
 NEED_NO_OFFER = WorkItemRule(
@@ -89,6 +97,7 @@ NEED_NO_OFFER = WorkItemRule(
     title="A need with no pathway offered in 4 weeks",
     subject_type="person",
     candidates=_no_offer,
+    detail_required=True,
     priority=WorkItemPriority.ROUTINE,
     action="Look at the suggested pathways with the person and record what they were offered.",
     link=link_to("pathways:person"),
