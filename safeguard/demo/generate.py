@@ -59,6 +59,7 @@ from safeguard.core.models import (
     Team,
     WorkItem,
 )
+from safeguard.demo.alerts import acknowledge_earlier_alerts
 from safeguard.demo.appointments import AppointmentsBuilder
 from safeguard.demo.casework import CaseworkBuilder, CaseworkCounts
 from safeguard.demo.feedback import seed_feedback
@@ -320,6 +321,7 @@ class Summary:
     seconds: float = 0.0  # everything, the scan included
     scan_seconds: float = 0.0
     work_items_raised: int = 0
+    alerts_acknowledged: int = 0  # earlier urgent work, see demo.alerts
     sign_ins: list[tuple[str, str, str]] = field(default_factory=list)
     password_note: str = ""
 
@@ -507,6 +509,7 @@ def seed_demo(
     if progress:
         progress(f"data written in {time.monotonic() - started:.1f} s; running the work-item scan")
     summary.scan_seconds, summary.work_items_raised = run_scan(today)
+    summary.alerts_acknowledged = acknowledge_earlier_alerts(keep_team_id=staff.demo_team.team.pk)
     # The scan raised items by the hundred thousand: give the planner their statistics now,
     # rather than whenever autovacuum comes round, so that the next scan plans well.
     analyze([WorkItem])

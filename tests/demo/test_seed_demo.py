@@ -422,3 +422,31 @@ def test_the_same_data_with_a_worker_process():
     alone = fingerprint()
     generate.seed_demo(people=300, seed=3, replace=True, workers=1)
     assert fingerprint() == alone
+
+
+@pytest.mark.django_db
+def test_earlier_urgent_work_is_already_alerted_except_the_demo_teams():
+    """The seed's scan raises every urgent item of the demo's history at once: they start as
+    alerted and acknowledged by their assignee, so the first sweep does not email a backlog;
+    the demo team's are left for that sweep, which alerts them as new work."""
+    from safeguard.alerts.models import Alert, AlertEmail, AlertStatus
+    from safeguard.alerts.services import alerts_raise, urgent_items_to_alert
+    from safeguard.core.models import WorkItemPriority
+
+    seed()
+    demo_team = Staff.objects.get(username="demo.practitioner").teams.get()
+    urgent = WorkItem.objects.filter(
+        status=WorkItemStatus.OPEN, priority=WorkItemPriority.URGENT, person__isnull=False
+    )
+    elsewhere = urgent.exclude(person__team=demo_team)
+    assert elsewhere.exists()
+    for item in elsewhere.select_related("alert"):
+        assert item.alert.status == AlertStatus.ACKNOWLEDGED
+        assert item.alert.acknowledged_by_id == item.assigned_to_id
+    assert not AlertEmail.objects.exists()
+    waiting = set(urgent_items_to_alert().values_list("pk", flat=True))
+    assert waiting == set(urgent.filter(person__team=demo_team).values_list("pk", flat=True))
+    assert waiting, "the demo team has urgent work for the first sweep to alert"
+    assert alerts_raise() == len(waiting)
+    assert Alert.objects.filter(status=AlertStatus.SENT).count() == len(waiting)
+    assert not urgent_items_to_alert().exists()

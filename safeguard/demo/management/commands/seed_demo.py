@@ -88,7 +88,9 @@ class Command(BaseCommand):
             write("  Also: " + ", ".join(f"{n} {name}" for name, n in summary.more.items()) + ".")
         write(
             f"  Work-item scan: {summary.work_items_raised} items raised in "
-            f"{summary.scan_seconds:.1f} s (included above)."
+            f"{summary.scan_seconds:.1f} s (included above); {summary.alerts_acknowledged} "
+            "earlier urgent items recorded as alerted and acknowledged (the demo team's are "
+            "left for the first alert sweep)."
         )
         if summary.people > people:
             write(f"  ({summary.people - people} more people than asked: the demo caseloads.)")
