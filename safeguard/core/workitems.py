@@ -189,13 +189,18 @@ def _kept(candidates: QuerySet, *, detail_required: bool):
     query = _Source.of(candidates)
     q = connection.ops.quote_name
     table = q(KEPT_TABLE)
-    where = f" WHERE c.{q('wi_detail')} <> ''" if detail_required else ""
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {table} AS SELECT * FROM {query.sql} AS c{where}",  # noqa: S608
+            f"CREATE TEMPORARY TABLE {table} AS SELECT * FROM {query.sql} AS c",  # noqa: S608
             query.params,
         )
+        if detail_required:
+            # Afterwards, not in a WHERE: the database would fold the subquery into the outer
+            # query and work the detail out twice, once for the filter and once for the column.
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {q('wi_detail')} IS NULL OR {q('wi_detail')} = ''"  # noqa: S608
+            )
         # Indexed, so that each statement below finds a subject's row whatever plan the
         # database picks (with stale statistics a plan may probe once per work item).
         cursor.execute(
