@@ -8,13 +8,12 @@ needs identified at least 4 weeks ago. No source reads sex, gender identity, eth
 """
 
 import datetime as dt
-from functools import lru_cache
 
-from django.db import connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 
 from safeguard.assessments.risk import latest_screens
+from safeguard.core.statements import statement
 from safeguard.pathways.catalogue import catalogue
 from safeguard.pathways.models import GPRegistration, GPStatus, RecordedNeed
 from safeguard.people.models import Person
@@ -150,34 +149,18 @@ def annotate_needs(queryset, person_ref: str = "pk", *, today: dt.date, held_sin
     )
 
 
-# Stands for the person's id while the one-person statement is compiled: no person has a
-# negative id, and it is within every integer column's range (Django returns no rows for a
-# lookup outside it).
-_PERSON_SLOT = -1_999_999_973
-
-
-@lru_cache(maxsize=4)
-def _person_needs_statement(vendor: str, today: dt.date) -> tuple[str, tuple, int]:
-    # Compiling the statement (some 40 subqueries) costs more Python time than running it, and
-    # it is the same for every person on a day, so the person page compiles it once a day.
-    queryset = annotate_needs(Person.objects.filter(pk=_PERSON_SLOT), today=today).values(
-        *[f"need_{key}" for key in catalogue().needs]
-    )
-    sql, params = queryset.query.sql_with_params()
-    slots = [i for i, value in enumerate(params) if value == _PERSON_SLOT]
-    if len(slots) != 1:
-        raise RuntimeError("the person's id should appear once in the needs statement")
-    return sql, tuple(params), slots[0]
-
-
 def person_needs(person_id: int, *, today: dt.date) -> list[str]:
     """The needs that hold for one person today, in catalogue order (one query)."""
-    sql, params, slot = _person_needs_statement(connection.vendor, today)
-    params = list(params)
-    params[slot] = person_id
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    # Compiling the statement (some 40 subqueries) costs more Python time than running it, and
+    # it is the same for every person on a day, so the person page compiles it once a day.
+    needs = statement(
+        ("person_needs", today),
+        lambda person: annotate_needs(Person.objects.filter(pk=person), today=today).values(
+            *[f"need_{key}" for key in catalogue().needs]
+        ),
+        ["person"],
+    )
+    row = needs.fetchone(person=person_id)
     if row is None:
         return []
     return [key for key, held in zip(catalogue().needs, row, strict=True) if held]

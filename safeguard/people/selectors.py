@@ -9,7 +9,8 @@ from django.http import Http404
 
 from safeguard.core import registry
 from safeguard.core.audit import Action, access_log_record, access_log_refusal
-from safeguard.core.models import NATIONAL_ROLES, PDU, Role, Team
+from safeguard.core.models import NATIONAL_ROLES, PDU, Role, Staff, Team
+from safeguard.core.statements import Statement, statement
 from safeguard.people.models import (
     AccommodationStatus,
     CustodyStatus,
@@ -59,6 +60,31 @@ def visibility(user, *, via: str = "") -> Q:
         person=person, staff=user, kind=LimitedAccess.Kind.EXCLUSION
     )
     return scope & ~Exists(excluded) & (~Exists(restricted) | Exists(restricted.filter(staff=user)))
+
+
+def scoped_statement(name: str, user, build, slots=()) -> Statement:
+    """``build(reader, **slots)`` compiled once for each kind of reader (``core.statements``):
+    ``reader`` stands in for ``user`` with the same role, state and scope fields set, so the
+    statement's scoping is ``visibility``'s own. Run it with ``scoped_values(user)`` and the
+    values of ``slots``."""
+    active = bool(user and user.is_authenticated and user.is_active)
+    role = getattr(user, "role", "") or ""
+    has_pdu = bool(getattr(user, "pdu_id", None))
+    has_region = bool(getattr(user, "region_id", None))
+    scope = [*(["reader_pdu"] * has_pdu), *(["reader_region"] * has_region)]
+
+    def with_reader(reader, reader_pdu=None, reader_region=None, **values):
+        stand_in = Staff(
+            pk=reader, role=role, is_active=active, pdu_id=reader_pdu, region_id=reader_region
+        )
+        return build(stand_in, **values)
+
+    key = ("scoped", name, active, role, has_pdu, has_region)
+    return statement(key, with_reader, ["reader", *slots], optional=scope)
+
+
+def scoped_values(user) -> dict:
+    return {"reader": user.pk, "reader_pdu": user.pdu_id, "reader_region": user.region_id}
 
 
 def with_limited_access_flag(people: QuerySet[Person]) -> QuerySet[Person]:

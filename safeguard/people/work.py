@@ -33,7 +33,12 @@ from safeguard.core.models import (
 from safeguard.core.workitems import WorkItemRule, rules_by_code
 from safeguard.people.audit import WorkEvent
 from safeguard.people.gate import case_record_change
-from safeguard.people.selectors import visibility, visible_people
+from safeguard.people.selectors import (
+    scoped_statement,
+    scoped_values,
+    visibility,
+    visible_people,
+)
 
 TRIAGE = (priority_rank(), "due_on", "id")
 PAGE_SIZE = 50
@@ -56,7 +61,18 @@ def urgent_work_count(user) -> int:
     """The user's open urgent items about people they may see, for "My work (N urgent)": one
     COUNT, scoped exactly as My work is (an item about a case the user has since been excluded
     from is neither listed nor counted)."""
-    return my_work_items(user=user).filter(priority=WorkItemPriority.URGENT).order_by().count()
+    # On every page (the navigation): compiled once for each kind of user.
+    counted = scoped_statement(
+        "urgent_work_count",
+        user,
+        lambda reader: (
+            my_work_items(user=reader)
+            .filter(priority=WorkItemPriority.URGENT)
+            .order_by()
+            .values("pk")
+        ),
+    )
+    return counted.count(**scoped_values(user))
 
 
 def my_work_items(*, user, status=WorkItemStatus.OPEN) -> QuerySet[WorkItem]:

@@ -1,9 +1,34 @@
+import datetime as dt
+
 from django import template
+from django.template.defaultfilters import date as django_date
+from django.utils import translation
 from django.utils.html import format_html
 
 from safeguard.core import backlinks, dates
 
 register = template.Library()
+
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+_DAY_MONTH_YEAR = {"j F Y": _MONTHS, "j M Y": [m[:3] for m in _MONTHS]}
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def date(value, arg=None):
+    """Django's ``date`` filter (these builtins load after Django's, so this one is used),
+    with a fast path for the two GOV.UK formats on most pages, "7 December 2026" and
+    "7 Dec 2026": Django's formatter costs about 40 µs a date, and a case page shows dozens.
+    The same text as Django's, which every other format and language still gets."""
+    months = _DAY_MONTH_YEAR.get(arg)
+    if (
+        months is not None
+        and isinstance(value, dt.date)
+        and translation.get_language() in ("en-gb", "en")
+    ):
+        return f"{value.day} {months[value.month - 1]} {value.year:04d}"
+    return django_date(value, arg)
 
 
 @register.filter
