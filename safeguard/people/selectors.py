@@ -62,7 +62,7 @@ def visibility(user, *, via: str = "") -> Q:
     return scope & ~Exists(excluded) & (~Exists(restricted) | Exists(restricted.filter(staff=user)))
 
 
-def scoped_statement(name: str, user, build, slots=()) -> Statement:
+def scoped_statement(name: str, user, build, slots=(), text=()) -> Statement:
     """``build(reader, **slots)`` compiled once for each kind of reader (``core.statements``):
     ``reader`` stands in for ``user`` with the same role, state and scope fields set, so the
     statement's scoping is ``visibility``'s own. Run it with ``scoped_values(user)`` and the
@@ -80,7 +80,7 @@ def scoped_statement(name: str, user, build, slots=()) -> Statement:
         return build(stand_in, **values)
 
     key = ("scoped", name, active, role, has_pdu, has_region)
-    return statement(key, with_reader, ["reader", *slots], optional=scope)
+    return statement(key, with_reader, ["reader", *slots, *text], optional=scope, text=text)
 
 
 def scoped_values(user) -> dict:
@@ -103,12 +103,19 @@ def person_get_for(
     ``detail`` says how the record was read where that matters (``"case summary PDF"``).
     """
     crn = (crn or "").strip().upper()
-    person = (
-        with_limited_access_flag(visible_people(user))
-        .select_related("pdu__region", "team", "practitioner", "local_authority")
-        .filter(crn=crn)
-        .first()
-    )
+    # Every case page starts here: compiled once for each kind of reader (core.statements).
+    found = scoped_statement(
+        "person_get_for",
+        user,
+        lambda reader, crn: (
+            with_limited_access_flag(visible_people(reader))
+            .select_related("pdu__region", "team", "practitioner", "local_authority")
+            .filter(crn=crn)
+            .order_by("pk")[:1]
+        ),
+        text=["crn"],
+    ).instances(**scoped_values(user), crn=crn)
+    person = found[0] if found else None
     if person is None:
         access_log_refusal(
             actor=user,

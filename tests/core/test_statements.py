@@ -100,3 +100,63 @@ def test_a_statement_that_holds_for_nobody_gives_nothing():
     )
     PersonFactory()
     assert empty.fetchall() == [] and empty.count() == 0 and empty.fetchone() is None
+
+
+def _as_orm_reads(user, crn):
+    from safeguard.people.selectors import visible_people, with_limited_access_flag
+
+    return (
+        with_limited_access_flag(visible_people(user))
+        .select_related("pdu__region", "team", "practitioner", "local_authority")
+        .filter(crn=crn)
+        .first()
+    )
+
+
+def _fields(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+@pytest.mark.django_db
+def test_person_get_for_gives_what_the_orm_gives_for_every_reader(org):
+    """Every reader, every case placed to test scope (an excluded and a restricted case
+    included): found or not found as the ORM's own scoping says, and when found the same
+    fields, the same related objects (``select_related``, with no further query) and the same
+    limited-access flag."""
+    from django.http import Http404
+
+    from safeguard.people.selectors import person_get_for
+
+    staff, people = org["staff"], org["people"]
+    hidden = PersonFactory(team=org["team"], practitioner=staff["practitioner"])
+    exclude(hidden, staff["practitioner"])
+    restricted = PersonFactory(team=org["team"])
+    restrict(restricted, staff["spo"])
+    crns = [p.crn for p in (*people.values(), hidden, restricted)]
+    seen = 0
+    for user in staff.values():
+        for crn in crns:
+            expected = _as_orm_reads(user, crn)
+            if expected is None:
+                with pytest.raises(Http404):
+                    person_get_for(user=user, crn=crn.lower(), channel="web")
+                continue
+            with CaptureQueriesContext(connection) as ctx:
+                person = person_get_for(user=user, crn=f" {crn.lower()} ", channel="web")
+                related = (
+                    person.pdu.region.name,
+                    person.team.name,
+                    person.practitioner and person.practitioner.username,
+                    person.local_authority and person.local_authority.name,
+                )
+            assert len(ctx.captured_queries) == 2  # the person, and the access log entry
+            assert _fields(person) == _fields(expected)
+            assert person.is_limited_access == expected.is_limited_access
+            assert related == (
+                expected.pdu.region.name,
+                expected.team.name,
+                expected.practitioner and expected.practitioner.username,
+                expected.local_authority and expected.local_authority.name,
+            )
+            seen += 1
+    assert seen >= 12
