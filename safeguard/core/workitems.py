@@ -209,11 +209,11 @@ def _kept(candidates: QuerySet, *, detail_required: bool):
         if connection.vendor == "postgresql":
             # A temporary table has no statistics until asked; the joins below need its size.
             cursor.execute(f"ANALYZE {table}")
-    try:
-        yield _Source(table, (), query.has_detail)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    yield _Source(table, (), query.has_detail)
+    # Not in a ``finally``: after an error the transaction is rolled back, the table's creation
+    # with it, and a statement sent to PostgreSQL's aborted transaction would hide the error.
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _resolve_missing(rule: WorkItemRule, source: _Source, now) -> int:

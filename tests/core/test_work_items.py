@@ -226,3 +226,22 @@ def test_after_reallocation_the_new_practitioner_has_the_cases_work_at_once(
     assert not WorkItem.objects.filter(
         status="open", person=person, assigned_to=org["staff"]["practitioner"]
     ).exists()
+
+
+@pytest.mark.django_db
+def test_a_scan_that_fails_part_way_leaves_nothing_behind_and_the_next_one_works(org, monkeypatch):
+    """The caseload's candidates go into a temporary table: a failure after it was filled
+    raises the failure itself (not an error about the aborted transaction), writes nothing,
+    and the next scan starts afresh."""
+    OverdueRegistrationFactory(person=org["people"]["mine"], code="AMHL")
+    today = timezone.localdate()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(workitems, "_raise_new", broken)
+    with pytest.raises(RuntimeError, match="went away"):
+        workitems.scan(REVIEW_OVERDUE, today=today)
+    assert not WorkItem.objects.exists()
+    monkeypatch.undo()
+    assert workitems.scan(REVIEW_OVERDUE, today=today).raised == 1
