@@ -84,7 +84,12 @@ def scoped_statement(name: str, user, build, slots=(), text=()) -> Statement:
 
 
 def scoped_values(user) -> dict:
-    return {"reader": user.pk, "reader_pdu": user.pdu_id, "reader_region": user.region_id}
+    """The reader's values for a ``scoped_statement`` (none for a signed-out visitor)."""
+    return {
+        "reader": getattr(user, "pk", None),
+        "reader_pdu": getattr(user, "pdu_id", None),
+        "reader_region": getattr(user, "region_id", None),
+    }
 
 
 def with_limited_access_flag(people: QuerySet[Person]) -> QuerySet[Person]:

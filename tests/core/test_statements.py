@@ -160,3 +160,14 @@ def test_person_get_for_gives_what_the_orm_gives_for_every_reader(org):
             )
             seen += 1
     assert seen >= 12
+
+
+@pytest.mark.django_db
+def test_a_signed_out_visitor_is_found_nobody(org):
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import Http404
+
+    from safeguard.people.selectors import person_get_for
+
+    with pytest.raises(Http404):
+        person_get_for(user=AnonymousUser(), crn=org["people"]["mine"].crn, channel="web")
