@@ -55,17 +55,14 @@ class Statement:
             params[index] = values[name]
         return params
 
-    def _rows(self, values) -> list:
+    def fetchall(self, **values) -> list:
         with connection.cursor() as cursor:
             cursor.execute(self.sql, self.bind(values))
             return cursor.fetchall()
 
     def fetchone(self, **values):
-        rows = self._rows(values)
+        rows = self.fetchall(**values)
         return rows[0] if rows else None
-
-    def fetchall(self, **values) -> list:
-        return self._rows(values)
 
     def count(self, **values) -> int:
         """How many rows the statement gives."""
@@ -75,7 +72,7 @@ class Statement:
 
     def instances(self, **values) -> list:
         """Model instances, with their ``select_related`` objects and annotations."""
-        rows = self._rows(values)
+        rows = self.fetchall(**values)
         shape = self.instances_of
         if not rows or shape is None:
             return []
