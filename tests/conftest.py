@@ -63,17 +63,16 @@ def org(db, home_team, other_team_same_pdu, far_team):
     return {"staff": staff, "people": people, "team": home_team}
 
 
-@pytest.fixture(autouse=True)
-def _catalogues_after_flush(request):
-    """Transactional tests empty every table when they finish, the catalogues that migrations
-    load included; pytest-django runs them last, so each one reloads what it needs first."""
-    marker = request.node.get_closest_marker("django_db")
-    if not (marker and marker.kwargs.get("transaction")):
-        return
-    request.getfixturevalue("transactional_db")
+# What the catalogue loaders write into emptied tables, taken once: {model: [field values]}.
+_catalogue_rows: dict | None = None
+_transactional_tests_seen = 0
+
+
+def _load_catalogues():
     from safeguard.assessments.models import QuestionnaireVersion
     from safeguard.assessments.questionnaires import load_versions
     from safeguard.core.organisation import load_organisation
+    from safeguard.learning.catalogue import load_learning_catalogues
     from safeguard.referrals.catalogue import load_agencies
     from safeguard.registrations.catalogue import load_register_types
 
@@ -81,9 +80,57 @@ def _catalogues_after_flush(request):
     load_register_types()
     load_agencies()
     load_versions(QuestionnaireVersion)  # every published version
-    from safeguard.learning.catalogue import load_learning_catalogues
-
     load_learning_catalogues()
+
+
+def _stored_models():
+    from django.apps import apps
+
+    return [
+        model
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _catalogues_after_flush(request):
+    """Transactional tests empty every table when they finish, the catalogues that migrations
+    load included; pytest-django runs them last, so each one reloads what it needs first.
+
+    The loaders make a few thousand queries (one update_or_create a row), some 3 to 5 s a test
+    on PostgreSQL; so what they write into emptied tables is noted once (at the second
+    transactional test: the first starts from the migrated database, not an emptied one) and
+    put back with one bulk insert a table after that."""
+    global _catalogue_rows, _transactional_tests_seen
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.db import transaction
+
+    _transactional_tests_seen += 1
+    if _catalogue_rows is None:
+        if _transactional_tests_seen == 1:
+            _load_catalogues()
+            return
+        # Only tables the loaders filled: the flush itself refills some (content types and
+        # permissions, from post_migrate), and those it puts back again every time.
+        empty = [model for model in _stored_models() if not model._base_manager.exists()]
+        _load_catalogues()
+        _catalogue_rows = {
+            model: rows
+            for model in empty
+            if (rows := list(model._base_manager.values(*_attnames(model))))
+        }
+        return
+    with transaction.atomic():  # foreign keys are checked at commit, so any order will do
+        for model, rows in _catalogue_rows.items():
+            model._base_manager.bulk_create([model(**row) for row in rows])
+
+
+def _attnames(model):
+    return [field.attname for field in model._meta.concrete_fields]
 
 
 class _RegistryChange:
