@@ -65,7 +65,8 @@ def org(db, home_team, other_team_same_pdu, far_team):
 
 # What the catalogue loaders write into emptied tables, taken once: {model: [field values]}.
 _catalogue_rows: dict | None = None
-_transactional_tests_seen = 0
+# The first transactional test starts from the migrated database, not an emptied one.
+_migrated_database_in_use = True
 
 
 def _load_catalogues():
@@ -93,6 +94,10 @@ def _stored_models():
     ]
 
 
+def _attnames(model):
+    return [field.attname for field in model._meta.concrete_fields]
+
+
 @pytest.fixture(autouse=True)
 def _catalogues_after_flush(request):
     """Transactional tests empty every table when they finish, the catalogues that migrations
@@ -102,18 +107,18 @@ def _catalogues_after_flush(request):
     on PostgreSQL; so what they write into emptied tables is noted once (at the second
     transactional test: the first starts from the migrated database, not an emptied one) and
     put back with one bulk insert a table after that."""
-    global _catalogue_rows, _transactional_tests_seen
+    global _catalogue_rows, _migrated_database_in_use
     marker = request.node.get_closest_marker("django_db")
     if not (marker and marker.kwargs.get("transaction")):
         return
     request.getfixturevalue("transactional_db")
     from django.db import transaction
 
-    _transactional_tests_seen += 1
+    if _migrated_database_in_use:
+        _migrated_database_in_use = False
+        _load_catalogues()
+        return
     if _catalogue_rows is None:
-        if _transactional_tests_seen == 1:
-            _load_catalogues()
-            return
         # Only tables the loaders filled: the flush itself refills some (content types and
         # permissions, from post_migrate), and those it puts back again every time.
         empty = [model for model in _stored_models() if not model._base_manager.exists()]
@@ -127,10 +132,6 @@ def _catalogues_after_flush(request):
     with transaction.atomic():  # foreign keys are checked at commit, so any order will do
         for model, rows in _catalogue_rows.items():
             model._base_manager.bulk_create([model(**row) for row in rows])
-
-
-def _attnames(model):
-    return [field.attname for field in model._meta.concrete_fields]
 
 
 class _RegistryChange:
