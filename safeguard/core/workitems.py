@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import DateField, Exists, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import DateField, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -134,13 +134,13 @@ def scan(rule: WorkItemRule, *, today: date, person_ids: Iterable[int] | None = 
     # record is closed for day-to-day work, so no rule raises anything for it).
     for condition in registry.work_item_conditions:
         candidates = candidates.filter(condition("wi_person_id"))
-    open_items = WorkItem.objects.filter(rule=rule.code, status=WorkItemStatus.OPEN)
     if rule.detail_required and person_ids is not None:
         candidates = candidates.filter(wi_detail__gt="")  # neither empty nor NULL
     if person_ids is not None:
         person_ids = list(person_ids)
+        if not person_ids:
+            return ScanResult(rule=rule.code, raised=0, resolved=0)
         candidates = candidates.filter(wi_person_id__in=person_ids)
-        open_items = open_items.filter(person_id__in=person_ids)
 
     with transaction.atomic():
         now = timezone.now()
@@ -152,12 +152,10 @@ def scan(rule: WorkItemRule, *, today: date, person_ids: Iterable[int] | None = 
                 reassigned = _rehome(rule, source)
                 raised = _raise_new(rule, source, now)
         else:
-            # For a few people the candidates are cheap; the correlated form stays on indexes.
-            still_holds = candidates.filter(wi_subject_id=OuterRef("subject_id"))
-            resolved = open_items.filter(~Exists(still_holds)).update(
-                status=WorkItemStatus.RESOLVED, status_changed_at=now
-            )
+            # For a few people the candidates are cheap to run, in a subquery of each statement
+            # (the correlated form stays on indexes); compiling them costs more, so once.
             source = _Source.of(candidates)
+            resolved = _resolve_missing(rule, source, now, person_ids=person_ids)
             reassigned = _rehome(rule, source)
             raised = _raise_new(rule, source, now)
     return ScanResult(rule=rule.code, raised=raised, resolved=resolved, reassigned=reassigned)
@@ -216,17 +214,24 @@ def _kept(candidates: QuerySet, *, detail_required: bool):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _resolve_missing(rule: WorkItemRule, source: _Source, now) -> int:
-    """Resolve the rule's open items whose subject is no longer a candidate."""
+def _resolve_missing(rule: WorkItemRule, source: _Source, now, person_ids=None) -> int:
+    """Resolve the rule's open items (of ``person_ids`` only, if given) whose subject is no
+    longer a candidate."""
     q = connection.ops.quote_name
     table = q(WorkItem._meta.db_table)
+    of_people = ""
+    if person_ids is not None:
+        if not person_ids:
+            return 0
+        of_people = f"AND {q('person_id')} IN ({', '.join(['%s'] * len(person_ids))}) "
     sql = (
         f"UPDATE {table} SET {q('status')} = %s, {q('status_changed_at')} = %s "  # noqa: S608
-        f"WHERE {q('rule')} = %s AND {q('status')} = %s AND NOT EXISTS "
+        f"WHERE {q('rule')} = %s AND {q('status')} = %s {of_people}AND NOT EXISTS "
         f"(SELECT 1 FROM {source.sql} AS c WHERE c.{q('wi_subject_id')} = {table}.{q('subject_id')})"
     )
     stamp = connection.ops.adapt_datetimefield_value(now)
-    params = [WorkItemStatus.RESOLVED, stamp, rule.code, WorkItemStatus.OPEN, *source.params]
+    params = [WorkItemStatus.RESOLVED, stamp, rule.code, WorkItemStatus.OPEN]
+    params += [*(person_ids or ()), *source.params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)

@@ -9,9 +9,18 @@ needs identified at least 4 weeks ago. No source reads sex, gender identity, eth
 
 import datetime as dt
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
+from safeguard.assessments.models import VulnerabilityScreen
 from safeguard.assessments.risk import latest_screens
 from safeguard.core.statements import statement
 from safeguard.pathways.catalogue import catalogue
@@ -31,14 +40,36 @@ def _reads_the_screen(source: dict) -> bool:
     return any(k in source for k in ("screen_domain", "screen_answer", "opioid_use_indicated"))
 
 
-def _screen_filter(source: dict) -> Q:
-    """The condition on a latest screen that shows the need."""
+def _screen_filter(source: dict, prefix: str = "") -> Q:
+    """The condition on a latest screen that shows the need (its fields under ``prefix``)."""
     if "screen_domain" in source:
-        return Q(**{f"domain_levels__{source['screen_domain']}__in": source["levels"]})
+        return Q(**{f"{prefix}domain_levels__{source['screen_domain']}__in": source["levels"]})
     if "screen_answer" in source:
-        return Q(**{f"answers__{source['screen_answer']}__in": source["values"]})
+        return Q(**{f"{prefix}answers__{source['screen_answer']}__in": source["values"]})
     # The same answers that make the screen recommend take-home naloxone.
-    return Q(answers__su_opioids=True) | Q(answers__su_overdose__in=OPIOID_OVERDOSE_ANSWERS)
+    return Q(**{f"{prefix}answers__su_opioids": True}) | Q(
+        **{f"{prefix}answers__su_overdose__in": OPIOID_OVERDOSE_ANSWERS}
+    )
+
+
+LATEST_SCREEN = "latest_screen"
+
+
+def with_latest_screen(people: QuerySet) -> QuerySet:
+    """``people`` with each one's latest screen joined as ``latest_screen`` (as ``latest_screens``
+    finds it; an outer join, so someone never screened is still there). Across the caseload
+    that is one pass of the screens, where a subquery for each need the screen shows was one
+    pass each (nine)."""
+    later = VulnerabilityScreen.objects.filter(person_id=OuterRef(f"{LATEST_SCREEN}__person_id"))
+    later = later.filter(
+        Q(completed_at__gt=OuterRef(f"{LATEST_SCREEN}__completed_at"))
+        | Q(
+            completed_at=OuterRef(f"{LATEST_SCREEN}__completed_at"),
+            pk__gt=OuterRef(f"{LATEST_SCREEN}__pk"),
+        )
+    )
+    latest = FilteredRelation("vulnerability_screens", condition=~Q(Exists(later)))
+    return people.annotate(**{LATEST_SCREEN: latest})
 
 
 def _source_rows(source: dict, need_key: str, today, held_since):
@@ -90,8 +121,20 @@ def _source_rows(source: dict, need_key: str, today, held_since):
 
 
 def _source_condition(
-    source: dict, need_key: str, person_ref: str, today, held_since, *, whole_caseload: bool
+    source: dict,
+    need_key: str,
+    person_ref: str,
+    today,
+    held_since,
+    *,
+    whole_caseload: bool,
+    screen_joined: bool = False,
 ) -> Q:
+    if screen_joined and _reads_the_screen(source):
+        condition = _screen_filter(source, prefix=f"{LATEST_SCREEN}__")
+        if held_since:
+            condition &= Q(**{f"{LATEST_SCREEN}__completed_at__lt": _end_of(held_since)})
+        return condition
     rows, person_field = _source_rows(source, need_key, today, held_since)
     if whole_caseload:
         # Across the caseload: the rows are found once (PostgreSQL hashes them) and each
@@ -103,13 +146,26 @@ def _source_condition(
 
 
 def need_condition(
-    need_key: str, person_ref: str = "pk", *, today: dt.date, held_since: dt.date | None = None
+    need_key: str,
+    person_ref: str = "pk",
+    *,
+    today: dt.date,
+    held_since: dt.date | None = None,
+    screen_joined: bool = False,
 ) -> Q:
+    """With ``screen_joined`` the screen's sources read the latest screen that
+    ``with_latest_screen`` joined to the people queried."""
     need = catalogue().needs[need_key]
     condition = Q()
     for source in need.sources:
         condition |= _source_condition(
-            source, need_key, person_ref, today, held_since, whole_caseload=False
+            source,
+            need_key,
+            person_ref,
+            today,
+            held_since,
+            whole_caseload=False,
+            screen_joined=screen_joined,
         )
     return condition
 

@@ -28,7 +28,7 @@ from safeguard.core.models import WorkItemPriority
 from safeguard.core.workitems import WorkItemRule, candidates_about_people, link_to
 from safeguard.pathways.catalogue import catalogue
 from safeguard.pathways.models import ContactReduction, PathwayOffer, ReductionStatus
-from safeguard.pathways.needs import need_condition
+from safeguard.pathways.needs import need_condition, with_latest_screen
 from safeguard.people.models import Person
 from safeguard.releases.rules import team_spo
 
@@ -50,20 +50,20 @@ def _balanced(parts):
     )
 
 
-def unmet_needs(queryset, *, today: dt.date, person_ref: str = "pk"):
-    """``queryset`` (of people) with ``unmet_<need>`` for each prompted need: identified at
-    least 4 weeks ago and never offered a pathway that meets it."""
+def unmet_needs(people, *, today: dt.date):
+    """``people`` with ``unmet_<need>`` for each prompted need: identified at least 4 weeks ago
+    and never offered a pathway that meets it."""
     held_since = today - NO_OFFER_AFTER
     cat = catalogue()
     annotations = {}
     for key in prompted_needs():
         pathways = [p.key for p in cat.pathways_for(key)]
-        offered = PathwayOffer.objects.filter(person_id=OuterRef(person_ref), pathway__in=pathways)
+        offered = PathwayOffer.objects.filter(person_id=OuterRef("pk"), pathway__in=pathways)
+        held = need_condition(key, today=today, held_since=held_since, screen_joined=True)
         annotations[f"unmet_{key}"] = ExpressionWrapper(
-            need_condition(key, person_ref, today=today, held_since=held_since) & ~Exists(offered),
-            output_field=BooleanField(),
+            held & ~Exists(offered), output_field=BooleanField()
         )
-    return queryset.annotate(**annotations)
+    return with_latest_screen(people).annotate(**annotations)
 
 
 def _no_offer(today: dt.date):

@@ -59,6 +59,30 @@ def test_the_item_resolves_itself_when_the_review_is_done(org):
 
 
 @pytest.mark.django_db
+def test_a_refresh_for_one_person_resolves_only_that_persons_items(org):
+    from safeguard.registrations import services
+
+    mine = OverdueRegistrationFactory(person=org["people"]["mine"], code="AMHL")
+    other = OverdueRegistrationFactory(person=PersonFactory(team=org["team"]), code="AMHL")
+    today = timezone.localdate()
+    workitems.scan(REVIEW_OVERDUE, today=today)
+    for registration in (mine, other):  # both reviews done: neither item still holds
+        services.registration_review(
+            registration_id=registration.pk,
+            reviewed_on=today,
+            outcome="continue",
+            actor=org["staff"]["practitioner"],
+        )
+    WorkItem.objects.update(status="open")  # as they were before the on-commit refreshes
+
+    result = workitems.scan(REVIEW_OVERDUE, today=today, person_ids=[mine.person_id])
+    assert (result.resolved, result.raised) == (1, 0)
+    by_person = dict(WorkItem.objects.values_list("person_id", "status"))
+    assert by_person == {mine.person_id: "resolved", other.person_id: "open"}
+    assert workitems.scan(REVIEW_OVERDUE, today=today, person_ids=[]).resolved == 0
+
+
+@pytest.mark.django_db
 def test_hygiene_problems_raise_one_item_per_person(org):
     person = org["people"]["mine"]
     RegistrationFactory(person=person, code="RHRH")
