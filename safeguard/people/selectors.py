@@ -239,10 +239,8 @@ def caseload_for(*, user, scope: str, team_ids=(), flags=(), sort="name", descen
         people = people.filter(team__in=Team.objects.filter(members=user).values("pk"))
     if team_ids:
         people = people.filter(team_id__in=list(team_ids))
-    by_key = {f.key: f for f in caseload_flags(today)}
-    for key in flags:
-        if key in by_key:
-            people = people.filter(by_key[key].condition)
+    for flag in flags:  # the chosen ``caseload_flags``, built once by the caller
+        people = people.filter(flag.condition)
     people = with_limited_access_flag(people).select_related("team", "practitioner", "pdu")
     if sort == "rosh":
         people = people.annotate(

@@ -57,7 +57,7 @@ def caseload(request):
         user=user,
         scope=scope,
         team_ids=chosen_teams,
-        flags=chosen_flags,
+        flags=[f for f in flags if f.key in chosen_flags],
         sort=sort,
         descending=descending,
         today=today,
