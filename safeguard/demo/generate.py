@@ -63,11 +63,13 @@ from safeguard.demo.alerts import acknowledge_earlier_alerts
 from safeguard.demo.appointments import AppointmentsBuilder
 from safeguard.demo.casework import CaseworkBuilder, CaseworkCounts
 from safeguard.demo.feedback import seed_feedback
+from safeguard.demo.pathway_offers import offer_rows
 from safeguard.demo.release_plans import ReleasePlansBuilder
 from safeguard.demo.screens import ScreensBuilder
 from safeguard.demo.weighted import Weighted
 from safeguard.engagement.models import Appointment, ReminderPreferences
 from safeguard.notify.models import Message
+from safeguard.pathways.models import PathwayOffer
 from safeguard.people.models import (
     AccommodationStatus,
     Allocation,
@@ -364,6 +366,8 @@ def demo_staff():
 # generator fills it at national scale. Going through the ORM would write a history record for
 # every row deleted.
 RAW_PEOPLE_TABLES = [
+    PathwayOffer.history.model,
+    PathwayOffer,
     Message,
     ReleasePlanItem.history.model,
     ReleasePlanItem,
@@ -503,6 +507,12 @@ def seed_demo(
             finally:
                 casework.close()
         summary.more.update(seed_feedback(seed, today))
+        # After everything else about the people: the needs they were offered pathways for
+        # are found by the work-item rule's own statement, planned on fresh statistics.
+        analyze(BULK_TABLES)
+        offers = offer_rows(seed=seed, today=today)
+        insert_rows(PathwayOffer, offers)
+        summary.more["pathway offers"] = len(offers)
     # Every table, not only those written in bulk: the small ones that migrations load
     # (agencies, limited-access lists) steer the join plans as much as the big ones.
     analyze()
@@ -1394,6 +1404,9 @@ def fingerprint() -> str:
         Message.objects.order_by(
             "person__crn", "scheduled_for", "channel", "kind", "reference"
         ).values_list("person__crn", *_fields_except(Message, "topic")),
+        PathwayOffer.objects.order_by("person__crn", "need", "pathway", "pk").values_list(
+            "person__crn", "created_by__username", *_fields_except(PathwayOffer)
+        ),
         Staff.objects.filter(username__startswith=DEMO_USERNAME_PREFIX)
         .order_by("username", "teams__pdu__code", "teams__name")
         .values_list(

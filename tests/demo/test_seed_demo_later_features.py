@@ -32,6 +32,9 @@ from safeguard.engagement.models import (
 )
 from safeguard.engagement.services import clean_lead_times, plan_reminder_times, summaries_send_due
 from safeguard.notify.models import Message, MessageKind, MessageStatus
+from safeguard.pathways import catalogue as pathways_catalogue
+from safeguard.pathways.models import OfferStatus, PathwayOffer
+from safeguard.pathways.rules import NEED_NO_OFFER
 from safeguard.people.models import CustodyStatus, Person
 from safeguard.registrations.models import Registration
 from safeguard.releases import catalogue
@@ -387,6 +390,39 @@ def test_demo_practitioners_caseload_shows_each_case():
 
 
 @pytest.mark.django_db
+def test_most_needs_held_four_weeks_were_offered_a_pathway_and_the_rest_are_prompted():
+    seed()
+    today = timezone.localdate()
+    offers = list(PathwayOffer.objects.select_related("person"))
+    assert len(offers) > 100
+    cat = pathways_catalogue.catalogue()
+    for offer in offers:
+        pathway = pathways_catalogue.pathway(offer.pathway)
+        # As the service records them: a pathway for the need, open to this person, by their
+        # practitioner, with dates in order and a reason for a decline.
+        assert offer.need in pathway.needs and pathway.single_sex is None
+        assert offer.created_by_id == offer.person.practitioner_id
+        assert offer.offered_on <= today
+        dates = [offer.offered_on, offer.accepted_on, offer.started_on, offer.completed_on]
+        given = [d for d in dates if d is not None]
+        assert given == sorted(given) and given[-1] <= today
+        if offer.status == OfferStatus.DECLINED:
+            assert offer.reason and offer.declined_on >= offer.offered_on
+        else:
+            assert not offer.reason and offer.declined_on is None
+    assert {o.status for o in offers} == set(OfferStatus.values)
+    # Some needs are still waiting for an offer, so the demo shows the prompt, but far fewer
+    # than the people with needs.
+    prompted = open_items(rule=NEED_NO_OFFER.code).count()
+    assert 0 < prompted < len({o.person_id for o in offers})
+    offered = {(o.person_id, o.need) for o in offers}
+    for item in open_items(rule=NEED_NO_OFFER.code)[:50]:
+        named = item.detail.removeprefix("No pathway offered for: ").split("; ")
+        by_label = {need.label: key for key, need in cat.needs.items()}
+        assert all((item.person_id, by_label[label]) not in offered for label in named)
+
+
+@pytest.mark.django_db
 def test_the_fingerprint_covers_the_later_features():
     seed()
     first = fingerprint()
@@ -416,6 +452,9 @@ def test_the_fingerprint_covers_the_later_features():
         lambda: ReleasePlan.objects.filter(
             pk=ReleasePlan.objects.filter(~Q(version=9)).order_by("pk").values("pk")[:1]
         ).update(version=9),
+        lambda: PathwayOffer.objects.filter(
+            pk=PathwayOffer.objects.order_by("pk").values("pk")[:1]
+        ).update(provider="changed"),
     ]
     previous = first
     for change in changes:
