@@ -72,4 +72,4 @@ def test_everything_works_without_javascript(no_js_page, live_server, practition
     page.fill("#id_q", "Hartley")
     page.click("button:text('Search')")
     page.click("text=Hartley, Alex")
-    assert page.locator("h1").inner_text() == "Alex Hartley"
+    expect(page.locator("h1")).to_have_text("Alex Hartley")  # once the person's page has loaded

@@ -4,6 +4,7 @@ booking, and asks to reduce contact where the safeguard applies; the SPO records
 Every page passes axe-core."""
 
 import pytest
+from playwright.sync_api import expect
 
 from safeguard.core.models import Role
 from safeguard.pathways.models import ContactReduction, PathwayOffer
@@ -38,7 +39,7 @@ def test_pathways_offers_feeling_safe_and_the_reset_safeguard_pass_axe(page, liv
     page.click("text=Record an offer of Trauma-informed support")
     page.check("input[name=status][value=declined]")
     page.click("button:text('Record the offer')")
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()  # on the page the POST answers
     assert "Say why the offer was declined" in page.content()
     assert_accessible(page)
     page.check("input[name=status][value=accepted]")
@@ -62,7 +63,7 @@ def test_pathways_offers_feeling_safe_and_the_reset_safeguard_pass_axe(page, liv
     assert "ALSH" in page.content()
     page.check("input[name=kind][value=probation_reset]")
     page.click("button:text('Reduce contact')")
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert "has been asked to decide" in page.content()
     assert_accessible(page)
 

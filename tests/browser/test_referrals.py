@@ -5,6 +5,7 @@ reveals, the council autocomplete) and without."""
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from safeguard.core.models import Role
 from safeguard.referrals.models import Escalation, Referral
@@ -64,9 +65,9 @@ def test_make_send_reject_and_escalate_a_referral(page, live_server, home_team, 
     reveal = page.locator("#conditional-id_consent")
     assert not reveal.is_visible()
     page.check("input[name=consent][value=no]")
-    assert reveal.is_visible()
+    expect(reveal).to_be_visible()
     page.check("input[name=consent][value=yes]")
-    assert not reveal.is_visible()
+    expect(reveal).to_be_hidden()
     page.click("button:text('Continue')")  # nothing answered: the error summary
     page.wait_for_selector(".govuk-error-summary")
     _checked(page, "the s42 questions, with their errors")

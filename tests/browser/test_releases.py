@@ -5,6 +5,7 @@ days; a head of PDU reads the measures. Every page passes axe-core."""
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from safeguard.core.models import Role
 from safeguard.releases.models import ReleasePlan
@@ -65,7 +66,7 @@ def test_release_board_plan_and_release_pass_axe(page, live_server, releases):
     page.click("#item-gp_registration >> text=Update")
     page.check("input[name=status][value=not_needed]")
     page.click("button:text('Save')")
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()  # on the page the POST answers
     assert "Say why this item is not needed" in page.content()
     assert_accessible(page)
     page.fill("#id_reason", "Already registered with Park Surgery")
