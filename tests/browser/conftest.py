@@ -55,6 +55,8 @@ def axe_violations(page, impacts=("serious", "critical")):
     """Run axe-core (WCAG 2.2 A and AA rules) and return serious and critical violations."""
     if not AXE.exists():
         pytest.fail(f"axe-core is missing at {AXE}: run `npm ci`")
+    # A check made just after a click that navigates must see the new page, whole.
+    page.wait_for_load_state("load")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         """async () => await axe.run(document, {
