@@ -63,13 +63,13 @@ from safeguard.demo.alerts import acknowledge_earlier_alerts
 from safeguard.demo.appointments import AppointmentsBuilder
 from safeguard.demo.casework import CaseworkBuilder, CaseworkCounts
 from safeguard.demo.feedback import seed_feedback
-from safeguard.demo.pathway_offers import offer_rows
+from safeguard.demo.pathways import gp_and_recorded_need_rows, offer_rows
 from safeguard.demo.release_plans import ReleasePlansBuilder
 from safeguard.demo.screens import ScreensBuilder
 from safeguard.demo.weighted import Weighted
 from safeguard.engagement.models import Appointment, ReminderPreferences
 from safeguard.notify.models import Message
-from safeguard.pathways.models import PathwayOffer
+from safeguard.pathways.models import GPRegistration, PathwayOffer, RecordedNeed
 from safeguard.people.models import (
     AccommodationStatus,
     Allocation,
@@ -368,6 +368,10 @@ def demo_staff():
 RAW_PEOPLE_TABLES = [
     PathwayOffer.history.model,
     PathwayOffer,
+    RecordedNeed.history.model,
+    RecordedNeed,
+    GPRegistration.history.model,
+    GPRegistration,
     Message,
     ReleasePlanItem.history.model,
     ReleasePlanItem,
@@ -509,9 +513,14 @@ def seed_demo(
         summary.more.update(seed_feedback(seed, today))
         # After everything else about the people: the needs they were offered pathways for
         # are found by the work-item rule's own statement, planned on fresh statistics.
-        analyze(BULK_TABLES)
+        gp_registrations, recorded_needs = gp_and_recorded_need_rows(seed=seed, today=today)
+        insert_rows(GPRegistration, gp_registrations)
+        insert_rows(RecordedNeed, recorded_needs)
+        analyze([*BULK_TABLES, GPRegistration, RecordedNeed])
         offers = offer_rows(seed=seed, today=today)
         insert_rows(PathwayOffer, offers)
+        summary.more["GP registrations"] = len(gp_registrations)
+        summary.more["recorded needs"] = len(recorded_needs)
         summary.more["pathway offers"] = len(offers)
     # Every table, not only those written in bulk: the small ones that migrations load
     # (agencies, limited-access lists) steer the join plans as much as the big ones.
@@ -1406,6 +1415,12 @@ def fingerprint() -> str:
         ).values_list("person__crn", *_fields_except(Message, "topic")),
         PathwayOffer.objects.order_by("person__crn", "need", "pathway", "pk").values_list(
             "person__crn", "created_by__username", *_fields_except(PathwayOffer)
+        ),
+        GPRegistration.objects.order_by("person__crn").values_list(
+            "person__crn", "updated_by__username", *_fields_except(GPRegistration)
+        ),
+        RecordedNeed.objects.order_by("person__crn", "need", "pk").values_list(
+            "person__crn", "recorded_by__username", *_fields_except(RecordedNeed)
         ),
         Staff.objects.filter(username__startswith=DEMO_USERNAME_PREFIX)
         .order_by("username", "teams__pdu__code", "teams__name")

@@ -364,8 +364,12 @@ class ScreensBuilder:
                 kept = "demo_caseload" in features or rng.random() >= LEVEL_DUE_SHARE
                 if at < since and kept:
                     lo = max(timezone.localtime(since).date() + timedelta(days=1), day)
-                    days.append(_day(rng, min(lo, self.yesterday), self.yesterday))
-                    again = (answers, answer_set)
+                    if written is not None:
+                        # After the plan this screen led to: the screen again reviews it.
+                        lo = max(lo, written + timedelta(days=1))
+                    if written is None or lo <= self.yesterday:
+                        days.append(_day(rng, min(lo, self.yesterday), self.yesterday))
+                        again = (answers, answer_set)
             i += 1
         if plans:
             self._review_date(rng, case, plans[-1])

@@ -4,7 +4,7 @@ the demo would notice, and that the rows obey the rules the services enforce."""
 import io
 import re
 from collections import Counter, defaultdict
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -20,9 +20,9 @@ from safeguard.assessments.models import (
     VulnerabilityScreen,
 )
 from safeguard.assessments.selectors import risk_summary
-from safeguard.core.bounds import months_after
+from safeguard.core.bounds import months_after, years_before
 from safeguard.core.models import Staff, WorkItem, WorkItemStatus
-from safeguard.demo.generate import DEMO_CASEWORK, crn_for, fingerprint
+from safeguard.demo.generate import DEMO_CASEWORK, crn_for, fingerprint, seed_demo
 from safeguard.engagement.models import (
     ATTENDANCE_OUTCOMES,
     Appointment,
@@ -33,7 +33,13 @@ from safeguard.engagement.models import (
 from safeguard.engagement.services import clean_lead_times, plan_reminder_times, summaries_send_due
 from safeguard.notify.models import Message, MessageKind, MessageStatus
 from safeguard.pathways import catalogue as pathways_catalogue
-from safeguard.pathways.models import OfferStatus, PathwayOffer
+from safeguard.pathways.models import (
+    GPRegistration,
+    GPStatus,
+    OfferStatus,
+    PathwayOffer,
+    RecordedNeed,
+)
 from safeguard.pathways.rules import NEED_NO_OFFER
 from safeguard.people.models import CustodyStatus, Person
 from safeguard.registrations.models import Registration
@@ -411,6 +417,19 @@ def test_most_needs_held_four_weeks_were_offered_a_pathway_and_the_rest_are_prom
         else:
             assert not offer.reason and offer.declined_on is None
     assert {o.status for o in offers} == set(OfferStatus.values)
+    # The needs no screen or register shows were recorded too, and offered for: maturity only
+    # for young adults (the young adults pathway), GP registration known for most people.
+    recorded = list(RecordedNeed.objects.select_related("person"))
+    assert {r.need for r in recorded} == {"maturity", "isolation"}
+    for need in recorded:
+        assert need.recorded_on <= today and need.ended_on is None
+        assert need.recorded_by_id == need.person.practitioner_id
+        if need.need == "maturity":
+            assert need.person.date_of_birth > years_before(today, 25)
+    assert any(o.pathway == "young_adults" for o in offers)
+    statuses = Counter(GPRegistration.objects.values_list("status", flat=True))
+    assert statuses[GPStatus.REGISTERED] > statuses[GPStatus.NOT_REGISTERED] > 0
+    assert not GPRegistration.objects.filter(status=GPStatus.REGISTERED, practice="").exists()
     # Some needs are still waiting for an offer, so the demo shows the prompt, but far fewer
     # than the people with needs.
     prompted = open_items(rule=NEED_NO_OFFER.code).count()
@@ -420,6 +439,29 @@ def test_most_needs_held_four_weeks_were_offered_a_pathway_and_the_rest_are_prom
         named = item.detail.removeprefix("No pathway offered for: ").split("; ")
         by_label = {need.label: key for key, need in cat.needs.items()}
         assert all((item.person_id, by_label[label]) not in offered for label in named)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("day", [date(2026, 12, 8), date(2028, 2, 29)])
+def test_each_screen_knew_whether_a_safety_plan_was_current(day):
+    """A screen repeated at a shorter interval came, on some days, before the plan its first
+    screen led to (8 December 2026 was one): it said "review the safety plan" when none was
+    current yet. Seeded on fixed days, so the check does not depend on the day it runs."""
+    seed_demo(people=300, seed=1, today=day)
+    plans = defaultdict(list)
+    for plan in SafetyPlan.objects.all():
+        plans[plan.person_id].append(plan)
+    screens = list(VulnerabilityScreen.objects.all())
+    assert screens and plans
+    for screen in screens:
+        codes = {r["code"] for r in screen.recommendations}
+        current = any(
+            p.created_at <= screen.completed_at
+            and (p.replaced_at is None or p.replaced_at > screen.completed_at)
+            for p in plans[screen.person_id]
+        )
+        assert not ("review_safety_plan" in codes and not current), screen.pk
+        assert not ("complete_safety_plan" in codes and current), screen.pk
 
 
 @pytest.mark.django_db
@@ -455,6 +497,12 @@ def test_the_fingerprint_covers_the_later_features():
         lambda: PathwayOffer.objects.filter(
             pk=PathwayOffer.objects.order_by("pk").values("pk")[:1]
         ).update(provider="changed"),
+        lambda: GPRegistration.objects.filter(
+            pk=GPRegistration.objects.order_by("pk").values("pk")[:1]
+        ).update(practice="changed"),
+        lambda: RecordedNeed.objects.filter(
+            pk=RecordedNeed.objects.order_by("pk").values("pk")[:1]
+        ).update(note="changed"),
     ]
     previous = first
     for change in changes:

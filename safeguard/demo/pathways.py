@@ -1,4 +1,11 @@
-"""Pathway offers in the demo: what practitioners would have offered for the needs they found.
+"""Pathways in the demo: GP registrations, needs practitioners recorded, and the pathways they
+offered for the needs they found.
+
+GP registration is known for about ``GP_KNOWN_SHARE`` of people (most registered, about one in
+eight not: people in prison and without a home often are not). Practitioners recorded
+"maturity" for about ``MATURITY_SHARE`` of 18 to 24 year olds (the young adults pathway) and
+"few people to turn to" for about ``ISOLATION_SHARE`` of everyone.
+
 
 Without them every need held for four weeks is "a need with no pathway offered" (the rule in
 ``pathways.rules``): at national scale 146,000 work items, half of demo.practitioner's list.
@@ -18,11 +25,25 @@ import random
 
 from django.utils import timezone
 
+from safeguard.core.bounds import years_before
 from safeguard.pathways.catalogue import catalogue
-from safeguard.pathways.models import OfferStatus
+from safeguard.pathways.models import GPStatus, OfferStatus
 from safeguard.pathways.rules import prompted_needs, unmet_needs
 from safeguard.people.models import Person, PersonStatus
 
+GP_KNOWN_SHARE = 0.6
+GP_STATUSES = (
+    (GPStatus.REGISTERED, 0.85),
+    (GPStatus.NOT_REGISTERED, 0.12),
+    (GPStatus.NOT_KNOWN, 0.03),
+)
+PRACTICES = ("Riverside Surgery", "High Street Medical Centre", "Park View Health Centre")
+MATURITY_SHARE = 0.3
+ISOLATION_SHARE = 0.05
+RECORDED_NOTES = {
+    "maturity": "Finds it hard to plan ahead and to keep to appointments; new to adult services.",
+    "isolation": "Says there is nobody they could call if things went wrong.",
+}
 OFFERED_SHARE = 0.7
 # (status, share): where offers made some weeks ago have got to.
 STATUSES = (
@@ -41,13 +62,54 @@ DECLINE_REASONS = (
 OFFERED_WEEKS_AGO = (1, 26)
 
 
-def _status(rng: random.Random) -> str:
+def _pick(rng: random.Random, shares) -> str:
     roll, total = rng.random(), 0.0
-    for status, share in STATUSES:
+    for value, share in shares:
         total += share
         if roll < total:
-            return status
-    return STATUSES[-1][0]
+            return value
+    return shares[-1][0]
+
+
+def _people():
+    return Person.objects.filter(
+        status=PersonStatus.SUPERVISED, practitioner__isnull=False
+    ).order_by("crn")
+
+
+def gp_and_recorded_need_rows(*, seed: int, today: dt.date) -> tuple[list[dict], list[dict]]:
+    """GP registrations and recorded needs, as rows for ``insert_rows``, people in CRN order."""
+    gp_rows, need_rows = [], []
+    people = _people().values_list("pk", "crn", "practitioner_id", "date_of_birth")
+    for person_id, crn, practitioner_id, born in people:
+        rng = random.Random(f"pathways-{seed}-{crn}-{today.isoformat()}")
+        if rng.random() < GP_KNOWN_SHARE:
+            status = _pick(rng, GP_STATUSES)
+            gp_rows.append(
+                {
+                    "person_id": person_id,
+                    "status": status,
+                    "practice": rng.choice(PRACTICES) if status == GPStatus.REGISTERED else "",
+                    "checked_on": today - dt.timedelta(days=rng.randint(35, 365)),
+                    "updated_by_id": practitioner_id,
+                }
+            )
+        young = born is not None and born > years_before(today, 25)
+        for need, share in (
+            ("maturity", MATURITY_SHARE if young else 0),
+            ("isolation", ISOLATION_SHARE),
+        ):
+            if rng.random() < share:
+                need_rows.append(
+                    {
+                        "person_id": person_id,
+                        "need": need,
+                        "note": RECORDED_NOTES[need],
+                        "recorded_on": today - dt.timedelta(days=rng.randint(35, 300)),
+                        "recorded_by_id": practitioner_id,
+                    }
+                )
+    return gp_rows, need_rows
 
 
 def _dates(rng: random.Random, status: str, today: dt.date) -> dict:
@@ -71,15 +133,8 @@ def offer_rows(*, seed: int, today: dt.date) -> list[dict]:
     """The offers, as rows for ``insert_rows``; people in CRN order, needs in catalogue order."""
     cat = catalogue()
     keys = prompted_needs()
-    people = (
-        unmet_needs(
-            Person.objects.filter(status=PersonStatus.SUPERVISED, practitioner__isnull=False),
-            today=today,
-        )
-        .order_by("crn")
-        .values_list(
-            "pk", "crn", "practitioner_id", "pdu__region__code", *[f"unmet_{k}" for k in keys]
-        )
+    people = unmet_needs(_people(), today=today).values_list(
+        "pk", "crn", "practitioner_id", "pdu__region__code", *[f"unmet_{k}" for k in keys]
     )
     rows = []
     for person_id, crn, practitioner_id, region, *unmet in people:
@@ -90,7 +145,7 @@ def offer_rows(*, seed: int, today: dt.date) -> list[dict]:
             if not held or rng.random() >= OFFERED_SHARE:
                 continue
             pathway = rng.choice([p for p in cat.pathways_for(key) if p.single_sex is None])
-            status = _status(rng)
+            status = _pick(rng, STATUSES)
             dates = _dates(rng, status, today)
             # Recorded on the day it was offered, last changed on its latest date.
             made_at = timezone.make_aware(dt.datetime.combine(dates["offered_on"], dt.time(10)))
