@@ -39,17 +39,24 @@ def _groups() -> tuple[str, ...]:
     return risk_to_self_groups()
 
 
+def later_screen(prefix: str = "") -> Exists:
+    """A screen of the same person after the one the outer query names (its fields under
+    ``prefix``): newer completed_at, or the same and a higher id. "Latest" is its absence."""
+    return Exists(
+        VulnerabilityScreen.objects.filter(person_id=OuterRef(f"{prefix}person_id")).filter(
+            Q(completed_at__gt=OuterRef(f"{prefix}completed_at"))
+            | Q(completed_at=OuterRef(f"{prefix}completed_at"), pk__gt=OuterRef(f"{prefix}pk"))
+        )
+    )
+
+
 def latest_screens(person_ref: str | None):
     """Each person's latest vulnerability screen (newest completed_at, then highest id): of
     the person ``person_ref`` names in the outer query, or (``None``) of everyone at once."""
     screens = VulnerabilityScreen.objects
-    later = screens.filter(person_id=OuterRef("person_id")).filter(
-        Q(completed_at__gt=OuterRef("completed_at"))
-        | Q(completed_at=OuterRef("completed_at"), pk__gt=OuterRef("pk"))
-    )
     if person_ref is not None:
         screens = screens.filter(person_id=OuterRef(person_ref))
-    return screens.exclude(Exists(later))
+    return screens.exclude(later_screen())
 
 
 def at_risk_to_self(person_ref: str = "pk", *, now: dt.datetime | None = None) -> Q:

@@ -220,9 +220,7 @@ def _resolve_missing(rule: WorkItemRule, source: _Source, now, person_ids=None) 
     q = connection.ops.quote_name
     table = q(WorkItem._meta.db_table)
     of_people = ""
-    if person_ids is not None:
-        if not person_ids:
-            return 0
+    if person_ids is not None:  # never empty: ``scan`` returns before
         of_people = f"AND {q('person_id')} IN ({', '.join(['%s'] * len(person_ids))}) "
     sql = (
         f"UPDATE {table} SET {q('status')} = %s, {q('status_changed_at')} = %s "  # noqa: S608

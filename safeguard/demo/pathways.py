@@ -6,8 +6,7 @@ eight not: people in prison and without a home often are not). Practitioners rec
 "maturity" for about ``MATURITY_SHARE`` of 18 to 24 year olds (the young adults pathway) and
 "few people to turn to" for about ``ISOLATION_SHARE`` of everyone.
 
-
-Without them every need held for four weeks is "a need with no pathway offered" (the rule in
+Without offers every need held for four weeks is "a need with no pathway offered" (the rule in
 ``pathways.rules``): at national scale 146,000 work items, half of demo.practitioner's list.
 Here about ``OFFERED_SHARE`` of the people with such a need were offered a pathway for each of
 them, in the catalogue's terms (a pathway open to everyone that meets the need, one of its
@@ -17,7 +16,7 @@ records, declines with a reason. The needs are found by the rule's own statement
 (``unmet_needs``), after everything else about the people is written.
 
 The choices depend only on the seed, the person's CRN and the day, so the same run gives the
-same offers on SQLite and PostgreSQL alike.
+same rows on SQLite and PostgreSQL alike.
 """
 
 import datetime as dt
@@ -26,16 +25,15 @@ import random
 from django.utils import timezone
 
 from safeguard.core.bounds import years_before
+from safeguard.demo.weighted import Weighted
 from safeguard.pathways.catalogue import catalogue
 from safeguard.pathways.models import GPStatus, OfferStatus
 from safeguard.pathways.rules import prompted_needs, unmet_needs
 from safeguard.people.models import Person, PersonStatus
 
 GP_KNOWN_SHARE = 0.6
-GP_STATUSES = (
-    (GPStatus.REGISTERED, 0.85),
-    (GPStatus.NOT_REGISTERED, 0.12),
-    (GPStatus.NOT_KNOWN, 0.03),
+GP_STATUSES = Weighted(
+    {GPStatus.REGISTERED: 0.85, GPStatus.NOT_REGISTERED: 0.12, GPStatus.NOT_KNOWN: 0.03}
 )
 PRACTICES = ("Riverside Surgery", "High Street Medical Centre", "Park View Health Centre")
 MATURITY_SHARE = 0.3
@@ -46,12 +44,14 @@ RECORDED_NOTES = {
 }
 OFFERED_SHARE = 0.7
 # (status, share): where offers made some weeks ago have got to.
-STATUSES = (
-    (OfferStatus.OFFERED, 0.15),
-    (OfferStatus.ACCEPTED, 0.2),
-    (OfferStatus.STARTED, 0.25),
-    (OfferStatus.COMPLETED, 0.2),
-    (OfferStatus.DECLINED, 0.2),
+STATUSES = Weighted(
+    {
+        OfferStatus.OFFERED: 0.15,
+        OfferStatus.ACCEPTED: 0.2,
+        OfferStatus.STARTED: 0.25,
+        OfferStatus.COMPLETED: 0.2,
+        OfferStatus.DECLINED: 0.2,
+    }
 )
 DECLINE_REASONS = (
     "They said they did not want it at the moment.",
@@ -60,15 +60,6 @@ DECLINE_REASONS = (
     "They did not feel ready to talk about it yet.",
 )
 OFFERED_WEEKS_AGO = (1, 26)
-
-
-def _pick(rng: random.Random, shares) -> str:
-    roll, total = rng.random(), 0.0
-    for value, share in shares:
-        total += share
-        if roll < total:
-            return value
-    return shares[-1][0]
 
 
 def _people():
@@ -84,7 +75,7 @@ def gp_and_recorded_need_rows(*, seed: int, today: dt.date) -> tuple[list[dict],
     for person_id, crn, practitioner_id, born in people:
         rng = random.Random(f"pathways-{seed}-{crn}-{today.isoformat()}")
         if rng.random() < GP_KNOWN_SHARE:
-            status = _pick(rng, GP_STATUSES)
+            status = GP_STATUSES.pick(rng)
             gp_rows.append(
                 {
                     "person_id": person_id,
@@ -145,7 +136,7 @@ def offer_rows(*, seed: int, today: dt.date) -> list[dict]:
             if not held or rng.random() >= OFFERED_SHARE:
                 continue
             pathway = rng.choice([p for p in cat.pathways_for(key) if p.single_sex is None])
-            status = _pick(rng, STATUSES)
+            status = STATUSES.pick(rng)
             dates = _dates(rng, status, today)
             # Recorded on the day it was offered, last changed on its latest date.
             made_at = timezone.make_aware(dt.datetime.combine(dates["offered_on"], dt.time(10)))

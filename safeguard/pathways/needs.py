@@ -20,8 +20,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from safeguard.assessments.models import VulnerabilityScreen
-from safeguard.assessments.risk import latest_screens
+from safeguard.assessments.risk import later_screen, latest_screens
 from safeguard.core.statements import statement
 from safeguard.pathways.catalogue import catalogue
 from safeguard.pathways.models import GPRegistration, GPStatus, RecordedNeed
@@ -60,15 +59,8 @@ def with_latest_screen(people: QuerySet) -> QuerySet:
     finds it; an outer join, so someone never screened is still there). Across the caseload
     that is one pass of the screens, where a subquery for each need the screen shows was one
     pass each (nine)."""
-    later = VulnerabilityScreen.objects.filter(person_id=OuterRef(f"{LATEST_SCREEN}__person_id"))
-    later = later.filter(
-        Q(completed_at__gt=OuterRef(f"{LATEST_SCREEN}__completed_at"))
-        | Q(
-            completed_at=OuterRef(f"{LATEST_SCREEN}__completed_at"),
-            pk__gt=OuterRef(f"{LATEST_SCREEN}__pk"),
-        )
-    )
-    latest = FilteredRelation("vulnerability_screens", condition=~Q(Exists(later)))
+    later = later_screen(prefix=f"{LATEST_SCREEN}__")
+    latest = FilteredRelation("vulnerability_screens", condition=~Q(later))
     return people.annotate(**{LATEST_SCREEN: latest})
 
 
