@@ -9,12 +9,16 @@ from safeguard.assessments.models import FollowUpOutcome, RiskToSelf
 from safeguard.assessments.risk import at_risk_to_self, latest_screens
 
 
-def risk_to_self_filters(today):
+def _not_known():
     not_known = latest_screens("pk").filter(risk_to_self=RiskToSelf.NOT_KNOWN)
     not_known = not_known.exclude(follow_up_outcome=FollowUpOutcome.NO_CURRENT_CONCERNS)
+    return Q(Exists(not_known))
+
+
+def risk_to_self_filters(today):
     return [
-        ("at_risk_to_self", "At risk to self", at_risk_to_self("pk")),
-        ("risk_to_self_not_known", "Risk to self not known", Q(Exists(not_known))),
+        ("at_risk_to_self", "At risk to self", lambda: at_risk_to_self("pk")),
+        ("risk_to_self_not_known", "Risk to self not known", _not_known),
     ]
 
 

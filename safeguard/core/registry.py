@@ -125,8 +125,9 @@ after_work_refresh = Registry(
 
 caseload_filters = Registry(
     "caseload_filters",
-    "Filters an area adds to the caseload: functions (today) -> list of (key, label, Q on "
-    "Person), offered beside the caseload's own (for example, 'at risk to self').",
+    "Filters an area adds to the caseload: functions (today) -> list of (key, label, function "
+    "() -> Q on Person, called only when the filter is chosen), offered beside the caseload's "
+    "own (for example, 'at risk to self').",
 )
 caseload_columns = Registry(
     "caseload_columns",

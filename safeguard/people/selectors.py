@@ -1,5 +1,6 @@
 """Reads of people's records. Every read of personal data starts from ``visible_people``."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -170,44 +171,58 @@ class CaseloadScope:
 
 @dataclass(frozen=True)
 class Flag:
+    """A caseload filter. Its condition is built only when the filter is chosen: the page
+    lists every flag's label, and building the conditions (subqueries of the latest screens)
+    cost more than the rest of the page's queries."""
+
     key: str
     label: str
-    condition: Q
+    build: Callable[[], Q]
+
+    @property
+    def condition(self) -> Q:
+        return self.build()
 
 
 def _flags(today):
+    release_window = (today, today + timedelta(weeks=12))
     return [
-        Flag("in_custody", "In custody", Q(custody_status=CustodyStatus.IN_CUSTODY)),
+        Flag("in_custody", "In custody", lambda: Q(custody_status=CustodyStatus.IN_CUSTODY)),
         Flag(
             "release_12_weeks",
             "Release due in the next 12 weeks",
-            Q(
+            lambda: Q(
                 custody_status=CustodyStatus.IN_CUSTODY,
-                expected_release_date__gte=today,
-                expected_release_date__lte=today + timedelta(weeks=12),
+                expected_release_date__range=release_window,
             ),
         ),
         Flag(
             "no_fixed_abode",
             "No fixed abode",
-            Q(accommodation_status=AccommodationStatus.NO_FIXED_ABODE),
+            lambda: Q(accommodation_status=AccommodationStatus.NO_FIXED_ABODE),
         ),
         Flag(
             "high_rosh",
             "High or very high risk of serious harm",
-            Q(rosh_level__in=[RoshLevel.HIGH, RoshLevel.VERY_HIGH]),
+            lambda: Q(rosh_level__in=[RoshLevel.HIGH, RoshLevel.VERY_HIGH]),
         ),
-        Flag("mappa", "MAPPA", Q(mappa_category__isnull=False)),
-        Flag("mental_health", "Current mental health need", Q(mental_health_need=True)),
+        Flag("mappa", "MAPPA", lambda: Q(mappa_category__isnull=False)),
+        Flag("mental_health", "Current mental health need", lambda: Q(mental_health_need=True)),
         Flag(
             "communication_needs",
             "Communication needs",
-            Q(neurodivergence=True)
-            | Q(learning_disability=True)
-            | Q(literacy_support=True)
-            | ~Q(interpreter_language=""),
+            lambda: (
+                Q(neurodivergence=True)
+                | Q(learning_disability=True)
+                | Q(literacy_support=True)
+                | ~Q(interpreter_language="")
+            ),
         ),
-        Flag("unallocated", "Not allocated to a practitioner", Q(practitioner__isnull=True)),
+        Flag(
+            "unallocated",
+            "Not allocated to a practitioner",
+            lambda: Q(practitioner__isnull=True),
+        ),
     ]
 
 
@@ -215,7 +230,7 @@ def caseload_flags(today):
     """The caseload's own filters, then those other areas register (``caseload_filters``)."""
     flags = _flags(today)
     for extra in registry.caseload_filters:
-        flags.extend(Flag(key, label, condition) for key, label, condition in extra(today))
+        flags.extend(Flag(key, label, build) for key, label, build in extra(today))
     return flags
 
 

@@ -31,6 +31,30 @@ def date(value, arg=None):
     return django_date(value, arg)
 
 
+# The GOV.UK tag for a level (risk of serious harm, risk to self, a screen's areas): one
+# definition for every page, as a filter because the caseload shows two in each of 50 rows and
+# an include costs a hundred times more.
+_LEVEL_TAGS = {
+    "very_high": ("red", "Very high"),
+    "high": ("orange", "High"),
+    # A declined suicide question: at risk until resolved, so it is never shown as low.
+    "not_known": ("purple", "Not known: treat as at risk"),
+    "medium": ("yellow", "Medium"),
+    "low": ("green", "Low"),
+    "none": ("grey", "None"),
+}
+
+
+@register.filter
+def level_tag(level, absent="Not assessed"):
+    """``{{ person.rosh_level|level_tag:"Not assessed" }}``: the level's coloured tag, or the
+    ``absent`` text when there is no level."""
+    tag = _LEVEL_TAGS.get(level)
+    if tag is None:
+        return format_html('<span class="govuk-body-s">{}</span>', absent)
+    return format_html('<strong class="govuk-tag govuk-tag--{}">{}</strong>', *tag)
+
+
 @register.filter
 def lookup(mapping, key):
     """``{{ rules|lookup:item.rule }}``: a dict entry by a variable key."""
