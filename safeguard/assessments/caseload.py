@@ -7,6 +7,7 @@ from django.db.models import Exists, Q, Subquery
 
 from safeguard.assessments.models import FollowUpOutcome, RiskToSelf
 from safeguard.assessments.risk import at_risk_to_self, latest_screens
+from safeguard.core.templatetags.safeguard import level_tag
 
 
 def _not_known():
@@ -25,7 +26,9 @@ def risk_to_self_filters(today):
 @dataclass(frozen=True)
 class RiskToSelfColumn:
     label: str = "Risk to self"
-    template: str = "assessments/_caseload_risk_cell.html"
+
+    def cell(self, person):
+        return level_tag(person.latest_risk_to_self, "Not screened")
 
     def annotate(self, people, today):
         return people.annotate(

@@ -131,8 +131,8 @@ caseload_filters = Registry(
 )
 caseload_columns = Registry(
     "caseload_columns",
-    "Columns an area adds to the caseload table: objects with ``label``, ``template`` (the "
-    "cell, given ``person``) and ``annotate(people, today)`` adding what the cell shows in the "
+    "Columns an area adds to the caseload table: objects with ``label``, ``cell(person)`` (the "
+    "cell's markup, a SafeString) and ``annotate(people, today)`` adding what the cell shows in the "
     "same SQL statement as the page.",
 )
 

@@ -117,6 +117,15 @@ def back_link(context, default_url, default_text):
     return format_html('<a href="{}" class="govuk-back-link">{}</a>', href, text)
 
 
+@register.simple_tag
+def fragment(name, **context):
+    """``{% fragment "people/_person_rows.jinja" people=page.object_list %}``: rows rendered by
+    Jinja2 (``safeguard.core.fragments``), where Django's engine is most of a page's cost."""
+    from safeguard.core.fragments import render_fragment  # it imports these filters
+
+    return render_fragment(name, **context)
+
+
 @register.filter
 def date_parts(bound_field):
     """(day, month, year) for the GOV.UK date input of a ``GovDateField``."""
