@@ -17,6 +17,7 @@ from functools import cache
 
 import jinja2
 from django.conf import settings
+from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
@@ -49,6 +50,7 @@ def environment() -> jinja2.Environment:
         level_tag=filters.level_tag,
         govuk_time=filters.govuk_time,
         lookup=filters.lookup,
+        truncatechars=truncatechars,
     )
     env.globals["url"] = _url
     return env
