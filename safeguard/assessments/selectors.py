@@ -26,6 +26,7 @@ from safeguard.people.models import Person, RoshLevel
 from safeguard.people.selectors import visible_people
 from safeguard.registrations.catalogue import risk_to_self_registers
 from safeguard.registrations.models import Registration, RegistrationStatus
+from safeguard.registrations.selectors import registrations_for_page
 
 # Registrations about risk to self that the risk picture always shows, present or not: the
 # registers of the groups the catalogue marks as signalling risk to self.
@@ -151,10 +152,11 @@ class RiskSummary:
         return [item for item in self.attention if item.overdue]
 
 
-def risk_summary(*, person: Person, today: dt.date) -> RiskSummary:
+def risk_summary(*, person: Person, today: dt.date, registrations=None) -> RiskSummary:
     """The integrated risk picture for one person, in four queries whatever the case holds:
-    the latest screen (with its questionnaire version), the active registrations, the current
-    safety plan and the latest disclosure of self-harm thoughts on a check-in."""
+    the latest screen (with its questionnaire version), the active registrations (none when
+    ``registrations``, every registration of the person, is given), the current safety plan
+    and the latest disclosure of self-harm thoughts on a check-in."""
     latest = (
         VulnerabilityScreen.objects.filter(person=person, status=ScreenStatus.COMPLETED)
         .select_related("questionnaire_version")
@@ -162,10 +164,11 @@ def risk_summary(*, person: Person, today: dt.date) -> RiskSummary:
         .order_by("-completed_at", "-id")
         .first()
     )
-    registrations = list(
-        Registration.objects.filter(person=person, status=RegistrationStatus.ACTIVE)
-        .select_related("register_type")
-        .order_by("next_review_date", "pk")
+    if registrations is None:
+        registrations = Registration.objects.filter(person=person).select_related("register_type")
+    registrations = sorted(
+        (r for r in registrations if r.status == RegistrationStatus.ACTIVE),
+        key=lambda r: (r.next_review_date is None, r.next_review_date or today, r.pk),
     )
     plan = safety_plan_current(person=person)
     disclosure = latest_disclosure(person_id=person.pk)
@@ -298,7 +301,9 @@ def risk_summary_for_page(request, *, person: Person, today: dt.date) -> RiskSum
     the same page read the same summary."""
     cache = request.__dict__.setdefault("_risk_summaries", {})
     if person.pk not in cache:
-        cache[person.pk] = risk_summary(person=person, today=today)
+        cache[person.pk] = risk_summary(
+            person=person, today=today, registrations=registrations_for_page(request, person)
+        )
     return cache[person.pk]
 
 

@@ -136,14 +136,15 @@ class PersonEngagement:
     preferences: ReminderPreferences | None
     probation_moves: int
     practitioner_changes: int
-    check_ins: list[CheckIn]
+    check_ins: list[CheckIn]  # the latest, or none
 
 
 def person_engagement(*, person, now=None, upcoming_limit=5, past_limit=5) -> PersonEngagement:
-    """What the person page shows about engagement. A fixed number of queries."""
+    """What the person page shows about engagement, in five queries: only the columns the page
+    shows (an appointment's practitioner is not shown; the latest check-in is)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    base = Appointment.objects.filter(person=person).select_related("practitioner")
+    base = Appointment.objects.filter(person=person).only("pk", "starts_at", "kind", "outcome")
     upcoming = list(
         base.filter(starts_at__gte=now, outcome="").order_by("starts_at", "pk")[:upcoming_limit]
     )
@@ -152,20 +153,27 @@ def person_engagement(*, person, now=None, upcoming_limit=5, past_limit=5) -> Pe
             :past_limit
         ]
     )
-    preferences = ReminderPreferences.objects.filter(person=person).first()
-    moves = (
-        moved_by_probation(Appointment.objects.filter(person=person))
-        .filter(outcome_recorded_at__gte=moves_since(today))
-        .count()
+    preferences = (
+        ReminderPreferences.objects.filter(person=person).only("pk", "consent", "channel").first()
     )
-    changes = practitioner_changes_for(Person.objects.filter(pk=person.pk), today).first()
-    check_ins = list(CheckIn.objects.filter(person=person).order_by("-created_at", "-pk")[:3])
+    # Moves by probation in 8 weeks and changes of practitioner in 12 months: one statement.
+    counts = (
+        practitioner_changes_for(Person.objects.filter(pk=person.pk), today)
+        .annotate(probation_moves=probation_moves_count(today))
+        .values("probation_moves", "practitioner_changes")
+        .first()
+    ) or {"probation_moves": 0, "practitioner_changes": 0}
+    check_ins = list(
+        CheckIn.objects.filter(person=person)
+        .only("pk", "created_at", "completed_at", "self_harm", "expires_at")
+        .order_by("-created_at", "-pk")[:1]
+    )
     return PersonEngagement(
         upcoming=upcoming,
         past=past,
         preferences=preferences,
-        probation_moves=moves,
-        practitioner_changes=changes.practitioner_changes if changes else 0,
+        probation_moves=counts["probation_moves"],
+        practitioner_changes=counts["practitioner_changes"],
         check_ins=check_ins,
     )
 

@@ -1,5 +1,5 @@
 from safeguard.people.sections import Section
-from safeguard.registrations.selectors import person_registrations
+from safeguard.registrations.selectors import person_registrations, registrations_for_page
 
 
 def registrations_section(request, person, today):
@@ -8,7 +8,9 @@ def registrations_section(request, person, today):
         title="Registrations",
         anchor="registrations-heading",
         context={
-            "registrations": person_registrations(person=person, today=today),
+            "registrations": person_registrations(
+                person=person, today=today, rows=registrations_for_page(request, person)
+            ),
             "can_change": request.user.can_change_cases,
         },
     )

@@ -41,14 +41,29 @@ class PersonRegistrations:
         return {r.register_type.code for r in self.active}
 
 
-def person_registrations(*, person, today: date) -> PersonRegistrations:
-    """A person's registrations ordered by what matters (risk to self and adult at risk first,
-    then public protection and RoSH, then the rest), with hygiene problems. Two queries."""
-    rows = list(
+def registrations_of(person) -> list[Registration]:
+    """Every registration of the person, with its register type and owner, most important
+    first (risk to self and adult at risk, then public protection and RoSH, then the rest)."""
+    return list(
         Registration.objects.filter(person=person)
         .select_related("register_type", "owner")
         .order_by("register_type__priority", "register_type__code", "-start_date", "-pk")
     )
+
+
+def registrations_for_page(request, person) -> list[Registration]:
+    """``registrations_of`` once per request and person: the registrations section and the risk
+    summary on the same page read the same rows."""
+    cache = request.__dict__.setdefault("_registrations", {})
+    if person.pk not in cache:
+        cache[person.pk] = registrations_of(person)
+    return cache[person.pk]
+
+
+def person_registrations(*, person, today: date, rows=None) -> PersonRegistrations:
+    """A person's registrations ordered by what matters (``registrations_of``, or ``rows``
+    already read), with hygiene problems. Two queries, or one given ``rows``."""
+    rows = registrations_of(person) if rows is None else rows
     active = [r for r in rows if r.status == RegistrationStatus.ACTIVE]
     ended = sorted(
         (r for r in rows if r.status == RegistrationStatus.ENDED),
