@@ -160,7 +160,10 @@ def risk_summary(*, person: Person, today: dt.date, registrations=None) -> RiskS
     latest = (
         VulnerabilityScreen.objects.filter(person=person, status=ScreenStatus.COMPLETED)
         .select_related("questionnaire_version")
-        .defer("answers")
+        # The questionnaire (34 KB of JSON) is parsed once a process by its content hash
+        # (``QuestionnaireVersion.questionnaire``): decoding it on every page cost more than
+        # the rest of the query.
+        .defer("answers", "questionnaire_version__definition")
         .order_by("-completed_at", "-id")
         .first()
     )
