@@ -13,12 +13,14 @@ filters below and ``url``. ``undefined`` is Jinja2's default: a missing attribut
 nothing, as a missing variable does in Django's engine.
 """
 
-from functools import cache
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
 
 import jinja2
 from django.conf import settings
 from django.template.defaultfilters import truncatechars
-from django.urls import reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
@@ -32,7 +34,55 @@ def _date(value, arg=None):
     return filters.date(template_localtime(value), arg)
 
 
+# Django's reverse() costs about 45 µs; a table with two links a row spent milliseconds on it.
+# A route's shape (its address with a stand-in for each argument, and which arguments must be
+# digits) is worked out once by reverse() itself; each link then fills the shape in. Anything
+# the shape cannot vouch for goes to reverse(), which gives the address or the error.
+_STAND_IN = 9_137_000_000
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]+")  # characters reverse() leaves as they are
+
+
+@dataclass(frozen=True)
+class _Shape:
+    parts: tuple[str, ...]  # the address split at each argument
+    digits: tuple[bool, ...]  # whether each argument must be a number
+
+
+@lru_cache(maxsize=512)
+def _shape(prefix: str, name: str, count: int) -> _Shape | None:
+    stand_ins = [str(_STAND_IN + i) for i in range(count)]
+    try:
+        address = reverse(name, args=stand_ins)
+    except NoReverseMatch:
+        return None
+    parts = [address]
+    for stand_in in stand_ins:
+        before, found, after = parts[-1].partition(stand_in)
+        if not found or stand_in in after:
+            return None
+        parts[-1:] = [before, after]
+    digits = []
+    for i in range(count):
+        try:
+            reverse(name, args=[*stand_ins[:i], "x", *stand_ins[i + 1 :]])
+            digits.append(False)
+        except NoReverseMatch:
+            digits.append(True)
+    return _Shape(tuple(parts), tuple(digits))
+
+
 def _url(name, *args):
+    shape = _shape(get_script_prefix(), name, len(args))
+    if shape is not None:
+        texts = []
+        for arg, digits in zip(args, shape.digits, strict=True):
+            text = str(arg)
+            if not (text.isascii() and (text.isdigit() if digits else _PLAIN.fullmatch(text))):
+                break
+            texts.append(text)
+        else:
+            parts = shape.parts
+            return parts[0] + "".join(t + p for t, p in zip(texts, parts[1:], strict=True))
     return reverse(name, args=args)
 
 

@@ -6,9 +6,13 @@ import zoneinfo
 
 import pytest
 from django.template import Context, Template
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from safeguard.core.fragments import environment, render_fragment
+from safeguard.core.fragments import _url, environment, render_fragment
 from safeguard.core.templatetags import safeguard as tags
 from tests.factories import PersonFactory
 
@@ -61,3 +65,46 @@ def test_a_missing_value_renders_nothing_as_in_django_templates(db):
     shown = render_fragment("people/_person_rows.jinja", people=[person])
     assert "Unallocated" in shown
     assert "None" not in shown.replace("Not in custody", "").replace("Not assessed", "")
+
+
+# ---- links in fragments: the same address as reverse(), or its error --------------------
+
+ROUTES = [
+    ("people:detail", ("str",)),
+    ("registrations:review", ("str", "int")),
+    ("work_reassign", ("int",)),
+]
+ANY_ARGUMENT = st.one_of(
+    st.integers(min_value=-5, max_value=10**12),
+    st.text(max_size=12),
+    st.from_regex(r"[A-Z][0-9]{6}", fullmatch=True),
+    st.booleans(),
+)
+
+
+def _reverse_or_error(name, args):
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return NoReverseMatch
+
+
+@hypothesis_settings(max_examples=400, deadline=None)
+@given(route=st.sampled_from(ROUTES), data=st.data())
+def test_a_fragment_link_is_what_reverse_gives(route, data):
+    name, kinds = route
+    args = [data.draw(ANY_ARGUMENT) for _ in kinds]
+    expected = _reverse_or_error(name, args)
+    if expected is NoReverseMatch:
+        with pytest.raises(NoReverseMatch):
+            _url(name, *args)
+    else:
+        assert _url(name, *args) == expected
+
+
+def test_a_link_with_the_wrong_number_of_arguments_fails_as_reverse_does():
+    with pytest.raises(NoReverseMatch):
+        _url("people:detail")
+    with pytest.raises(NoReverseMatch):
+        _url("people:detail", "A000001", 2)
+    assert _url("people:detail", "A000001") == "/people/A000001/"
