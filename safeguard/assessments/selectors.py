@@ -23,6 +23,7 @@ from safeguard.assessments.models import (
     VulnerabilityScreen,
 )
 from safeguard.people.models import Person, RoshLevel
+from safeguard.people.sections import read_once
 from safeguard.people.selectors import visible_people
 from safeguard.registrations.catalogue import risk_to_self_registers
 from safeguard.registrations.models import Registration, RegistrationStatus
@@ -168,7 +169,9 @@ def risk_summary(*, person: Person, today: dt.date, registrations=None) -> RiskS
         .first()
     )
     if registrations is None:
-        registrations = Registration.objects.filter(person=person).select_related("register_type")
+        registrations = Registration.objects.filter(
+            person=person, status=RegistrationStatus.ACTIVE
+        ).select_related("register_type")
     registrations = sorted(
         (r for r in registrations if r.status == RegistrationStatus.ACTIVE),
         key=lambda r: (r.next_review_date is None, r.next_review_date or today, r.pk),
@@ -302,12 +305,14 @@ def latest_disclosure(*, person_id: int) -> Disclosure | None:
 def risk_summary_for_page(request, *, person: Person, today: dt.date) -> RiskSummary:
     """``risk_summary`` once per request and person: the live banner and the risk picture on
     the same page read the same summary."""
-    cache = request.__dict__.setdefault("_risk_summaries", {})
-    if person.pk not in cache:
-        cache[person.pk] = risk_summary(
-            person=person, today=today, registrations=registrations_for_page(request, person)
-        )
-    return cache[person.pk]
+    return read_once(
+        request,
+        "risk_summary",
+        person,
+        lambda p: risk_summary(
+            person=p, today=today, registrations=registrations_for_page(request, p)
+        ),
+    )
 
 
 def latest_s42_indication(*, person: Person) -> dict | None:

@@ -98,7 +98,6 @@ def environment() -> jinja2.Environment:
     env.filters.update(
         date=_date,
         level_tag=filters.level_tag,
-        govuk_time=filters.govuk_time,
         lookup=filters.lookup,
         truncatechars=truncatechars,
     )

@@ -132,8 +132,8 @@ caseload_filters = Registry(
 caseload_columns = Registry(
     "caseload_columns",
     "Columns an area adds to the caseload table: objects with ``label``, ``cell(person)`` (the "
-    "cell's markup, a SafeString) and ``annotate(people, today)`` adding what the cell shows in the "
-    "same SQL statement as the page.",
+    "cell's markup, a SafeString) and ``annotate(people, today)`` adding what the cell shows "
+    "in the same SQL statement as the page.",
 )
 
 navigation_counts = Registry(

@@ -136,7 +136,7 @@ class PersonEngagement:
     preferences: ReminderPreferences | None
     probation_moves: int
     practitioner_changes: int
-    check_ins: list[CheckIn]  # the latest, or none
+    latest_check_in: CheckIn | None
 
 
 def person_engagement(*, person, now=None, upcoming_limit=5, past_limit=5) -> PersonEngagement:
@@ -163,10 +163,11 @@ def person_engagement(*, person, now=None, upcoming_limit=5, past_limit=5) -> Pe
         .values("probation_moves", "practitioner_changes")
         .first()
     ) or {"probation_moves": 0, "practitioner_changes": 0}
-    check_ins = list(
+    latest_check_in = (
         CheckIn.objects.filter(person=person)
         .only("pk", "created_at", "completed_at", "self_harm", "expires_at")
-        .order_by("-created_at", "-pk")[:1]
+        .order_by("-created_at", "-pk")
+        .first()
     )
     return PersonEngagement(
         upcoming=upcoming,
@@ -174,7 +175,7 @@ def person_engagement(*, person, now=None, upcoming_limit=5, past_limit=5) -> Pe
         preferences=preferences,
         probation_moves=counts["probation_moves"],
         practitioner_changes=counts["practitioner_changes"],
-        check_ins=check_ins,
+        latest_check_in=latest_check_in,
     )
 
 

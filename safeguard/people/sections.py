@@ -26,6 +26,16 @@ class Section:
     anchor: str = ""
 
 
+def read_once(request, name: str, person, read):
+    """``read(person)`` once per request and person: sections on the same page that show the
+    same rows (the risk picture and the registrations, the two release panels) share one read.
+    """
+    kept = request.__dict__.setdefault(f"_read_once_{name}", {})
+    if person.pk not in kept:
+        kept[person.pk] = read(person)
+    return kept[person.pk]
+
+
 def person_sections(request, person, today, *, printable_only=False) -> dict[str, list[Section]]:
     by_position: dict[str, list[Section]] = {"top": [], "main": []}
     for build in registry.person_sections:

@@ -5,6 +5,7 @@ from datetime import date
 
 from django.db.models import Count, QuerySet
 
+from safeguard.people.sections import read_once
 from safeguard.people.selectors import case_record_get_for, visible_people
 from safeguard.registrations import hygiene
 from safeguard.registrations.models import RegisterType, Registration, RegistrationStatus
@@ -54,10 +55,7 @@ def registrations_of(person) -> list[Registration]:
 def registrations_for_page(request, person) -> list[Registration]:
     """``registrations_of`` once per request and person: the registrations section and the risk
     summary on the same page read the same rows."""
-    cache = request.__dict__.setdefault("_registrations", {})
-    if person.pk not in cache:
-        cache[person.pk] = registrations_of(person)
-    return cache[person.pk]
+    return read_once(request, "registrations", person, registrations_of)
 
 
 def person_registrations(*, person, today: date, rows=None) -> PersonRegistrations:

@@ -4,16 +4,15 @@ custody, and, for 14 days after release, a highlighted panel at the top of the p
 import datetime as dt
 
 from safeguard.people.models import CustodyStatus
-from safeguard.people.sections import Section
+from safeguard.people.sections import Section, read_once
 from safeguard.releases import selectors
 
 
 def _plan(request, person):
     """The person's plan, read once per request for both sections (one or two queries)."""
-    cache = request.__dict__.setdefault("_release_plans", {})
-    if person.pk not in cache:
-        cache[person.pk] = selectors.person_release_plan(person=person)
-    return cache[person.pk]
+    return read_once(
+        request, "release_plan", person, lambda p: selectors.person_release_plan(person=p)
+    )
 
 
 def first_days_section(request, person, today):
